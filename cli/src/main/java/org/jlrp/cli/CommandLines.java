@@ -1,0 +1,89 @@
+package org.jlrp.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.JlrpException;
+
+/** Small helpers shared by the commands: parsing, typed option values, help. */
+final class CommandLines {
+
+    private CommandLines() {
+    }
+
+    static Option opt(String longName, String argName, String description) {
+        Option.Builder b = Option.builder().longOpt(longName).desc(description);
+        if (argName != null) {
+            b.hasArg().argName(argName);
+        }
+        return b.get();
+    }
+
+    static CommandLine parse(Options options, String[] args) throws ParseException {
+        options.addOption(opt("help", null, "show this help"));
+        CommandLine line = new DefaultParser().parse(options, args);
+        if (!line.getArgList().isEmpty()) {
+            throw new ParseException("unexpected argument '" + line.getArgList().get(0) + "'");
+        }
+        return line;
+    }
+
+    static void help(PrintStream out, String syntax, Options options) {
+        PrintWriter w = new PrintWriter(out);
+        new HelpFormatter().printHelp(w, 100, syntax, "", options, 2, 2, "");
+        w.flush();
+    }
+
+    static int intValue(CommandLine line, String name, int fallback, int min, int max) {
+        String text = line.getOptionValue(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(text.trim());
+            if (v < min || v > max) {
+                throw new JlrpException("--" + name + " must be between " + min + " and " + max + ", got " + v);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new JlrpException("--" + name + " must be an integer, got '" + text + "'");
+        }
+    }
+
+    static double doubleValue(CommandLine line, String name, double fallback, double min, double max) {
+        String text = line.getOptionValue(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            double v = Double.parseDouble(text.trim());
+            if (!(v >= min && v <= max)) {
+                throw new JlrpException("--" + name + " must be between " + min + " and " + max + ", got " + text);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new JlrpException("--" + name + " must be a number, got '" + text + "'");
+        }
+    }
+
+    static Path path(CommandLine line, String name) {
+        String text = line.getOptionValue(name);
+        return text == null ? null : Path.of(text);
+    }
+
+    static String choice(CommandLine line, String name, String fallback, String... allowed) {
+        String v = line.getOptionValue(name, fallback);
+        for (String a : allowed) {
+            if (a.equals(v)) {
+                return v;
+            }
+        }
+        throw new JlrpException("--" + name + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+}

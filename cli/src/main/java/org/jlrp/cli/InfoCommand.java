@@ -1,0 +1,44 @@
+package org.jlrp.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.render.ModelReport;
+
+/** {@code jlrp info}: what the model file holds and what jlrp explains. */
+final class InfoCommand {
+
+    private static final String SYNTAX = "jlrp info --model FILE [--architecture FILE] [--format text|json]";
+
+    private final PrintStream out;
+
+    InfoCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    int run(String[] args) throws ParseException, IOException {
+        Options options = new Options();
+        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        options.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
+        options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
+        CommandLine line = CommandLines.parse(options, args);
+        if (line.hasOption("help")) {
+            CommandLines.help(out, SYNTAX, options);
+            return Main.OK;
+        }
+        if (!line.hasOption("model")) {
+            throw new ParseException("--model is required");
+        }
+        String format = CommandLines.choice(line, "format", "text", "text", "json");
+        Explainer explainer = Explainer.load(CommandLines.path(line, "model"), CommandLines.path(line, "architecture"));
+        if (format.equals("json")) {
+            ModelReport.writeJson(out, explainer.network());
+        } else {
+            ModelReport.writeText(out, explainer.network());
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,81 @@
+package org.jlrp.kernels;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Locale;
+
+/**
+ * Picks the kernel implementation once, at class initialisation: the Vector API one when the
+ * {@code jdk.incubator.vector} module is in the boot layer, the scalar reference otherwise.
+ *
+ * <p>System properties:
+ * <ul>
+ *   <li>{@code jlrp.kernels=scalar} forces the scalar kernels;</li>
+ *   <li>{@code jlrp.vector.bits=128|256|512} overrides the preferred vector width.</li>
+ * </ul>
+ */
+public final class KernelProvider {
+
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static volatile String fallbackReason; // declared before KERNELS: choose() sets it
+    private static final Kernels KERNELS = choose();
+
+    private KernelProvider() {
+    }
+
+    /** The kernels this JVM uses. */
+    public static Kernels get() {
+        return KERNELS;
+    }
+
+    /** The scalar reference kernels, whatever {@link #get()} returns. */
+    public static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+
+    /** Whether the Vector API module is present in this JVM. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+    }
+
+    /**
+     * The SIMD kernels with the given width in bits (0 for the preferred width).
+     *
+     * @throws IllegalStateException when the Vector API module is absent
+     */
+    public static Kernels vector(int bits) {
+        if (!vectorModulePresent()) {
+            throw new IllegalStateException("the Vector API is not available: run the JVM with --add-modules="
+                    + VECTOR_MODULE);
+        }
+        try {
+            // Reflection keeps VectorKernels (and so jdk.incubator.vector) unloaded when the module is absent.
+            Class<?> factory = Class.forName("org.jlrp.kernels.VectorKernelsFactory");
+            return (Kernels) MethodHandles.lookup()
+                    .findStatic(factory, "create", MethodType.methodType(Kernels.class, int.class))
+                    .invoke(bits);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot create the Vector API kernels: " + e, e);
+        }
+    }
+
+    /** Why the scalar kernels were chosen, or null when the SIMD ones were. */
+    public static String fallbackReason() {
+        return fallbackReason;
+    }
+
+    private static Kernels choose() {
+        String forced = System.getProperty("jlrp.kernels", "").trim().toLowerCase(Locale.ROOT);
+        if (forced.equals("scalar")) {
+            fallbackReason = "forced by -Djlrp.kernels=scalar";
+            return ScalarKernels.INSTANCE;
+        }
+        if (!vectorModulePresent()) {
+            fallbackReason = "the Vector API module is absent; pass --add-modules=" + VECTOR_MODULE + " to the JVM";
+            return ScalarKernels.INSTANCE;
+        }
+        return vector(Integer.getInteger("jlrp.vector.bits", 0));
+    }
+}

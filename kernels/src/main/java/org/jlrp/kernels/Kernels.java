@@ -1,0 +1,107 @@
+package org.jlrp.kernels;
+
+/**
+ * The arithmetic of the forward pass and of the LRP relevance pass, on flat row-major {@code float[]} tensors laid
+ * out channels-last exactly as Keras stores them.
+ *
+ * <p>Layouts used throughout:
+ * <ul>
+ *   <li>sequence activations {@code [steps][channels]};</li>
+ *   <li>Conv1D kernel {@code [width][in][filters]} (Keras order), and its transposed copy {@code [width][filters][in]}
+ *       for the relevance pass;</li>
+ *   <li>Dense kernel {@code [in][units]}.</li>
+ * </ul>
+ *
+ * <p>Two implementations exist: {@link ScalarKernels}, the reference, and a Vector API one. {@link KernelProvider}
+ * picks one once per JVM. Implementations are stateless and thread-safe; they never allocate.
+ */
+public interface Kernels {
+
+    /** {@code "scalar"}, or the vector width in use, e.g. {@code "256-bit"}. */
+    String description();
+
+    // ------------------------------------------------------------------------------------------ linear layers
+
+    /**
+     * Conv1D pre-activations. For each output step {@code t} and filter {@code f}:
+     * {@code z[t][f] = bias[f] + Σ_k Σ_c x[t·stride + k·dilation − padLeft][c] · w[k][c][f]}, where input rows
+     * outside {@code [0, steps)} are zero (that is how {@code same} and {@code causal} padding appear here).
+     *
+     * @param bias may be null (no bias)
+     */
+    void conv1dForward(float[] x, int steps, int inChannels,
+                       float[] w, int width, int filters, float[] bias,
+                       int stride, int dilation, int padLeft,
+                       float[] z, int outSteps);
+
+    /**
+     * The transposed Conv1D product of the relevance pass:
+     * {@code c[t·stride + k·dilation − padLeft][c] += Σ_f wT[k][f][c] · s[t][f]} for every output step {@code t}.
+     * {@code wT} is the kernel transposed to {@code [width][filters][in]}, so that each term is a contiguous
+     * multiply-add over input channels. Terms with {@code s[t][f] == 0} are skipped: after max-pooling only the
+     * winners carry relevance, so most of {@code s} is zero.
+     */
+    void conv1dTransposed(float[] s, int outSteps, int filters,
+                          float[] wT, int width, int inChannels,
+                          int stride, int dilation, int padLeft,
+                          float[] c, int steps);
+
+    /**
+     * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) are skipped.
+     *
+     * @param bias may be null (no bias)
+     */
+    void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z);
+
+    /** The transposed Dense product of the relevance pass: {@code c[i] = Σ_j w[i][j] · s[j]}. */
+    void denseTransposed(float[] s, float[] w, int in, int units, float[] c);
+
+    // --------------------------------------------------------------------------------------------- ε-rule
+
+    /**
+     * The stabilised division of the ε-rule, shared by every linear layer:
+     * {@code s[i] = r[i] / (d + ε·sign(d))} with {@code d = z[i] − bias[i mod period]} when {@code bias} is given
+     * (the bias left out of the denominator) and {@code d = z[i]} otherwise; {@code sign(0) = +1}.
+     * Where {@code r[i] == 0}, {@code s[i] = 0} even if the denominator is 0 (ε = 0 on an inactive unit).
+     *
+     * @param bias   null to keep the bias in the denominator (the canonical rule)
+     * @param period the bias length (the number of filters or units); ignored when bias is null
+     */
+    void stabilizedDivide(float[] r, float[] z, float[] bias, int period, float eps, float[] s, int n);
+
+    /** {@code r[i] += x[i] · c[i]}: the last step of the relevance pass, input times its contribution. */
+    void multiplyAccumulate(float[] x, float[] c, float[] r, int n);
+
+    // ------------------------------------------------------------------------------------------- pooling
+
+    /**
+     * Max pooling over steps, channels-last: {@code out[t][c] = max_{p<pool} x[t·stride + p − padLeft][c]} over
+     * the in-range rows. {@code winners[t·channels + c]} receives the input row of the first maximum (ties go to the
+     * lowest index, as TensorFlow's CPU kernel). Global max-pooling is {@code pool = steps, outSteps = 1}.
+     */
+    void maxPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                   float[] out, int[] winners, int outSteps);
+
+    /**
+     * Average pooling over steps: {@code out[t][c] = mean of x[t·stride + p − padLeft][c]} over the in-range rows
+     * of the window (TensorFlow excludes padding from the count). Global average pooling is
+     * {@code pool = steps, outSteps = 1}.
+     */
+    void avgPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                   float[] out, int outSteps);
+
+    // ---------------------------------------------------------------------------------------- elementwise
+
+    /** {@code a[i] = max(z[i], 0)}. */
+    void relu(float[] z, float[] a, int n);
+
+    /**
+     * Embedding lookup: {@code out[t][:] = table[ids[t]][:]}. Ids must already be validated. A row copy has nothing
+     * for SIMD to add ({@code System.arraycopy} is an intrinsic), so both implementations share this one.
+     */
+    default void gather(float[] table, int dim, int[] ids, float[] out) {
+        for (int t = 0; t < ids.length; t++) {
+            System.arraycopy(table, ids[t] * dim, out, t * dim, dim);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package org.jlrp.kernels;
+
+/**
+ * The reference implementation: plain loops, one multiply-add at a time. It is what runs when the Vector API module
+ * is absent, and what the SIMD kernels are tested against.
+ */
+public final class ScalarKernels implements Kernels {
+
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+
+    @Override
+    public void conv1dForward(float[] x, int steps, int inChannels, float[] w, int width, int filters, float[] bias,
+                              int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int zRow = t * filters;
+            for (int f = 0; f < filters; f++) {
+                z[zRow + f] = bias == null ? 0f : bias[f];
+            }
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
+                    continue;
+                }
+                for (int c = 0; c < inChannels; c++) {
+                    float xv = x[row * inChannels + c];
+                    int wRow = (k * inChannels + c) * filters;
+                    for (int f = 0; f < filters; f++) {
+                        z[zRow + f] += xv * w[wRow + f];
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
+                                 int stride, int dilation, int padLeft, float[] c, int steps) {
+        for (int t = 0; t < outSteps; t++) {
+            for (int f = 0; f < filters; f++) {
+                float sv = s[t * filters + f];
+                if (sv == 0f) {
+                    continue;
+                }
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int wRow = (k * filters + f) * inChannels;
+                    int cRow = row * inChannels;
+                    for (int i = 0; i < inChannels; i++) {
+                        c[cRow + i] += sv * wT[wRow + i];
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z) {
+        for (int j = 0; j < units; j++) {
+            z[j] = bias == null ? 0f : bias[j];
+        }
+        for (int i = 0; i < in; i++) {
+            float xv = x[i];
+            if (xv == 0f) {
+                continue;
+            }
+            int wRow = i * units;
+            for (int j = 0; j < units; j++) {
+                z[j] += xv * w[wRow + j];
+            }
+        }
+    }
+
+    @Override
+    public void denseTransposed(float[] s, float[] w, int in, int units, float[] c) {
+        for (int i = 0; i < in; i++) {
+            int wRow = i * units;
+            float acc = 0f;
+            for (int j = 0; j < units; j++) {
+                acc += w[wRow + j] * s[j];
+            }
+            c[i] = acc;
+        }
+    }
+
+    @Override
+    public void stabilizedDivide(float[] r, float[] z, float[] bias, int period, float eps, float[] s, int n) {
+        for (int i = 0; i < n; i++) {
+            float rv = r[i];
+            if (rv == 0f) {
+                s[i] = 0f;
+                continue;
+            }
+            float d = bias == null ? z[i] : z[i] - bias[i % period];
+            s[i] = rv / (d >= 0f ? d + eps : d - eps);
+        }
+    }
+
+    @Override
+    public void multiplyAccumulate(float[] x, float[] c, float[] r, int n) {
+        for (int i = 0; i < n; i++) {
+            r[i] += x[i] * c[i];
+        }
+    }
+
+    @Override
+    public void maxPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                          float[] out, int[] winners, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int first = Math.max(t * stride - padLeft, 0);
+            int last = Math.min(t * stride - padLeft + pool, steps); // exclusive
+            int oRow = t * channels;
+            System.arraycopy(x, first * channels, out, oRow, channels);
+            for (int ch = 0; ch < channels; ch++) {
+                winners[oRow + ch] = first;
+            }
+            for (int row = first + 1; row < last; row++) {
+                int xRow = row * channels;
+                for (int ch = 0; ch < channels; ch++) {
+                    float v = x[xRow + ch];
+                    if (v > out[oRow + ch]) { // strictly greater: the first maximum wins ties
+                        out[oRow + ch] = v;
+                        winners[oRow + ch] = row;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void avgPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                          float[] out, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int first = Math.max(t * stride - padLeft, 0);
+            int last = Math.min(t * stride - padLeft + pool, steps);
+            int oRow = t * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                out[oRow + ch] = 0f;
+            }
+            for (int row = first; row < last; row++) {
+                int xRow = row * channels;
+                for (int ch = 0; ch < channels; ch++) {
+                    out[oRow + ch] += x[xRow + ch];
+                }
+            }
+            float count = last - first;
+            for (int ch = 0; ch < channels; ch++) {
+                out[oRow + ch] /= count;
+            }
+        }
+    }
+
+    @Override
+    public void relu(float[] z, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] = Math.max(z[i], 0f);
+        }
+    }
+}

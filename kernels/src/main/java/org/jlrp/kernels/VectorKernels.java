@@ -1,0 +1,311 @@
+package org.jlrp.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API implementation. Loops run over the contiguous (channel, filter or unit) axis with
+ * {@code fromArray}/{@code fma}/{@code intoArray}, several accumulators where a reduction is involved, then a scalar
+ * tail: masked loads in a loop body are several times slower on JDK 17, so there are none.
+ *
+ * <p>Loaded only by {@link KernelProvider}, and only when {@code jdk.incubator.vector} is in the boot layer.
+ */
+final class VectorKernels implements Kernels {
+
+    private final VectorSpecies<Float> species;
+    private final VectorSpecies<Integer> intSpecies;
+    private final int lanes;
+
+    VectorKernels(VectorSpecies<Float> species) {
+        this.species = species;
+        this.intSpecies = IntVector.SPECIES_PREFERRED.length() == species.length()
+                ? IntVector.SPECIES_PREFERRED
+                : VectorSpecies.of(int.class, species.vectorShape());
+        this.lanes = species.length();
+    }
+
+    @Override
+    public String description() {
+        return species.vectorBitSize() + "-bit";
+    }
+
+    /** Upper bound of the vector loop for {@code n} elements. */
+    private int bound(int n) {
+        return species.loopBound(n);
+    }
+
+    @Override
+    public void conv1dForward(float[] x, int steps, int inChannels, float[] w, int width, int filters, float[] bias,
+                              int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        int vecEnd = bound(filters);
+        for (int t = 0; t < outSteps; t++) {
+            int zRow = t * filters;
+            // Four filter vectors at a time keep four independent FMA chains in registers while each input value is
+            // broadcast once; this is the register block of the forward pass.
+            int f = 0;
+            for (; f + 4 * lanes <= vecEnd; f += 4 * lanes) {
+                FloatVector a0 = biasOrZero(bias, f);
+                FloatVector a1 = biasOrZero(bias, f + lanes);
+                FloatVector a2 = biasOrZero(bias, f + 2 * lanes);
+                FloatVector a3 = biasOrZero(bias, f + 3 * lanes);
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int xRow = row * inChannels;
+                    int wBase = k * inChannels * filters + f;
+                    for (int c = 0; c < inChannels; c++) {
+                        FloatVector xv = FloatVector.broadcast(species, x[xRow + c]);
+                        int wi = wBase + c * filters;
+                        a0 = xv.fma(FloatVector.fromArray(species, w, wi), a0);
+                        a1 = xv.fma(FloatVector.fromArray(species, w, wi + lanes), a1);
+                        a2 = xv.fma(FloatVector.fromArray(species, w, wi + 2 * lanes), a2);
+                        a3 = xv.fma(FloatVector.fromArray(species, w, wi + 3 * lanes), a3);
+                    }
+                }
+                a0.intoArray(z, zRow + f);
+                a1.intoArray(z, zRow + f + lanes);
+                a2.intoArray(z, zRow + f + 2 * lanes);
+                a3.intoArray(z, zRow + f + 3 * lanes);
+            }
+            for (; f < vecEnd; f += lanes) {
+                FloatVector a0 = biasOrZero(bias, f);
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int xRow = row * inChannels;
+                    int wBase = k * inChannels * filters + f;
+                    for (int c = 0; c < inChannels; c++) {
+                        a0 = FloatVector.broadcast(species, x[xRow + c])
+                                .fma(FloatVector.fromArray(species, w, wBase + c * filters), a0);
+                    }
+                }
+                a0.intoArray(z, zRow + f);
+            }
+            for (; f < filters; f++) {
+                float acc = bias == null ? 0f : bias[f];
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int xRow = row * inChannels;
+                    int wBase = k * inChannels * filters + f;
+                    for (int c = 0; c < inChannels; c++) {
+                        acc = Math.fma(x[xRow + c], w[wBase + c * filters], acc);
+                    }
+                }
+                z[zRow + f] = acc;
+            }
+        }
+    }
+
+    private FloatVector biasOrZero(float[] bias, int offset) {
+        return bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, offset);
+    }
+
+    @Override
+    public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
+                                 int stride, int dilation, int padLeft, float[] c, int steps) {
+        for (int t = 0; t < outSteps; t++) {
+            for (int f = 0; f < filters; f++) {
+                float sv = s[t * filters + f];
+                if (sv == 0f) {
+                    continue;
+                }
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    axpy(sv, wT, (k * filters + f) * inChannels, c, row * inChannels, inChannels);
+                }
+            }
+        }
+    }
+
+    /** {@code y[yOff..] += alpha · x[xOff..]} over {@code n} elements. */
+    private void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector av = FloatVector.broadcast(species, alpha);
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            av.fma(FloatVector.fromArray(species, x, xOff + i), FloatVector.fromArray(species, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+        }
+    }
+
+    @Override
+    public void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z) {
+        if (bias == null) {
+            java.util.Arrays.fill(z, 0, units, 0f);
+        } else {
+            System.arraycopy(bias, 0, z, 0, units);
+        }
+        for (int i = 0; i < in; i++) {
+            float xv = x[i];
+            if (xv != 0f) {
+                axpy(xv, w, i * units, z, 0, units);
+            }
+        }
+    }
+
+    @Override
+    public void denseTransposed(float[] s, float[] w, int in, int units, float[] c) {
+        for (int i = 0; i < in; i++) {
+            c[i] = dot(w, i * units, s, 0, units);
+        }
+    }
+
+    /** {@code Σ a[aOff+i]·b[bOff+i]} with two accumulators to hide FMA latency. */
+    private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        float acc;
+        if (n >= 2 * lanes) {
+            FloatVector acc0 = FloatVector.zero(species);
+            FloatVector acc1 = FloatVector.zero(species);
+            for (int end = species.loopBound(n / 2) * 2; i < end; i += 2 * lanes) {
+                acc0 = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc0);
+                acc1 = FloatVector.fromArray(species, a, aOff + i + lanes)
+                        .fma(FloatVector.fromArray(species, b, bOff + i + lanes), acc1);
+            }
+            for (int end = bound(n); i < end; i += lanes) {
+                acc0 = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc0);
+            }
+            acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        } else {
+            acc = 0f;
+        }
+        for (; i < n; i++) {
+            acc = Math.fma(a[aOff + i], b[bOff + i], acc);
+        }
+        return acc;
+    }
+
+    @Override
+    public void stabilizedDivide(float[] r, float[] z, float[] bias, int period, float eps, float[] s, int n) {
+        FloatVector zero = FloatVector.zero(species);
+        FloatVector epsV = FloatVector.broadcast(species, eps);
+        FloatVector negEpsV = FloatVector.broadcast(species, -eps);
+        int i = 0;
+        if (bias == null || period % lanes == 0) {
+            // The bias lines up with whole vectors only when the period is a multiple of the lane count.
+            for (int end = bound(n); i < end; i += lanes) {
+                FloatVector rv = FloatVector.fromArray(species, r, i);
+                FloatVector d = FloatVector.fromArray(species, z, i);
+                if (bias != null) {
+                    d = d.sub(FloatVector.fromArray(species, bias, i % period));
+                }
+                FloatVector denom = d.add(epsV.blend(negEpsV, d.lt(zero)));
+                VectorMask<Float> live = rv.compare(VectorOperators.NE, zero);
+                zero.blend(rv.div(denom), live).intoArray(s, i);
+            }
+        }
+        for (; i < n; i++) {
+            float rv = r[i];
+            if (rv == 0f) {
+                s[i] = 0f;
+                continue;
+            }
+            float d = bias == null ? z[i] : z[i] - bias[i % period];
+            s[i] = rv / (d >= 0f ? d + eps : d - eps);
+        }
+    }
+
+    @Override
+    public void multiplyAccumulate(float[] x, float[] c, float[] r, int n) {
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector.fromArray(species, x, i)
+                    .fma(FloatVector.fromArray(species, c, i), FloatVector.fromArray(species, r, i))
+                    .intoArray(r, i);
+        }
+        for (; i < n; i++) {
+            r[i] = Math.fma(x[i], c[i], r[i]);
+        }
+    }
+
+    @Override
+    public void maxPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                          float[] out, int[] winners, int outSteps) {
+        int vecEnd = bound(channels);
+        for (int t = 0; t < outSteps; t++) {
+            int first = Math.max(t * stride - padLeft, 0);
+            int last = Math.min(t * stride - padLeft + pool, steps);
+            int oRow = t * channels;
+            int ch = 0;
+            for (; ch < vecEnd; ch += lanes) {
+                FloatVector best = FloatVector.fromArray(species, x, first * channels + ch);
+                IntVector where = IntVector.broadcast(intSpecies, first);
+                for (int row = first + 1; row < last; row++) {
+                    FloatVector v = FloatVector.fromArray(species, x, row * channels + ch);
+                    VectorMask<Float> better = v.compare(VectorOperators.GT, best); // strictly: first max wins ties
+                    best = best.blend(v, better);
+                    where = where.blend(IntVector.broadcast(intSpecies, row), better.cast(intSpecies));
+                }
+                best.intoArray(out, oRow + ch);
+                where.intoArray(winners, oRow + ch);
+            }
+            for (; ch < channels; ch++) {
+                float best = x[first * channels + ch];
+                int where = first;
+                for (int row = first + 1; row < last; row++) {
+                    float v = x[row * channels + ch];
+                    if (v > best) {
+                        best = v;
+                        where = row;
+                    }
+                }
+                out[oRow + ch] = best;
+                winners[oRow + ch] = where;
+            }
+        }
+    }
+
+    @Override
+    public void avgPool1d(float[] x, int steps, int channels, int pool, int stride, int padLeft,
+                          float[] out, int outSteps) {
+        int vecEnd = bound(channels);
+        for (int t = 0; t < outSteps; t++) {
+            int first = Math.max(t * stride - padLeft, 0);
+            int last = Math.min(t * stride - padLeft + pool, steps);
+            float count = last - first;
+            int oRow = t * channels;
+            int ch = 0;
+            for (; ch < vecEnd; ch += lanes) {
+                FloatVector sum = FloatVector.zero(species);
+                for (int row = first; row < last; row++) {
+                    sum = sum.add(FloatVector.fromArray(species, x, row * channels + ch));
+                }
+                sum.div(count).intoArray(out, oRow + ch);
+            }
+            for (; ch < channels; ch++) {
+                float sum = 0f;
+                for (int row = first; row < last; row++) {
+                    sum += x[row * channels + ch];
+                }
+                out[oRow + ch] = sum / count;
+            }
+        }
+    }
+
+    @Override
+    public void relu(float[] z, float[] a, int n) {
+        FloatVector zero = FloatVector.zero(species);
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector.fromArray(species, z, i).max(zero).intoArray(a, i);
+        }
+        for (; i < n; i++) {
+            a[i] = Math.max(z[i], 0f);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.jlrp.runtime.graph;
+
+import java.util.Locale;
+import org.jlrp.kernels.Kernels;
+
+/**
+ * Elementwise activations, inline ({@code Dense(activation=...)}) or as layers. For LRP they all pass relevance
+ * through unchanged; they matter only in the forward pass. Softmax is not elementwise: it is accepted only as the
+ * model's final activation, which the explanation strips.
+ */
+public enum Activation {
+    LINEAR, RELU, TANH, SIGMOID, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, ELU, SELU, EXPONENTIAL, SWISH, GELU, SOFTMAX;
+
+    /** The Keras name ({@code "relu"}, {@code "softmax"}, …). */
+    public String kerasName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a Keras activation name; null when unknown. Keras 3 may wrap it as {@code {"class_name": ...}}. */
+    public static Activation fromKeras(String name) {
+        if (name == null) {
+            return LINEAR;
+        }
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "linear": case "none": case "": return LINEAR;
+            case "relu": return RELU;
+            case "tanh": return TANH;
+            case "sigmoid": return SIGMOID;
+            case "hard_sigmoid": return HARD_SIGMOID;
+            case "softplus": return SOFTPLUS;
+            case "softsign": return SOFTSIGN;
+            case "elu": return ELU;
+            case "selu": return SELU;
+            case "exponential": return EXPONENTIAL;
+            case "swish": case "silu": return SWISH;
+            case "gelu": return GELU;
+            case "softmax": return SOFTMAX;
+            default: return null;
+        }
+    }
+
+    /** Whether this is a probability head the explanation strips (softmax or sigmoid). */
+    public boolean isOutputSquashing() {
+        return this == SOFTMAX || this == SIGMOID;
+    }
+
+    /** {@code out[i] = f(in[i])} for the first n values. Softmax has no elementwise form and is refused earlier. */
+    void apply(Kernels kernels, float[] in, float[] out, int n) {
+        switch (this) {
+            case LINEAR -> {
+                if (in != out) {
+                    System.arraycopy(in, 0, out, 0, n);
+                }
+            }
+            case RELU -> kernels.relu(in, out, n);
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) scalar(in[i]);
+                }
+            }
+        }
+    }
+
+    /** The function in double precision (the reference forward pass of the tests uses it too). */
+    public double scalar(double x) {
+        switch (this) {
+            case LINEAR: return x;
+            case RELU: return Math.max(x, 0);
+            case TANH: return Math.tanh(x);
+            case SIGMOID: return 1 / (1 + Math.exp(-x));
+            case HARD_SIGMOID: return Math.max(0, Math.min(1, 0.2 * x + 0.5));
+            case SOFTPLUS: return x > 30 ? x : Math.log1p(Math.exp(x));
+            case SOFTSIGN: return x / (1 + Math.abs(x));
+            case ELU: return x > 0 ? x : Math.expm1(x);
+            case SELU: return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * Math.expm1(x));
+            case EXPONENTIAL: return Math.exp(x);
+            case SWISH: return x / (1 + Math.exp(-x));
+            case GELU: return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+            default: throw new IllegalStateException(this + " is not elementwise");
+        }
+    }
+
+    /** Numerical Recipes' erfc approximation: fractional error below 1.2e-7, finer than float32 needs. */
+    private static double erf(double x) {
+        double t = 1 / (1 + 0.5 * Math.abs(x));
+        double y = 1 - t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? y : -y;
+    }
+}

@@ -1,0 +1,66 @@
+package org.jlrp.runtime.graph;
+
+import org.jlrp.kernels.Kernels;
+
+/**
+ * Conv1D over {@code [steps][in]}, kernel {@code [width][in][filters]}. Also serves Dense applied to a sequence,
+ * which Keras computes per step: a width-1 convolution.
+ */
+final class Conv1DLayer extends LinearLayer {
+
+    final float[] kernel;
+    /** The kernel as {@code [width][filters][in]}, for contiguous loads in the relevance pass. */
+    final float[] kernelTransposed;
+    final int width;
+    final int inChannels;
+    final int filters;
+    final int stride;
+    final int dilation;
+    final int padLeft;
+    final int inSteps;
+    final int outSteps;
+
+    Conv1DLayer(String name, String className, Layer input, float[] kernel, float[] bias, int width, int filters,
+                int stride, int dilation, int padLeft, int outSteps, Activation activation) {
+        super(name, className, input, Shape.sequence(outSteps, filters), bias, activation, filters);
+        this.kernel = kernel;
+        this.width = width;
+        this.inChannels = input.shape.channels();
+        this.filters = filters;
+        this.stride = stride;
+        this.dilation = dilation;
+        this.padLeft = padLeft;
+        this.inSteps = input.shape.steps();
+        this.outSteps = outSteps;
+        this.kernelTransposed = transpose(kernel, width, inChannels, filters);
+    }
+
+    private static float[] transpose(float[] kernel, int width, int in, int filters) {
+        float[] out = new float[kernel.length];
+        for (int k = 0; k < width; k++) {
+            for (int c = 0; c < in; c++) {
+                for (int f = 0; f < filters; f++) {
+                    out[(k * filters + f) * in + c] = kernel[(k * in + c) * filters + f];
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long parameterCount() {
+        return kernel.length + (bias == null ? 0 : bias.length);
+    }
+
+    @Override
+    void linearForward(Kernels kernels, float[] x, float[] z) {
+        kernels.conv1dForward(x, inSteps, inChannels, kernel, width, filters, bias, stride, dilation, padLeft, z,
+                outSteps);
+    }
+
+    @Override
+    void transposedProduct(Kernels kernels, float[] s, float[] c) {
+        kernels.conv1dTransposed(s, outSteps, filters, kernelTransposed, width, inChannels, stride, dilation, padLeft,
+                c, inSteps);
+    }
+}

@@ -1,0 +1,98 @@
+package org.jlrp.runtime.graph;
+
+import java.util.List;
+import org.jlrp.kernels.Kernels;
+
+/**
+ * One node of the network: a Keras layer bound to its kernels. It knows its forward pass and its relevance pass;
+ * the {@link Network} owns the order and the buffers.
+ *
+ * <p>Buffers are referred to by slot. A layer that only re-indexes (Dropout, Flatten, Reshape) shares its input's
+ * value and relevance slots; an activation shares only the relevance slot, because relevance passes through it
+ * unchanged. Relevance passes always <em>add</em> into the input's relevance slot, so a tensor read by several
+ * layers (the Embedding output of a multi-branch model) receives the sum of their relevance.
+ */
+public abstract class Layer {
+
+    final String name;
+    final String className;
+    final List<Layer> inputs;
+    final Shape shape;
+    int valueSlot = -1;
+    int relevanceSlot = -1;
+
+    Layer(String name, String className, List<Layer> inputs, Shape shape) {
+        this.name = name;
+        this.className = className;
+        this.inputs = List.copyOf(inputs);
+        this.shape = shape;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The Keras class name. */
+    public String className() {
+        return className;
+    }
+
+    public List<Layer> inputs() {
+        return inputs;
+    }
+
+    /** The output shape of one sample. */
+    public Shape shape() {
+        return shape;
+    }
+
+    /** Number of weights, as Keras's {@code model.summary()} counts them. */
+    public long parameterCount() {
+        return 0;
+    }
+
+    Layer input() {
+        return inputs.get(0);
+    }
+
+    /** True when the output is the input's buffer (pure re-indexing). */
+    boolean sharesValues() {
+        return false;
+    }
+
+    /** True when relevance at the output is relevance at the input (routing layers and activations). */
+    boolean sharesRelevance() {
+        return false;
+    }
+
+    /** Size of the pre-activation buffer this layer keeps for the relevance pass (0: none). */
+    int preActivationSize() {
+        return 0;
+    }
+
+    /** Size of the max-pooling winner buffer (0: none). */
+    int winnerSize() {
+        return 0;
+    }
+
+    /** Scratch floats the relevance pass needs for quotients and for contributions. */
+    int quotientSize() {
+        return 0;
+    }
+
+    int contributionSize() {
+        return 0;
+    }
+
+    /** Pre-activation and winner slots, assigned by the plan when the sizes above are non-zero. */
+    int preSlot = -1;
+    int winnerSlot = -1;
+
+    abstract void forward(Workspace ws, Kernels kernels);
+
+    /**
+     * Adds this layer's relevance, already complete in {@code ws.relevance[relevanceSlot]}, into its inputs'
+     * relevance slots. Layers that share their input's relevance slot do nothing.
+     */
+    abstract void backward(Workspace ws, Kernels kernels, LrpRule rule);
+}

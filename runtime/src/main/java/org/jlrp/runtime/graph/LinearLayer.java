@@ -1,0 +1,81 @@
+package org.jlrp.runtime.graph;
+
+import java.util.Arrays;
+import java.util.List;
+import org.jlrp.kernels.Kernels;
+
+/**
+ * A layer computing {@code z = x·W + b} followed by an elementwise activation: Conv1D and Dense. The ε-rule lives
+ * here, once for both:
+ * <pre>
+ *   s_j = R_j / (z_j + ε·sign(z_j))      the stabilised division (z without b under ignoreBias)
+ *   c_i = Σ_j w_ij s_j                   the transposed product (the only layer-specific step)
+ *   R_i += x_i · c_i
+ * </pre>
+ * Relevance at the activation's output is relevance at {@code z}: activations pass it through unchanged.
+ */
+abstract class LinearLayer extends Layer {
+
+    final float[] bias;
+    final Activation activation;
+    final int inSize;
+    final int outSize;
+    /** The period of the bias over the flat output (filters or units). */
+    final int biasPeriod;
+
+    LinearLayer(String name, String className, Layer input, Shape shape, float[] bias, Activation activation,
+                int biasPeriod) {
+        super(name, className, List.of(input), shape);
+        this.bias = bias;
+        this.activation = activation;
+        this.inSize = input.shape.size();
+        this.outSize = shape.size();
+        this.biasPeriod = biasPeriod;
+    }
+
+    /** Whether z is kept in a buffer of its own; with a linear activation the output buffer is z. */
+    @Override
+    int preActivationSize() {
+        return activation == Activation.LINEAR ? 0 : outSize;
+    }
+
+    @Override
+    int quotientSize() {
+        return outSize;
+    }
+
+    @Override
+    int contributionSize() {
+        return inSize;
+    }
+
+    float[] preActivations(Workspace ws) {
+        return activation == Activation.LINEAR ? ws.values[valueSlot] : ws.preActivations[preSlot];
+    }
+
+    @Override
+    final void forward(Workspace ws, Kernels kernels) {
+        float[] z = preActivations(ws);
+        linearForward(kernels, ws.values[input().valueSlot], z);
+        if (activation != Activation.LINEAR) {
+            activation.apply(kernels, z, ws.values[valueSlot], outSize);
+        }
+    }
+
+    @Override
+    final void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+        float[] s = ws.quotients;
+        float[] c = ws.contributions;
+        kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws),
+                rule.ignoreBias() ? bias : null, biasPeriod, (float) rule.eps(), s, outSize);
+        Arrays.fill(c, 0, inSize, 0f);
+        transposedProduct(kernels, s, c);
+        kernels.multiplyAccumulate(ws.values[input().valueSlot], c, ws.relevance[input().relevanceSlot], inSize);
+    }
+
+    /** {@code z = x·W + b}. */
+    abstract void linearForward(Kernels kernels, float[] x, float[] z);
+
+    /** {@code c += Wᵀ s}, with c zeroed by the caller. */
+    abstract void transposedProduct(Kernels kernels, float[] s, float[] c);
+}

@@ -1,0 +1,15 @@
+package org.jlrp.runtime.keras;
+
+import java.util.Arrays;
+
+/** A named float32 weight array, row-major, in Keras's own axis order. */
+public record Tensor(String name, int[] shape, float[] data) {
+
+    public int size() {
+        return data.length;
+    }
+
+    public String shapeString() {
+        return Arrays.toString(shape).replace('[', '(').replace(']', ')');
+    }
+}

@@ -1,0 +1,108 @@
+package org.jlrp.runtime.render;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import org.jlrp.runtime.explain.ExplainOptions;
+import org.jlrp.runtime.explain.Explanation;
+
+/**
+ * The {@code explain --format json} document of the CLI contract: model, input length, rule, and one result per
+ * (sequence, class). Streamed, so hundreds of thousands of results need no document tree in memory.
+ */
+public final class JsonReport {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private JsonReport() {
+    }
+
+    /**
+     * Writes the report.
+     *
+     * @param words per sequence, the word at each position (null for padding); null when the input was token ids
+     */
+    public static void write(OutputStream out, String model, int inputLength, ExplainOptions options,
+                             List<Explanation> results, List<String[]> words) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            g.writeStringField("model", model);
+            g.writeNumberField("input_length", inputLength);
+            g.writeObjectFieldStart("rule");
+            g.writeStringField("name", "epsilon");
+            g.writeNumberField("eps", options.rule().eps());
+            g.writeBooleanField("ignore_bias", options.rule().ignoreBias());
+            g.writeEndObject();
+            g.writeArrayFieldStart("results");
+            for (Explanation e : results) {
+                writeResult(g, e, words == null ? null : words.get(e.sequence()));
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+    }
+
+    /** One result object, as the CLI contract (and the Spark job's lines) have it. */
+    public static void writeResult(JsonGenerator g, Explanation e, String[] words) throws IOException {
+        g.writeStartObject();
+        g.writeNumberField("sequence", e.sequence());
+        g.writeNumberField("target", e.target());
+        writeFloats(g, "logits", e.logits());
+        if (e.probabilities() != null) {
+            writeFloats(g, "probabilities", e.probabilities());
+        } else {
+            g.writeNullField("probabilities");
+        }
+        g.writeNumberField("explained_logit", e.explainedLogit());
+        g.writeArrayFieldStart("tokens");
+        for (int t : e.tokens()) {
+            g.writeNumber(t);
+        }
+        g.writeEndArray();
+        if (words != null) {
+            g.writeArrayFieldStart("words");
+            for (String w : words) {
+                if (w == null) {
+                    g.writeNull();
+                } else {
+                    g.writeString(w);
+                }
+            }
+            g.writeEndArray();
+        }
+        g.writeArrayFieldStart("relevance");
+        for (double r : e.relevance()) {
+            g.writeNumber(r);
+        }
+        g.writeEndArray();
+        g.writeNumberField("relevance_padding", e.relevancePadding());
+        g.writeNumberField("relevance_bias", e.relevanceBias());
+        g.writeNumberField("relevance_sum", e.relevanceSum());
+        if (e.embeddingRelevance() != null) {
+            int dim = e.embeddingDim();
+            g.writeArrayFieldStart("embedding_relevance");
+            for (int t = 0; t < e.tokens().length; t++) {
+                g.writeStartArray();
+                for (int d = 0; d < dim; d++) {
+                    g.writeNumber(e.embeddingRelevance()[t * dim + d]);
+                }
+                g.writeEndArray();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeFloats(JsonGenerator g, String field, float[] values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (float v : values) {
+            g.writeNumber(v);
+        }
+        g.writeEndArray();
+    }
+}

@@ -1,0 +1,125 @@
+package org.jlrp.runtime.render;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.jlrp.runtime.graph.Activation;
+import org.jlrp.runtime.graph.Layer;
+import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.keras.LayerSpec;
+
+/** {@code jlrp info}: the model's provenance, a {@code model.summary()}-style layer table, and what is explained. */
+public final class ModelReport {
+
+    private ModelReport() {
+    }
+
+    public static void writeText(PrintStream out, Network network) {
+        KerasModel model = network.model();
+        out.printf(Locale.ROOT, "model          %s%n", model.source());
+        out.printf(Locale.ROOT, "format         %s%n", model.format().label());
+        out.printf(Locale.ROOT, "keras version  %s%n", model.kerasVersion());
+        out.printf(Locale.ROOT, "backend        %s%s%n", model.backend(), model.theanoFlipped().isEmpty() ? ""
+                : "  (Theano kernels flipped along the width axis: " + String.join(", ", model.theanoFlipped()) + ")");
+        out.printf(Locale.ROOT, "input length   %d tokens%n", network.inputLength());
+        out.printf(Locale.ROOT, "vocabulary     %d ids, embedding dim %d%n", network.vocabularySize(),
+                network.embeddingDim());
+        out.printf(Locale.ROOT, "output         %s%n", outputActivation(network));
+        out.printf(Locale.ROOT, "explained      %s%n", explained(network));
+        out.printf(Locale.ROOT, "kernels        %s%n", network.kernels().description());
+        out.println();
+        String format = "%-28s %-24s %-18s %12s%n";
+        out.printf(Locale.ROOT, format, "Layer", "Class", "Output shape", "Param #");
+        out.println("-".repeat(85));
+        Map<String, Layer> built = byName(network);
+        for (LayerSpec spec : model.layers()) {
+            Layer layer = built.get(spec.name());
+            String shape = layer != null ? layer.shape().toString() : network.explainedLayer().shape().toString();
+            String cls = spec.className() + (layer == null ? " (stripped)" : "");
+            out.printf(Locale.ROOT, format, spec.name(), cls, shape, layer == null ? 0 : layer.parameterCount());
+        }
+        out.println("-".repeat(85));
+        out.printf(Locale.ROOT, "Total params: %,d%n", network.parameterCount());
+    }
+
+    public static void writeJson(OutputStream out, Network network) throws IOException {
+        KerasModel model = network.model();
+        try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("model", model.source());
+            g.writeStringField("format", model.format().label());
+            g.writeStringField("keras_version", model.kerasVersion());
+            g.writeStringField("backend", model.backend());
+            g.writeArrayFieldStart("theano_flipped");
+            for (String name : model.theanoFlipped()) {
+                g.writeString(name);
+            }
+            g.writeEndArray();
+            g.writeNumberField("input_length", network.inputLength());
+            g.writeNumberField("vocabulary", network.vocabularySize());
+            g.writeNumberField("embedding_dim", network.embeddingDim());
+            Activation stripped = network.strippedActivation();
+            if (stripped == Activation.LINEAR) {
+                g.writeNullField("output_activation");
+            } else {
+                g.writeStringField("output_activation", stripped.kerasName());
+            }
+            g.writeStringField("explained_layer", network.explainedLayer().name());
+            g.writeNumberField("outputs", network.outputSize());
+            g.writeNumberField("parameters", network.parameterCount());
+            g.writeStringField("kernels", network.kernels().description());
+            g.writeArrayFieldStart("layers");
+            Map<String, Layer> built = byName(network);
+            for (LayerSpec spec : model.layers()) {
+                Layer layer = built.get(spec.name());
+                g.writeStartObject();
+                g.writeStringField("name", spec.name());
+                g.writeStringField("class", spec.className());
+                g.writeStringField("output_shape", (layer != null ? layer : network.explainedLayer()).shape().toString());
+                g.writeNumberField("parameters", layer == null ? 0 : layer.parameterCount());
+                g.writeBooleanField("stripped", layer == null);
+                g.writeArrayFieldStart("inbound");
+                for (String in : spec.inbound()) {
+                    g.writeString(in);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+    }
+
+    private static Map<String, Layer> byName(Network network) {
+        Map<String, Layer> map = new HashMap<>();
+        for (Layer layer : network.layers()) {
+            map.put(layer.name(), layer);
+        }
+        return map;
+    }
+
+    private static String outputActivation(Network network) {
+        Activation a = network.strippedActivation();
+        return a == Activation.LINEAR ? "no final softmax/sigmoid: the raw outputs are explained"
+                : a.kerasName() + " over " + network.outputSize() + " unit" + (network.outputSize() == 1 ? "" : "s")
+                + " (stripped: the logits before it are explained)";
+    }
+
+    private static String explained(Network network) {
+        Layer layer = network.explainedLayer();
+        String what = network.strippedActivation() == Activation.SIGMOID && network.outputSize() == 1
+                ? "the single sigmoid unit's logit (its sign gives the class)"
+                : "the logit of the target class (default: the argmax)";
+        return what + ", output of layer '" + layer.name() + "' " + layer.shape();
+    }
+}
