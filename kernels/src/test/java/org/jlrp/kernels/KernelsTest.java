@@ -1,0 +1,296 @@
+package org.jlrp.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The SIMD kernels against the scalar reference, and the scalar reference against double-precision loops written
+ * here, on random data over odd sizes (so that vector bodies, vector tails and scalar tails all run). Tolerances are
+ * relative to the magnitude of the result.
+ */
+class KernelsTest {
+
+    private static final int[] SIZES = {1, 3, 13, 17, 33, 207, 1021};
+
+    private static final Kernels SCALAR = KernelProvider.scalar();
+
+    /** The SIMD kernels when the Vector API module is present; these tests skip in the scalar-only run. */
+    private static Kernels simd() {
+        assumeTrue(KernelProvider.vectorModulePresent(), "Vector API module absent (scalar-only run)");
+        return KernelProvider.vector(0);
+    }
+
+    @Test
+    void providerPicksWhatTheBuildExpects() {
+        String expected = System.getProperty("jlrp.expect.kernels", "");
+        if (expected.equals("simd")) {
+            assertTrue(KernelProvider.vectorModulePresent(), "this run passes --add-modules=jdk.incubator.vector");
+            assertTrue(KernelProvider.get().description().endsWith("-bit"), KernelProvider.get().description());
+        } else if (expected.equals("scalar")) {
+            assertEquals("scalar", KernelProvider.get().description());
+            assertTrue(KernelProvider.fallbackReason().contains("--add-modules"), KernelProvider.fallbackReason());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021})
+    void denseForwardAndTransposedMatchReference(int n) {
+        Random random = new Random(n);
+        int units = SIZES[(n * 7) % SIZES.length];
+        float[] x = sparseRandom(random, n);
+        float[] w = random(random, n * units);
+        float[] b = random(random, units);
+        double[] expectedZ = new double[units];
+        for (int j = 0; j < units; j++) {
+            expectedZ[j] = b[j];
+            for (int i = 0; i < n; i++) {
+                expectedZ[j] += (double) x[i] * w[i * units + j];
+            }
+        }
+        float[] s = random(random, units);
+        double[] expectedC = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < units; j++) {
+                expectedC[i] += (double) w[i * units + j] * s[j];
+            }
+        }
+        for (Kernels k : implementations()) {
+            float[] z = new float[units];
+            k.denseForward(x, n, w, units, b, z);
+            assertClose(expectedZ, z, k + " denseForward n=" + n);
+            float[] c = new float[n];
+            k.denseTransposed(s, w, n, units, c);
+            assertClose(expectedC, c, k + " denseTransposed n=" + n);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207})
+    void conv1dForwardAndTransposedMatchReference(int filters) {
+        Random random = new Random(filters);
+        int steps = 23;
+        int in = SIZES[filters % SIZES.length] % 40 + 1;
+        for (int[] geometry : new int[][]{{3, 1, 1, 0}, {4, 2, 1, 1}, {2, 1, 3, 3}, {5, 1, 1, 2}, {1, 1, 1, 0}}) {
+            int width = geometry[0];
+            int stride = geometry[1];
+            int dilation = geometry[2];
+            int padLeft = geometry[3];
+            int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
+            float[] x = random(random, steps * in);
+            float[] w = random(random, width * in * filters);
+            float[] b = random(random, filters);
+            float[] wT = new float[w.length];
+            for (int k = 0; k < width; k++) {
+                for (int c = 0; c < in; c++) {
+                    for (int f = 0; f < filters; f++) {
+                        wT[(k * filters + f) * in + c] = w[(k * in + c) * filters + f];
+                    }
+                }
+            }
+            double[] expectedZ = new double[outSteps * filters];
+            float[] s = sparseRandom(random, outSteps * filters);
+            double[] expectedC = new double[steps * in];
+            for (int t = 0; t < outSteps; t++) {
+                for (int f = 0; f < filters; f++) {
+                    double z = b[f];
+                    for (int k = 0; k < width; k++) {
+                        int row = t * stride + k * dilation - padLeft;
+                        if (row < 0 || row >= steps) {
+                            continue;
+                        }
+                        for (int c = 0; c < in; c++) {
+                            z += (double) x[row * in + c] * w[(k * in + c) * filters + f];
+                            expectedC[row * in + c] += (double) w[(k * in + c) * filters + f] * s[t * filters + f];
+                        }
+                    }
+                    expectedZ[t * filters + f] = z;
+                }
+            }
+            for (Kernels k : implementations()) {
+                float[] z = new float[outSteps * filters];
+                k.conv1dForward(x, steps, in, w, width, filters, b, stride, dilation, padLeft, z, outSteps);
+                assertClose(expectedZ, z, k + " conv1dForward filters=" + filters + " geometry " + geometry[0]);
+                float[] c = new float[steps * in];
+                k.conv1dTransposed(s, outSteps, filters, wT, width, in, stride, dilation, padLeft, c, steps);
+                assertClose(expectedC, c, k + " conv1dTransposed filters=" + filters);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021})
+    void stabilizedDivideFollowsTheSignConvention(int n) {
+        Random random = new Random(n);
+        float[] r = sparseRandom(random, n);
+        float[] z = random(random, n);
+        z[0] = 0f; // sign(0) = +1
+        int period = n % 7 + 1;
+        float[] bias = random(random, period);
+        float eps = 0.01f;
+        for (boolean withBias : new boolean[]{false, true}) {
+            double[] expected = new double[n];
+            for (int i = 0; i < n; i++) {
+                double d = withBias ? (double) z[i] - bias[i % period] : z[i];
+                expected[i] = r[i] == 0 ? 0 : r[i] / (d + (d >= 0 ? eps : -eps));
+            }
+            for (Kernels k : implementations()) {
+                float[] s = new float[n];
+                k.stabilizedDivide(r, z, withBias ? bias : null, period, eps, s, n);
+                assertClose(expected, s, k + " stabilizedDivide n=" + n + " bias=" + withBias);
+            }
+        }
+        // r = 0 over a zero denominator (an inactive unit under ε = 0) gives 0, not NaN.
+        for (Kernels k : implementations()) {
+            float[] s = new float[n];
+            k.stabilizedDivide(new float[n], new float[n], null, 1, 0f, s, n);
+            assertArrayEquals(new float[n], s);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021})
+    void elementwiseKernelsMatchReference(int n) {
+        Random random = new Random(n);
+        float[] x = random(random, n);
+        float[] c = random(random, n);
+        float[] r0 = random(random, n);
+        double[] expected = new double[n];
+        for (int i = 0; i < n; i++) {
+            expected[i] = r0[i] + (double) x[i] * c[i];
+        }
+        for (Kernels k : implementations()) {
+            float[] r = r0.clone();
+            k.multiplyAccumulate(x, c, r, n);
+            assertClose(expected, r, k + " multiplyAccumulate");
+            float[] a = new float[n];
+            k.relu(x, a, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Math.max(x[i], 0f), a[i], k + " relu");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207})
+    void poolingPicksTheFirstMaximumAndAveragesInRangeRows(int channels) {
+        Random random = new Random(channels);
+        int steps = 31;
+        for (int[] geometry : new int[][]{{5, 5, 0}, {3, 2, 1}, {31, 31, 0}, {2, 1, 0}}) {
+            int pool = geometry[0];
+            int stride = geometry[1];
+            int padLeft = geometry[2];
+            int outSteps = (steps + padLeft - pool) / stride + 1;
+            float[] x = new float[steps * channels];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextInt(5) - 2; // small integers: many exact ties
+            }
+            int[] expectedWinner = new int[outSteps * channels];
+            float[] expectedMax = new float[outSteps * channels];
+            double[] expectedAvg = new double[outSteps * channels];
+            for (int t = 0; t < outSteps; t++) {
+                int first = Math.max(t * stride - padLeft, 0);
+                int last = Math.min(t * stride - padLeft + pool, steps);
+                for (int ch = 0; ch < channels; ch++) {
+                    int best = first;
+                    double sum = 0;
+                    for (int row = first; row < last; row++) {
+                        if (x[row * channels + ch] > x[best * channels + ch]) {
+                            best = row;
+                        }
+                        sum += x[row * channels + ch];
+                    }
+                    expectedWinner[t * channels + ch] = best;
+                    expectedMax[t * channels + ch] = x[best * channels + ch];
+                    expectedAvg[t * channels + ch] = sum / (last - first);
+                }
+            }
+            for (Kernels k : implementations()) {
+                float[] out = new float[outSteps * channels];
+                int[] winners = new int[outSteps * channels];
+                k.maxPool1d(x, steps, channels, pool, stride, padLeft, out, winners, outSteps);
+                assertArrayEquals(expectedMax, out, k + " maxPool1d values");
+                assertArrayEquals(expectedWinner, winners, k + " maxPool1d winners (first maximum on ties)");
+                float[] avg = new float[outSteps * channels];
+                k.avgPool1d(x, steps, channels, pool, stride, padLeft, avg, outSteps);
+                assertClose(expectedAvg, avg, k + " avgPool1d");
+            }
+        }
+    }
+
+    @Test
+    void simdAndScalarAgreeOnTheSameInputs() {
+        Kernels simd = simd();
+        Random random = new Random(42);
+        for (int n : SIZES) {
+            float[] x = random(random, n);
+            float[] w = random(random, n * 17);
+            float[] b = random(random, 17);
+            float[] zs = new float[17];
+            float[] zv = new float[17];
+            SCALAR.denseForward(x, n, w, 17, b, zs);
+            simd.denseForward(x, n, w, 17, b, zv);
+            double scale = maxAbs(zs);
+            for (int j = 0; j < 17; j++) {
+                assertEquals(zs[j], zv[j], 1e-5 * scale + 1e-30, "dense n=" + n);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static Kernels[] implementations() {
+        if (KernelProvider.vectorModulePresent()) {
+            return new Kernels[]{SCALAR, KernelProvider.vector(0), KernelProvider.vector(128)};
+        }
+        return new Kernels[]{SCALAR};
+    }
+
+    private static float[] random(Random random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        return a;
+    }
+
+    /** Random values with about a third exact zeros, as ReLU outputs and max-pool-routed relevance have. */
+    private static float[] sparseRandom(Random random, int n) {
+        float[] a = random(random, n);
+        for (int i = 0; i < n; i++) {
+            if (random.nextInt(3) == 0) {
+                a[i] = 0f;
+            }
+        }
+        return a;
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static void assertClose(double[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        double tolerance = 1e-5 * Math.max(scale, 1e-30);
+        for (int i = 0; i < expected.length; i++) {
+            if (Math.abs(expected[i] - actual[i]) > tolerance) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]
+                        + " (tolerance " + tolerance + ")");
+            }
+        }
+    }
+}
