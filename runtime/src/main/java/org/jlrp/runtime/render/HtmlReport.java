@@ -11,7 +11,8 @@ import org.jlrp.runtime.explain.Explanation;
  *
  * <p>Per text: predicted class and probability, the explained class and logit, each word with a background on a
  * diverging scale normalised by the text's max |R| (red toward the explained class, blue against), the exact value
- * on hover ({@code title}) and in {@code data-r}, padding runs greyed and folded into {@code <details>}, and the
+ * on hover ({@code title}) and in {@code data-r}, padding runs greyed and folded into {@code <details>} (a single
+ * grey marker when the whole run has exactly zero relevance), and the
  * diagnostics of {@link Diagnostics}: conservation, padding and bias as numbers and shares of the logit, and the
  * padding warning.
  */
@@ -55,16 +56,24 @@ public final class HtmlReport {
             if (data.isPadding(e, t)) {
                 int end = t;
                 double sum = 0;
+                boolean allZero = true;
                 while (end < n && data.isPadding(e, end)) {
                     sum += e.relevance()[end];
+                    allZero &= e.relevance()[end] == 0;
                     end++;
                 }
-                out.write(String.format(Locale.ROOT, "<details class=\"pad\"><summary>%d padding position%s, "
-                        + "R = %+.4g</summary>", end - t, end - t == 1 ? "" : "s", sum));
-                for (int p = t; p < end; p++) {
-                    span(out, data, e, d, p, "p");
+                if (allZero) {
+                    // Nothing to hover over: one grey marker keeps pages of hundreds of texts small.
+                    out.write(String.format(Locale.ROOT, "<span class=\"pad\">%d padding position%s, R = 0</span> ",
+                            end - t, end - t == 1 ? "" : "s"));
+                } else {
+                    out.write(String.format(Locale.ROOT, "<details class=\"pad\"><summary>%d padding position%s, "
+                            + "R = %+.4g</summary>", end - t, end - t == 1 ? "" : "s", sum));
+                    for (int p = t; p < end; p++) {
+                        span(out, data, e, d, p, "p");
+                    }
+                    out.write("</details>");
                 }
-                out.write("</details>");
                 t = end;
             } else {
                 span(out, data, e, d, t, "w");
@@ -135,7 +144,7 @@ public final class HtmlReport {
             ".words{line-height:2}",
             ".w{padding:.15em .25em;border-radius:3px;cursor:help}",
             ".p{color:#999;padding:0 .1em;cursor:help}",
-            "details.pad{display:inline-block;color:#999;font-size:.85em;margin-right:.4em}",
+            "details.pad,span.pad{display:inline-block;color:#999;font-size:.85em;margin-right:.4em}",
             "details.pad summary{cursor:pointer}",
             "ul.diag{font-size:.85em;color:#444;margin:.4em 0 0;padding-left:1.2em}",
             ".warn{color:#8a4b00;background:#fff4e0;padding:.3em .6em;border-radius:3px;font-size:.9em}",
