@@ -3,44 +3,68 @@ package org.jlrp.cli;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.render.AnsiReport;
+import org.jlrp.runtime.render.HtmlReport;
 import org.jlrp.runtime.render.JsonReport;
+import org.jlrp.runtime.render.ReportData;
 import org.jlrp.runtime.render.TableReport;
+import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TokenFile;
 
-/** {@code jlrp explain}: per-token relevance for token-id sequences. */
+/** {@code jlrp explain}: per-token relevance for token-id sequences or texts, as a table, heatmap or JSON. */
 final class ExplainCommand {
 
-    private static final String SYNTAX = "jlrp explain --model FILE [--architecture FILE] --tokens FILE [options]";
+    private static final String SYNTAX = "jlrp explain [--model FILE [--architecture FILE]] "
+            + "(--tokens FILE | --text STRING ... | --texts FILE) [options]";
+    /** Explaining more sequences than this prints progress on stderr. */
+    static final int PROGRESS_THRESHOLD = 300;
 
     private final PrintStream out;
     private final PrintStream err;
+    private final Map<String, String> env;
 
     ExplainCommand(PrintStream out, PrintStream err) {
+        this(out, err, System.getenv());
+    }
+
+    ExplainCommand(PrintStream out, PrintStream err, Map<String, String> env) {
         this.out = out;
         this.err = err;
+        this.env = env;
     }
 
     private static Options options() {
         Options o = new Options();
-        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file (default: the built-in demo)"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
+        o.addOption(CommandLines.opt("text", "STRING", "a text to explain (repeatable)"));
+        o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped)"));
+        o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
+        o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order"));
         o.addOption(CommandLines.opt("padding", "pre|post", "where to pad short sequences (default pre)"));
         o.addOption(CommandLines.opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
         o.addOption(CommandLines.opt("pad-id", "N", "padding token id (default 0)"));
@@ -48,7 +72,8 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule (default epsilon)"));
         o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + LrpRule.DEFAULT_EPS + ")"));
         o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
-        o.addOption(CommandLines.opt("format", "table|json", "output format (default table)"));
+        o.addOption(CommandLines.opt("format", "table|ansi|json|html",
+                "output format (default: ansi for text input, unless NO_COLOR is set; table otherwise)"));
         o.addOption(CommandLines.opt("output", "FILE", "write the output to FILE instead of stdout"));
         o.addOption(CommandLines.opt("embedding-relevance", null, "also output the [steps][dim] relevance map"));
         o.addOption(CommandLines.opt("threads", "N", "worker threads (default 1)"));
@@ -63,18 +88,21 @@ final class ExplainCommand {
             CommandLines.help(out, SYNTAX, options);
             return Main.OK;
         }
-        Path modelPath = CommandLines.path(line, "model");
-        if (modelPath == null) {
-            throw new ParseException("--model is required");
+        boolean textInput = line.hasOption("text") || line.hasOption("texts");
+        if (textInput == line.hasOption("tokens")) {
+            throw new ParseException(textInput ? "give either --tokens or --text/--texts, not both"
+                    : "--tokens, --text or --texts is required");
         }
-        if (!line.hasOption("tokens")) {
-            throw new ParseException("--tokens is required");
+        Path modelPath = CommandLines.path(line, "model");
+        if (modelPath == null && line.hasOption("architecture")) {
+            throw new ParseException("--architecture needs --model");
         }
         String rule = line.getOptionValue("rule", "epsilon");
         if (!rule.equals("epsilon")) {
             throw new JlrpException("--rule '" + rule + "' is not supported; the supported rule is epsilon");
         }
-        String format = CommandLines.choice(line, "format", "table", "table", "json");
+        String defaultFormat = textInput && env.getOrDefault("NO_COLOR", "").isEmpty() ? "ansi" : "table";
+        String format = CommandLines.choice(line, "format", defaultFormat, "table", "ansi", "json", "html");
         Sequences.Side padding = Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding");
         Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
         int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
@@ -84,25 +112,119 @@ final class ExplainCommand {
         ExplainOptions explainOptions = new ExplainOptions(Target.parse(line.getOptionValue("target", "pred")),
                 new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"));
 
-        Explainer explainer = Explainer.load(modelPath, CommandLines.path(line, "architecture"));
-        int length = explainer.network().inputLength();
-        List<int[]> sequences = new ArrayList<>();
-        for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
-            sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
+        // Without --model: the built-in demo, its tokenizer and its class names.
+        boolean demo = modelPath == null;
+        Explainer explainer = demo ? DemoModel.explainer()
+                : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
+        String modelName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
+        Path tokenizerPath = CommandLines.path(line, "tokenizer");
+        KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
+                : demo ? DemoModel.tokenizer() : null;
+        List<String> labels = line.hasOption("labels") ? labels(line.getOptionValue("labels"))
+                : demo ? DemoModel.LABELS : null;
+        int outputs = explainer.network().outputSize();
+        if (labels != null && labels.size() != outputs) {
+            throw new JlrpException("--labels names " + labels.size() + " class" + (labels.size() == 1 ? "" : "es")
+                    + " but the model has " + outputs + " output" + (outputs == 1 ? "" : "s"));
         }
-        List<Explanation> results = explainer.explainAll(sequences, explainOptions);
+
+        int length = explainer.network().inputLength();
+        List<int[]> sequences;
+        List<String[]> words;
+        if (textInput) {
+            if (tokenizer == null) {
+                throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
+                        + "or a word->index JSON) for " + modelPath);
+            }
+            TextBatch batch = TextBatch.encode(tokenizer, texts(line), length, padding, truncating, padId);
+            sequences = batch.sequences();
+            words = batch.words();
+        } else {
+            sequences = new ArrayList<>();
+            for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
+                sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
+            }
+            words = tokenizer == null ? null : wordsOf(sequences, tokenizer, padId);
+        }
+        List<Explanation> results = explainer.explainAll(sequences, explainOptions, progress(sequences.size()));
+        ReportData report = new ReportData(modelName, results, words, labels, padId);
 
         Path output = CommandLines.path(line, "output");
         try (OutputStream sink = output == null ? nonClosing(out) : new BufferedOutputStream(Files.newOutputStream(output))) {
-            if (format.equals("json")) {
-                JsonReport.write(sink, modelPath.toString(), length, explainOptions, results, null);
-            } else {
-                PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
-                TableReport.write(ps, results, null, padId);
-                ps.flush();
+            switch (format) {
+                case "json":
+                    JsonReport.write(sink, length, explainOptions, report);
+                    break;
+                case "html":
+                    Writer w = new OutputStreamWriter(sink, StandardCharsets.UTF_8);
+                    HtmlReport.write(w, report);
+                    w.flush();
+                    break;
+                default:
+                    PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
+                    if (format.equals("ansi")) {
+                        AnsiReport.write(ps, report, AnsiReport.ColorMode.fromEnvironment(env));
+                    } else {
+                        TableReport.write(ps, report);
+                    }
+                    ps.flush();
+                    break;
             }
         }
+        if (output != null && format.equals("html")) {
+            err.println("jlrp: wrote " + output + " (open it in a browser)");
+        }
         return Main.OK;
+    }
+
+    private static List<String> texts(CommandLine line) {
+        List<String> texts = new ArrayList<>();
+        if (line.getOptionValues("text") != null) {
+            texts.addAll(Arrays.asList(line.getOptionValues("text")));
+        }
+        Path file = CommandLines.path(line, "texts");
+        if (file != null) {
+            texts.addAll(TextBatch.readLines(file));
+        }
+        return texts;
+    }
+
+    static List<String> labels(String text) {
+        List<String> labels = new ArrayList<>();
+        for (String label : text.split(",", -1)) {
+            if (label.isBlank()) {
+                throw new JlrpException("--labels has an empty name in '" + text + "'");
+            }
+            labels.add(label.trim());
+        }
+        return labels;
+    }
+
+    /** Token-id input with a tokenizer: show each id's word from index_word. */
+    private static List<String[]> wordsOf(List<int[]> sequences, KerasTokenizer tokenizer, int padId) {
+        List<String[]> words = new ArrayList<>(sequences.size());
+        for (int[] ids : sequences) {
+            String[] w = new String[ids.length];
+            for (int t = 0; t < ids.length; t++) {
+                w[t] = ids[t] == padId ? null : tokenizer.wordOf(ids[t]);
+            }
+            words.add(w);
+        }
+        return words;
+    }
+
+    /** Progress on stderr (never stdout) for long batches: about every 5%. */
+    private IntConsumer progress(int total) {
+        if (total <= PROGRESS_THRESHOLD) {
+            return null;
+        }
+        int step = Math.max(1, total / 20);
+        return done -> {
+            if (done % step == 0 || done == total) {
+                err.printf("jlrp: explained %d/%d sequences%n", done, total);
+                err.flush();
+            }
+        };
     }
 
     private static OutputStream nonClosing(PrintStream stream) {

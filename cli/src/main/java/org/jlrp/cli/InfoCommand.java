@@ -5,13 +5,14 @@ import java.io.PrintStream;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.render.ModelReport;
 
 /** {@code jlrp info}: what the model file holds and what jlrp explains. */
 final class InfoCommand {
 
-    private static final String SYNTAX = "jlrp info --model FILE [--architecture FILE] [--format text|json]";
+    private static final String SYNTAX = "jlrp info [--model FILE [--architecture FILE]] [--format text|json]";
 
     private final PrintStream out;
 
@@ -21,7 +22,7 @@ final class InfoCommand {
 
     int run(String[] args) throws ParseException, IOException {
         Options options = new Options();
-        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file (default: the built-in demo)"));
         options.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
         CommandLine line = CommandLines.parse(options, args);
@@ -29,11 +30,14 @@ final class InfoCommand {
             CommandLines.help(out, SYNTAX, options);
             return Main.OK;
         }
-        if (!line.hasOption("model")) {
-            throw new ParseException("--model is required");
+        if (!line.hasOption("model") && line.hasOption("architecture")) {
+            throw new ParseException("--architecture needs --model");
         }
         String format = CommandLines.choice(line, "format", "text", "text", "json");
-        Explainer explainer = Explainer.load(CommandLines.path(line, "model"), CommandLines.path(line, "architecture"));
+        // Without --model: the built-in demo model, as for explain.
+        Explainer explainer = line.hasOption("model")
+                ? Explainer.load(CommandLines.path(line, "model"), CommandLines.path(line, "architecture"))
+                : DemoModel.explainer();
         if (format.equals("json")) {
             ModelReport.writeJson(out, explainer.network());
         } else {

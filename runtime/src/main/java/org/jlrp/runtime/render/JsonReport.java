@@ -27,6 +27,17 @@ public final class JsonReport {
      */
     public static void write(OutputStream out, String model, int inputLength, ExplainOptions options,
                              List<Explanation> results, List<String[]> words) throws IOException {
+        write(out, inputLength, options, new ReportData(model, results, words, null, options.padId()));
+    }
+
+    /**
+     * Writes the report with the extras of text input: {@code labels} at the top when given, and per result
+     * {@code label}, {@code relevance_tokens}, {@code padding_abs_share} and {@code warnings}.
+     */
+    public static void write(OutputStream out, int inputLength, ExplainOptions options, ReportData data)
+            throws IOException {
+        String model = data.model();
+        List<Explanation> results = data.results();
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.writeStartObject();
@@ -37,9 +48,16 @@ public final class JsonReport {
             g.writeNumberField("eps", options.rule().eps());
             g.writeBooleanField("ignore_bias", options.rule().ignoreBias());
             g.writeEndObject();
+            if (data.labels() != null) {
+                g.writeArrayFieldStart("labels");
+                for (String label : data.labels()) {
+                    g.writeString(label);
+                }
+                g.writeEndArray();
+            }
             g.writeArrayFieldStart("results");
             for (Explanation e : results) {
-                writeResult(g, e, words == null ? null : words.get(e.sequence()));
+                writeResult(g, e, data.wordsOf(e), data);
             }
             g.writeEndArray();
             g.writeEndObject();
@@ -49,6 +67,11 @@ public final class JsonReport {
 
     /** One result object, as the CLI contract (and the Spark job's lines) have it. */
     public static void writeResult(JsonGenerator g, Explanation e, String[] words) throws IOException {
+        writeResult(g, e, words, null);
+    }
+
+    private static void writeResult(JsonGenerator g, Explanation e, String[] words, ReportData data)
+            throws IOException {
         g.writeStartObject();
         g.writeNumberField("sequence", e.sequence());
         g.writeNumberField("target", e.target());
@@ -83,6 +106,20 @@ public final class JsonReport {
         g.writeNumberField("relevance_padding", e.relevancePadding());
         g.writeNumberField("relevance_bias", e.relevanceBias());
         g.writeNumberField("relevance_sum", e.relevanceSum());
+        if (data != null) {
+            Diagnostics d = Diagnostics.of(e, data.padId());
+            if (data.labels() != null) {
+                g.writeStringField("label", data.label(e.target()));
+            }
+            g.writeNumberField("relevance_tokens", d.tokens());
+            g.writeNumberField("padding_abs_share", d.paddingAbsShare());
+            String warning = d.warning(data.padId());
+            if (warning != null) {
+                g.writeArrayFieldStart("warnings");
+                g.writeString(warning);
+                g.writeEndArray();
+            }
+        }
         if (e.embeddingRelevance() != null) {
             int dim = e.embeddingDim();
             g.writeArrayFieldStart("embedding_relevance");

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import org.jlrp.runtime.explain.Explanation;
 
-/** Plain-text columns for {@code explain --format table}: a header per result, then position, id, word, relevance. */
+/**
+ * Plain-text columns for {@code explain --format table}: a header per result with the diagnostics, then position,
+ * word, id and relevance per input position.
+ */
 public final class TableReport {
 
     private TableReport() {
@@ -15,18 +18,27 @@ public final class TableReport {
      * @param words per sequence, the word at each position (null for padding); null when the input was token ids
      */
     public static void write(PrintStream out, List<Explanation> results, List<String[]> words, int padId) {
-        for (Explanation e : results) {
-            out.printf(Locale.ROOT, "sequence %d  target %d  logit %.6g%s%n", e.sequence(), e.target(),
-                    e.explainedLogit(), e.probabilities() == null ? ""
-                            : String.format(Locale.ROOT, "  probability %.4f", e.probabilities()[e.target()]));
-            out.printf(Locale.ROOT, "  relevance: tokens %.6g  padding %.6g  bias %.6g  (sum %.6g)%n",
-                    e.relevanceSum() - e.relevancePadding(), e.relevancePadding(), e.relevanceBias(),
-                    e.relevanceSum());
-            String[] w = words == null ? null : words.get(e.sequence());
-            out.printf(Locale.ROOT, "  %5s  %8s  %-20s  %s%n", "pos", "id", "word", "relevance");
+        write(out, new ReportData("", results, words, null, padId));
+    }
+
+    public static void write(PrintStream out, ReportData data) {
+        for (Explanation e : data.results()) {
+            Diagnostics d = Diagnostics.of(e, data.padId());
+            int predicted = e.predictedClass();
+            out.printf(Locale.ROOT, "sequence %d  target %d (%s)  logit %.6g%s  predicted %d (%s)%n", e.sequence(),
+                    e.target(), data.label(e.target()), e.explainedLogit(), e.probabilities() == null ? ""
+                            : String.format(Locale.ROOT, "  probability %.4f", e.probabilities()[e.target()]),
+                    predicted, data.label(predicted));
+            out.println("  " + d.conservationLine());
+            out.println("  " + d.sharesLine());
+            String warning = d.warning(data.padId());
+            if (warning != null) {
+                out.println("  " + warning);
+            }
+            out.printf(Locale.ROOT, "  %5s  %-20s  %8s  %s%n", "pos", "word", "id", "relevance");
             for (int t = 0; t < e.tokens().length; t++) {
-                String word = w != null && w[t] != null ? w[t] : e.tokens()[t] == padId ? "<pad>" : "";
-                out.printf(Locale.ROOT, "  %5d  %8d  %-20s  %+.6e%n", t, e.tokens()[t], word, e.relevance()[t]);
+                out.printf(Locale.ROOT, "  %5d  %-20s  %8d  %+.6e%n", t, data.display(e, t), e.tokens()[t],
+                        e.relevance()[t]);
             }
             out.println();
         }

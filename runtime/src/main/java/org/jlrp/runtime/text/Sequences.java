@@ -32,16 +32,42 @@ public final class Sequences {
      * value=padId)} does.
      */
     public static int[] pad(int[] ids, int length, Side padding, Side truncating, int padId) {
-        if (ids.length == length) {
-            return ids.clone();
-        }
-        if (ids.length > length) {
-            return truncating == Side.PRE ? Arrays.copyOfRange(ids, ids.length - length, ids.length)
-                    : Arrays.copyOf(ids, length);
-        }
+        int[] source = sourcePositions(ids.length, length, padding, truncating);
         int[] out = new int[length];
-        Arrays.fill(out, padId);
-        System.arraycopy(ids, 0, out, padding == Side.PRE ? length - ids.length : 0, ids.length);
+        for (int t = 0; t < length; t++) {
+            out[t] = source[t] < 0 ? padId : ids[source[t]];
+        }
+        return out;
+    }
+
+    /**
+     * The words that go with {@link #pad}'s ids, placed the same way, with null at padding positions: the mapping from
+     * each input position back to its word.
+     */
+    public static String[] padWords(String[] words, int length, Side padding, Side truncating) {
+        int[] source = sourcePositions(words.length, length, padding, truncating);
+        String[] out = new String[length];
+        for (int t = 0; t < length; t++) {
+            out[t] = source[t] < 0 ? null : words[source[t]];
+        }
+        return out;
+    }
+
+    /** For each of the {@code length} output positions, the index in the unpadded sequence, or -1 for padding. */
+    public static int[] sourcePositions(int size, int length, Side padding, Side truncating) {
+        int[] out = new int[length];
+        Arrays.fill(out, -1);
+        if (size >= length) {
+            int first = truncating == Side.PRE ? size - length : 0;
+            for (int t = 0; t < length; t++) {
+                out[t] = first + t;
+            }
+            return out;
+        }
+        int offset = padding == Side.PRE ? length - size : 0;
+        for (int i = 0; i < size; i++) {
+            out[offset + i] = i;
+        }
         return out;
     }
 }
