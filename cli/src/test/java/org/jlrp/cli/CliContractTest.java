@@ -103,7 +103,7 @@ class CliContractTest {
             {"explain", "--model", model.toString(), "--tokens", outOfRange.toString(), "--padding", "middle"},
             {"explain", "--model", model.toString()},
             {"explain", "--nonsense"},
-            {"info"},
+            {"info", "--format", "xml"},
             {"frobnicate"},
         };
         for (String[] args : cases) {
