@@ -222,9 +222,9 @@ public final class KerasModelLoader {
                 }
             }
         }
-        boolean allDeclaredInGraph = parsed.declared().size() == parsed.layers().size()
-                || parsed.declared().stream().allMatch(d -> parsed.layers().stream()
-                        .anyMatch(l -> l.name().equals(d.name())));
+        // Keras counts every layer of the model; positions are only comparable when none was left out of the graph.
+        boolean allDeclaredInGraph = parsed.declared().stream()
+                .allMatch(d -> parsed.layers().stream().anyMatch(l -> l.name().equals(d.name())));
         if (storedGroups.size() != weighted.size() || !allDeclaredInGraph) {
             throw new JlrpException(source + ": layer '" + missing.name() + "' (" + missing.className()
                     + ") has no weights in the file"
