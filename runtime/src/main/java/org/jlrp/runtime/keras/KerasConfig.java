@@ -23,8 +23,17 @@ import org.jlrp.runtime.JlrpException;
  */
 final class KerasConfig {
 
-    /** What the config says, before weights: layers in topological order (an InputLayer first), and the output. */
-    record Parsed(List<LayerSpec> layers, int inputLength, String outputLayer) {
+    /**
+     * What the config says, before weights: layers in topological order (an InputLayer first), and the output.
+     * {@code declared} lists every layer of the config in the config's own order with its class name as written
+     * there: Keras's {@code model.layers} order, which decides how weights files that do not go by layer name
+     * (Keras 3 {@code layers/<class>_N} paths, Keras 2 positional loading) assign weights.
+     */
+    record Parsed(List<LayerSpec> layers, int inputLength, String outputLayer, List<Declared> declared) {
+    }
+
+    /** One layer entry as the config lists it: its name and its class name before Keras 1 names are mapped. */
+    record Declared(String name, String className) {
     }
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -65,6 +74,7 @@ final class KerasConfig {
             throw error("the Sequential config has no layers");
         }
         List<LayerSpec> layers = new ArrayList<>();
+        List<Declared> declared = new ArrayList<>();
         Integer inputLength = null;
         String inputName = null;
         String previous = null;
@@ -73,6 +83,7 @@ final class KerasConfig {
             String cls = className(entry);
             ObjectNode layerConfig = layerConfig(entry);
             String name = layerName(entry, layerConfig);
+            declared.add(new Declared(name, cls));
             if (inputLength == null) {
                 inputLength = inputLengthOf(layerConfig);
             }
@@ -104,7 +115,7 @@ final class KerasConfig {
         if (inputLength == null) {
             inputLength = shapeLength(root.path("build_config").get("input_shape"));
         }
-        return new Parsed(layers, requireInputLength(inputLength), previous);
+        return new Parsed(layers, requireInputLength(inputLength), previous, List.copyOf(declared));
     }
 
     private static String uniqueName(JsonNode layerList, String base) {
@@ -128,11 +139,13 @@ final class KerasConfig {
         String input = singleEndpoint(config.get("input_layers"), "input_layers");
         String output = singleEndpoint(config.get("output_layers"), "output_layers");
         Map<String, LayerSpec> byName = new LinkedHashMap<>();
+        List<Declared> declared = new ArrayList<>();
         Integer inputLength = null;
         for (JsonNode entry : config.get("layers")) {
             String cls = className(entry);
             ObjectNode layerConfig = layerConfig(entry);
             String name = layerName(entry, layerConfig);
+            declared.add(new Declared(name, cls));
             List<String> inbound = inboundNames(name, entry.get("inbound_nodes"));
             if (cls.equals("InputLayer")) {
                 if (name.equals(input)) {
@@ -164,7 +177,8 @@ final class KerasConfig {
                 }
             }
         }
-        return new Parsed(topologicalOrder(byName, input, output), requireInputLength(inputLength), output);
+        return new Parsed(topologicalOrder(byName, input, output), requireInputLength(inputLength), output,
+                List.copyOf(declared));
     }
 
     /**

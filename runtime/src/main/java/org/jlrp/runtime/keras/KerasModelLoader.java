@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,6 +102,27 @@ public final class KerasModelLoader {
 
     private KerasModel readHdf5(HdfFile hdf, String source, long size, JsonNode architectureJson, Path architecture) {
         String modelConfig = attrString(hdf, "model_config");
+        boolean keras2Weights = multiPartAttr(hdf, "layer_names") != null;
+        boolean keras3Weights = modelConfig == null && !keras2Weights && nodeAt(hdf, "layers") instanceof Group;
+        List<String> notes = new ArrayList<>();
+        if (architectureJson == null) {
+            if (modelConfig == null && (keras2Weights || keras3Weights)) {
+                throw new JlrpException(source + ": this is a weights-only file; pass the architecture JSON "
+                        + "(model.to_json()) with --architecture");
+            }
+            if (modelConfig == null) {
+                throw new JlrpException(source + ": an HDF5 file without model_config or layer_names is not a Keras "
+                        + "model");
+            }
+        }
+        if (keras3Weights) {
+            // Keras 3 save_weights(".weights.h5"): the layout of the model.weights.h5 inside a .keras zip.
+            KerasConfig.Parsed parsed = KerasConfig.parse(architectureJson, architecture.toString());
+            notes.add("weights-only Keras 3 file (.weights.h5); architecture from " + architecture);
+            List<LayerSpec> layers = readKeras3Weights(hdf, parsed, source, size, false);
+            return finish(source, ModelFormat.WEIGHTS_H5_JSON, textOrNull(architectureJson.get("keras_version")),
+                    textOrNull(architectureJson.get("backend")), parsed, layers, false, notes);
+        }
         Group weightsRoot;
         ModelFormat format;
         JsonNode configJson;
@@ -108,18 +130,15 @@ public final class KerasModelLoader {
             configJson = architectureJson;
             format = modelConfig == null ? ModelFormat.WEIGHTS_H5_JSON : ModelFormat.FULL_H5;
             weightsRoot = hdf.getChild("model_weights") instanceof Group g ? g : hdf;
-        } else if (modelConfig != null) {
+            notes.add((modelConfig == null ? "weights-only file" : "full model file, its own config replaced")
+                    + "; architecture from " + architecture);
+        } else {
             configJson = parseJson(modelConfig, source + " (model_config)");
             format = ModelFormat.FULL_H5;
             if (!(hdf.getChild("model_weights") instanceof Group g)) {
                 throw new JlrpException(source + ": the file has a model_config but no model_weights group");
             }
             weightsRoot = g;
-        } else if (attrStrings(hdf, "layer_names") != null) {
-            throw new JlrpException(source + ": this is a weights-only file; pass the architecture JSON "
-                    + "(model.to_json()) with --architecture");
-        } else {
-            throw new JlrpException(source + ": an HDF5 file without model_config or layer_names is not a Keras model");
         }
         String kerasVersion = firstNonNull(attrString(hdf, "keras_version"), attrString(weightsRoot, "keras_version"),
                 architectureJson == null ? null : textOrNull(architectureJson.get("keras_version")));
@@ -127,23 +146,15 @@ public final class KerasModelLoader {
                 architectureJson == null ? null : textOrNull(architectureJson.get("backend")));
         KerasConfig.Parsed parsed = KerasConfig.parse(configJson,
                 architecture != null ? architecture.toString() : source);
+        Map<String, Group> groups = weightGroups(weightsRoot, parsed, source, notes);
         List<LayerSpec> layers = new ArrayList<>();
         boolean sawColonZero = false;
         boolean sawWeights = false;
-        List<String> stored = layerNames(weightsRoot, source);
         for (LayerSpec layer : parsed.layers()) {
-            int expected = expectedWeightCount(layer);
-            if (expected == 0) {
+            Group group = groups.get(layer.name());
+            if (group == null) {
                 layers.add(layer);
                 continue;
-            }
-            if (stored != null && !stored.contains(layer.name())) {
-                throw new JlrpException(source + ": layer '" + layer.name() + "' (" + layer.className()
-                        + ") has no weights in the file");
-            }
-            if (!(weightsRoot.getChild(layer.name()) instanceof Group group)) {
-                throw new JlrpException(source + ": layer '" + layer.name() + "' (" + layer.className()
-                        + ") has no weight group in the file");
             }
             List<String> weightNames = multiPartAttr(group, "weight_names");
             if (weightNames == null || weightNames.isEmpty()) {
@@ -153,7 +164,7 @@ public final class KerasModelLoader {
             for (String weightName : weightNames) {
                 sawWeights = true;
                 sawColonZero |= weightName.endsWith(":0");
-                Node node = group.getByPath(weightName);
+                Node node = nodeAt(group, weightName);
                 if (!(node instanceof Dataset dataset)) {
                     throw new JlrpException(source + ": layer '" + layer.name() + "': weight '" + weightName
                             + "' is not a dataset");
@@ -162,15 +173,98 @@ public final class KerasModelLoader {
             }
             layers.add(layer.withWeights(tensors));
         }
-        boolean theano = "theano".equalsIgnoreCase(backend)
-                || (backend == null && kerasVersion != null && kerasVersion.startsWith("1") && sawWeights
-                && !sawColonZero);
-        return finish(source, format, kerasVersion, backend, parsed, layers, theano);
+        boolean theano = "theano".equalsIgnoreCase(backend);
+        if (backend == null && sawWeights && (kerasVersion == null || kerasVersion.startsWith("1"))) {
+            // Keras 1 wrote no backend attribute. Its TensorFlow backend named weights after TF variables ("..._W:0"),
+            // Theano did not ("..._W"): the same rule the golden reference uses.
+            theano = !sawColonZero;
+            backend = theano ? "theano" : "tensorflow";
+            notes.add("backend inferred: Keras 1 files do not state it; weight names "
+                    + (theano ? "without TensorFlow's ':0' suffix mean Theano" : "ending in ':0' mean TensorFlow"));
+        }
+        return finish(source, format, kerasVersion, backend, parsed, layers, theano, notes);
     }
 
-    /** {@code layer_names}, possibly split by Keras into {@code layer_names0..N} when large. */
-    private static List<String> layerNames(Group weightsRoot, String source) {
-        return multiPartAttr(weightsRoot, "layer_names");
+    /**
+     * The weight group of each layer that has weights. Keras 1/2 files (and Keras 3 legacy {@code .h5}) name the group
+     * after the layer. When some names do not match (a weights-only file saved from a model whose layers were named
+     * differently), the groups are taken by position as Keras's own {@code load_weights(by_name=False)} does: the
+     * file's layers with weights, in {@code layer_names} order, against the model's layers with weights, in config
+     * order.
+     */
+    private Map<String, Group> weightGroups(Group weightsRoot, KerasConfig.Parsed parsed, String source,
+                                            List<String> notes) {
+        List<String> stored = multiPartAttr(weightsRoot, "layer_names");
+        List<LayerSpec> weighted = weightedLayersInConfigOrder(parsed);
+        Map<String, Group> groups = new HashMap<>();
+        LayerSpec missing = null;
+        for (LayerSpec layer : weighted) {
+            if ((stored == null || stored.contains(layer.name()))
+                    && nodeAt(weightsRoot, layer.name()) instanceof Group group) {
+                groups.put(layer.name(), group);
+            } else if (missing == null) {
+                missing = layer;
+            }
+        }
+        if (missing == null) {
+            return groups;
+        }
+        List<String> storedWeighted = new ArrayList<>();
+        List<Group> storedGroups = new ArrayList<>();
+        if (stored != null) {
+            for (String name : stored) {
+                if (nodeAt(weightsRoot, name) instanceof Group group) {
+                    List<String> weightNames = multiPartAttr(group, "weight_names");
+                    if (weightNames != null && !weightNames.isEmpty()) {
+                        storedWeighted.add(name);
+                        storedGroups.add(group);
+                    }
+                }
+            }
+        }
+        // Keras counts every layer of the model; positions are only comparable when none was left out of the graph.
+        boolean allDeclaredInGraph = parsed.declared().stream()
+                .allMatch(d -> parsed.layers().stream().anyMatch(l -> l.name().equals(d.name())));
+        if (storedGroups.size() != weighted.size() || !allDeclaredInGraph) {
+            throw new JlrpException(source + ": layer '" + missing.name() + "' (" + missing.className()
+                    + ") has no weights in the file"
+                    + (stored == null ? "" : " (its layers with weights: " + abbreviateList(storedWeighted) + ")"));
+        }
+        groups.clear();
+        List<String> modelNames = new ArrayList<>();
+        for (int i = 0; i < weighted.size(); i++) {
+            groups.put(weighted.get(i).name(), storedGroups.get(i));
+            modelNames.add(weighted.get(i).name());
+        }
+        notes.add("weights matched by position, as Keras's load_weights does: the file's layers "
+                + abbreviateList(storedWeighted) + " feed the model's " + abbreviateList(modelNames));
+        return groups;
+    }
+
+    /** The graph's layers that carry weights, in the config's order (Keras's {@code model.layers}). */
+    private static List<LayerSpec> weightedLayersInConfigOrder(KerasConfig.Parsed parsed) {
+        Map<String, LayerSpec> byName = new HashMap<>();
+        for (LayerSpec layer : parsed.layers()) {
+            byName.put(layer.name(), layer);
+        }
+        List<LayerSpec> out = new ArrayList<>();
+        for (KerasConfig.Declared declared : parsed.declared()) {
+            LayerSpec layer = byName.remove(declared.name());
+            if (layer != null && expectedWeightCount(layer) > 0) {
+                out.add(layer);
+            }
+        }
+        for (LayerSpec layer : parsed.layers()) { // not declared by name (cannot happen with a well-formed config)
+            if (byName.containsKey(layer.name()) && expectedWeightCount(layer) > 0) {
+                out.add(layer);
+            }
+        }
+        return out;
+    }
+
+    private static String abbreviateList(List<String> names) {
+        String joined = "[" + String.join(", ", names) + "]";
+        return joined.length() > 160 ? joined.substring(0, 157) + "...]" : joined;
     }
 
     /** A string-list attribute that Keras may have split into {@code NAME0}, {@code NAME1}, … when it was large. */
@@ -235,44 +329,81 @@ public final class KerasModelLoader {
                     source + " (metadata.json)").get("keras_version"));
         }
         KerasConfig.Parsed parsed = KerasConfig.parse(config, source);
-        List<LayerSpec> layers = new ArrayList<>();
+        List<LayerSpec> layers;
         try (HdfFile hdf = HdfFile.fromBytes(weightBytes)) {
-            Map<String, Integer> classCounters = new HashMap<>();
-            for (LayerSpec layer : parsed.layers()) {
-                String path = keras3LayerPath(layer, classCounters);
-                int expected = expectedWeightCount(layer);
-                if (expected == 0) {
-                    layers.add(layer);
-                    continue;
-                }
-                Node vars = nodeAt(hdf, "layers/" + path + "/vars");
-                if (!(vars instanceof Group group)) {
-                    throw new JlrpException(source + ": layer '" + layer.name() + "' (" + layer.className()
-                            + ") has no weights at layers/" + path + "/vars in model.weights.h5");
-                }
-                List<String> indices = new ArrayList<>(group.getChildren().keySet());
-                indices.sort((a, b) -> Long.compare(parseIndex(a, source), parseIndex(b, source)));
-                List<Tensor> tensors = new ArrayList<>();
-                for (String index : indices) {
-                    if (!(group.getChild(index) instanceof Dataset dataset)) {
-                        throw new JlrpException(source + ": layers/" + path + "/vars/" + index + " is not a dataset");
-                    }
-                    tensors.add(readTensor(dataset, layer.name() + "/" + index, source, weightBytes.length));
-                }
-                layers.add(layer.withWeights(tensors));
-            }
+            layers = readKeras3Weights(hdf, parsed, source, weightBytes.length, architectureJson == null);
         }
-        return finish(source, ModelFormat.KERAS3_ZIP, kerasVersion, "unknown", parsed, layers, false);
+        List<String> notes = new ArrayList<>();
+        if (architectureJson != null) {
+            notes.add("the zip's config.json replaced by the architecture JSON given");
+        }
+        return finish(source, ModelFormat.KERAS3_ZIP, kerasVersion, null, parsed, layers, false, notes);
     }
 
     /**
-     * Keras 3 stores a layer's variables under {@code layers/<snake_case class>[_N]}: N counts earlier layers of the
-     * same class in model order, the first has no suffix. The layer name plays no part.
+     * Reads Keras 3 weights ({@code model.weights.h5} of a {@code .keras} zip, or a {@code .weights.h5} file): each
+     * layer's variables sit at {@code layers/<path>/vars/<i>}, see {@link #keras3LayerPaths}.
+     *
+     * @param checkNames when the config came from the same file: refuse a {@code vars} group whose {@code name}
+     *                   attribute (written by newer Keras 3 versions) names another layer than the path assigned it
      */
-    private static String keras3LayerPath(LayerSpec layer, Map<String, Integer> classCounters) {
-        String snake = toSnakeCase(layer.className());
-        int n = classCounters.merge(snake, 1, Integer::sum) - 1;
-        return n == 0 ? snake : snake + "_" + n;
+    private List<LayerSpec> readKeras3Weights(Group root, KerasConfig.Parsed parsed, String source, long size,
+                                              boolean checkNames) {
+        Map<String, String> paths = keras3LayerPaths(parsed.declared());
+        List<LayerSpec> layers = new ArrayList<>();
+        for (LayerSpec layer : parsed.layers()) {
+            if (expectedWeightCount(layer) == 0) {
+                layers.add(layer);
+                continue;
+            }
+            String path = "layers/" + paths.get(layer.name()) + "/vars";
+            if (!(nodeAt(root, path) instanceof Group group)) {
+                throw new JlrpException(source + ": layer '" + layer.name() + "' (" + layer.className()
+                        + ") has no weights at " + path);
+            }
+            String stated = attrString(group, "name");
+            if (checkNames && stated != null && !stated.equals(layer.name())) {
+                throw new JlrpException(source + ": " + path + " holds the weights of layer '" + stated
+                        + "', but the config's layer order assigns that path to layer '" + layer.name() + "'");
+            }
+            List<Tensor> tensors = new ArrayList<>();
+            for (String index : sortedVarNames(group.getChildren().keySet(), source, path)) {
+                if (!(group.getChild(index) instanceof Dataset dataset)) {
+                    throw new JlrpException(source + ": " + path + "/" + index + " is not a dataset");
+                }
+                tensors.add(readTensor(dataset, layer.name() + "/" + index, source, size));
+            }
+            layers.add(layer.withWeights(tensors));
+        }
+        return layers;
+    }
+
+    /**
+     * Keras 3 stores a layer's variables under {@code layers/<snake_case class>[_N]}: N counts the earlier layers of
+     * the same class in the model's layer list (the config's order, whether or not they feed the output), the first
+     * has no suffix. The layer name plays no part.
+     */
+    static Map<String, String> keras3LayerPaths(List<KerasConfig.Declared> declared) {
+        Map<String, Integer> classCounters = new HashMap<>();
+        Map<String, String> paths = new HashMap<>();
+        for (KerasConfig.Declared layer : declared) {
+            String snake = toSnakeCase(layer.className());
+            int n = classCounters.merge(snake, 1, Integer::sum) - 1;
+            paths.put(layer.name(), n == 0 ? snake : snake + "_" + n);
+        }
+        return paths;
+    }
+
+    /** Variable names {@code 0, 1, …} in numeric order (HDF5 lists them alphabetically: 0, 1, 10, 2, …). */
+    static List<String> sortedVarNames(Collection<String> names, String source, String path) {
+        List<String> sorted = new ArrayList<>(names);
+        for (String name : sorted) {
+            if (!name.matches("[0-9]{1,9}")) {
+                throw new JlrpException(source + ": unexpected variable name '" + name + "' in " + path);
+            }
+        }
+        sorted.sort((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        return sorted;
     }
 
     /** Keras's {@code naming.to_snake_case}. */
@@ -287,14 +418,6 @@ public final class KerasModelLoader {
             return root.getByPath(path);
         } catch (RuntimeException e) { // jhdf throws when a path element is missing
             return null;
-        }
-    }
-
-    private static long parseIndex(String index, String source) {
-        try {
-            return Long.parseLong(index);
-        } catch (NumberFormatException e) {
-            throw new JlrpException(source + ": unexpected variable name '" + index + "' in model.weights.h5");
         }
     }
 
@@ -381,21 +504,34 @@ public final class KerasModelLoader {
     }
 
     /**
-     * Brings weights to Keras 2 shapes: Keras 1.2's Conv1D kernel {@code (width, 1, in, filters)} loses its unit axis,
-     * and Theano-trained Conv1D kernels are reversed along the width axis, as Keras's {@code convert_kernel} does when
-     * it loads them, so that every kernel computes a cross-correlation.
+     * Brings weights to Keras 2 shapes, as Keras 2's {@code preprocess_weights_for_loading} does: a Keras 1.2 Conv1D
+     * kernel {@code (width, 1, in, filters)} loses its unit axis, a Keras 1.0/1.1 one {@code (filters, in, width, 1)}
+     * is transposed first, and Theano-trained Conv1D kernels are reversed along the width axis (Keras's
+     * {@code convert_kernel}), so that every kernel computes a cross-correlation.
      */
     private static KerasModel finish(String source, ModelFormat format, String kerasVersion, String backend,
-                                     KerasConfig.Parsed parsed, List<LayerSpec> layers, boolean theano) {
+                                     KerasConfig.Parsed parsed, List<LayerSpec> layers, boolean theano,
+                                     List<String> notes) {
         List<LayerSpec> fixed = new ArrayList<>();
         List<String> flipped = new ArrayList<>();
+        List<String> keras11 = new ArrayList<>();
         for (LayerSpec layer : layers) {
             if (layer.className().equals("Conv1D") && !layer.weights().isEmpty()) {
                 List<Tensor> weights = new ArrayList<>(layer.weights());
                 Tensor kernel = weights.get(0);
-                if (kernel.shape().length == 4 && kernel.shape()[1] == 1) {
-                    kernel = new Tensor(kernel.name(), new int[]{kernel.shape()[0], kernel.shape()[2],
-                            kernel.shape()[3]}, kernel.data());
+                int[] shape = kernel.shape();
+                if (shape.length == 4) {
+                    int width = configInt(layer, "kernel_size");
+                    int filters = configInt(layer, "filters");
+                    boolean keras12 = shape[1] == 1 && (width < 0 || shape[0] == width)
+                            && (filters < 0 || shape[3] == filters);
+                    if (!keras12 && shape[3] == 1 && (width < 0 || shape[2] == width)
+                            && (filters < 0 || shape[0] == filters)) {
+                        kernel = keras11ToKeras2(kernel);
+                        keras11.add(layer.name());
+                    } else if (keras12) {
+                        kernel = new Tensor(kernel.name(), new int[]{shape[0], shape[2], shape[3]}, kernel.data());
+                    }
                 }
                 if (theano && kernel.shape().length == 3) {
                     kernel = flipWidth(kernel);
@@ -406,9 +542,44 @@ public final class KerasModelLoader {
             }
             fixed.add(layer);
         }
+        List<String> allNotes = new ArrayList<>(notes);
+        if (!keras11.isEmpty()) {
+            allNotes.add("Keras 1.0/1.1 Conv1D kernels (filters, in, width, 1) transposed to (width, in, filters): "
+                    + String.join(", ", keras11));
+        }
+        if (!flipped.isEmpty()) {
+            allNotes.add("Theano-trained: Conv1D kernels reversed along the width axis, as Keras's convert_kernel "
+                    + "does on load (Theano convolves, TensorFlow cross-correlates): " + String.join(", ", flipped));
+        }
         return new KerasModel(source, format, kerasVersion == null ? "unknown" : kerasVersion,
-                backend == null ? (theano ? "theano" : "unknown") : backend, parsed.inputLength(), List.copyOf(fixed),
-                parsed.outputLayer(), List.copyOf(flipped));
+                backend == null ? "unknown" : backend, parsed.inputLength(), fixed, parsed.outputLayer(), flipped,
+                allNotes);
+    }
+
+    /** An integer config value given as {@code 3} or {@code [3]}; -1 when absent or not an integer. */
+    private static int configInt(LayerSpec layer, String key) {
+        JsonNode node = layer.config().get(key);
+        if (node != null && node.isArray() && node.size() == 1) {
+            node = node.get(0);
+        }
+        return node != null && node.isIntegralNumber() ? node.asInt() : -1;
+    }
+
+    /** {@code (filters, in, width, 1)} → {@code (width, in, filters)}: numpy's {@code transpose(2, 3, 1, 0)[:, 0]}. */
+    private static Tensor keras11ToKeras2(Tensor kernel) {
+        int filters = kernel.shape()[0];
+        int in = kernel.shape()[1];
+        int width = kernel.shape()[2];
+        float[] src = kernel.data();
+        float[] out = new float[src.length];
+        for (int f = 0; f < filters; f++) {
+            for (int c = 0; c < in; c++) {
+                for (int k = 0; k < width; k++) {
+                    out[(k * in + c) * filters + f] = src[(f * in + c) * width + k];
+                }
+            }
+        }
+        return new Tensor(kernel.name(), new int[]{width, in, filters}, out);
     }
 
     private static Tensor flipWidth(Tensor kernel) {

@@ -15,12 +15,16 @@ import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.keras.KerasModel;
 import org.jlrp.runtime.keras.LayerSpec;
 
-/** {@code jlrp info}: the model's provenance, a {@code model.summary()}-style layer table, and what is explained. */
+/**
+ * {@code jlrp info}: the model's provenance (file format, Keras version, backend, how the loader read it), a
+ * {@code model.summary()}-style layer table, and what is explained.
+ */
 public final class ModelReport {
 
     private ModelReport() {
     }
 
+    /** The human-readable report. */
     public static void writeText(PrintStream out, Network network) {
         KerasModel model = network.model();
         out.printf(Locale.ROOT, "model          %s%n", model.source());
@@ -34,6 +38,9 @@ public final class ModelReport {
         out.printf(Locale.ROOT, "output         %s%n", outputActivation(network));
         out.printf(Locale.ROOT, "explained      %s%n", explained(network));
         out.printf(Locale.ROOT, "kernels        %s%n", network.kernels().description());
+        for (String note : model.notes()) {
+            out.printf(Locale.ROOT, "note           %s%n", note);
+        }
         out.println();
         String format = "%-28s %-24s %-18s %12s%n";
         out.printf(Locale.ROOT, format, "Layer", "Class", "Output shape", "Param #");
@@ -49,6 +56,7 @@ public final class ModelReport {
         out.printf(Locale.ROOT, "Total params: %,d%n", network.parameterCount());
     }
 
+    /** The same report as one JSON object (the fields of the text report, plus each layer's inbound layers). */
     public static void writeJson(OutputStream out, Network network) throws IOException {
         KerasModel model = network.model();
         try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
@@ -64,6 +72,11 @@ public final class ModelReport {
                 g.writeString(name);
             }
             g.writeEndArray();
+            g.writeArrayFieldStart("notes");
+            for (String note : model.notes()) {
+                g.writeString(note);
+            }
+            g.writeEndArray();
             g.writeNumberField("input_length", network.inputLength());
             g.writeNumberField("vocabulary", network.vocabularySize());
             g.writeNumberField("embedding_dim", network.embeddingDim());
@@ -74,6 +87,7 @@ public final class ModelReport {
                 g.writeStringField("output_activation", stripped.kerasName());
             }
             g.writeStringField("explained_layer", network.explainedLayer().name());
+            g.writeStringField("explained", explained(network));
             g.writeNumberField("outputs", network.outputSize());
             g.writeNumberField("parameters", network.parameterCount());
             g.writeStringField("kernels", network.kernels().description());
@@ -120,6 +134,8 @@ public final class ModelReport {
         String what = network.strippedActivation() == Activation.SIGMOID && network.outputSize() == 1
                 ? "the single sigmoid unit's logit (its sign gives the class)"
                 : "the logit of the target class (default: the argmax)";
-        return what + ", output of layer '" + layer.name() + "' " + layer.shape();
+        String flattened = layer.shape().sequence()
+                ? " flattened in (time, channel) order to " + network.outputSize() + " outputs" : "";
+        return what + ", output of layer '" + layer.name() + "' " + layer.shape() + flattened;
     }
 }

@@ -1,0 +1,141 @@
+package org.jlrp.runtime.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.jlrp.runtime.SharedFiles;
+import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.keras.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code jlrp info} on every real model file of {@code ../shared} (one per golden name), text and JSON, checked
+ * against the facts the golden reference states about the file and against the weights the loader read.
+ */
+class ModelReportTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Stream<String> goldenNames() throws IOException {
+        Path golden = SharedFiles.require("golden/README.md").getParent();
+        try (Stream<Path> files = Files.list(golden)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tokens.json"))
+                    .map(n -> n.replace(".tokens.json", "")).sorted().toList();
+            assertFalse(names.isEmpty());
+            return names.stream();
+        }
+    }
+
+    private static Network load(JsonNode facts, Path golden) {
+        Path model = golden.resolveSibling(facts.get("model").asText()).normalize();
+        Path architecture = facts.path("architecture").isTextual()
+                ? golden.resolveSibling(facts.get("architecture").asText()).normalize() : null;
+        return Explainer.load(model, architecture).network();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenNames")
+    void textReport(String name) throws IOException {
+        Path tokens = SharedFiles.require("golden/" + name + ".tokens.json");
+        JsonNode facts = JSON.readTree(tokens.toFile());
+        Network network = load(facts, tokens);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelReport.writeText(new PrintStream(bytes, true, StandardCharsets.UTF_8), network);
+        String text = bytes.toString(StandardCharsets.UTF_8);
+
+        assertLine(text, "format", facts.get("format").asText());
+        assertLine(text, "keras version", facts.get("keras_version").asText());
+        String backend = facts.path("backend").isTextual() ? facts.get("backend").asText() : "unknown";
+        assertLine(text, "backend", backend);
+        assertLine(text, "input length", facts.get("seq_len").asInt() + " tokens");
+        assertLine(text, "vocabulary", facts.get("vocab").asInt() + " ids");
+        String activation = facts.path("output_activation").asText("");
+        assertLine(text, "output", activation.isEmpty() ? "no final softmax/sigmoid" : activation + " over ");
+        String explained = "output of layer '" + network.explainedLayer().name() + "'";
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("explained ") && l.contains(explained)), text);
+        if (facts.get("theano_flipped").size() > 0) {
+            assertTrue(text.contains("Theano-trained: Conv1D kernels reversed"), text);
+            assertTrue(text.contains(facts.get("theano_flipped").get(0).asText()), text);
+        }
+        if (facts.path("architecture").isTextual()) {
+            assertTrue(text.contains("note           weights-only file; architecture from "), text);
+        }
+        KerasModel model = network.model();
+        for (LayerSpec layer : model.layers()) {
+            long params = weightCount(layer);
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(layer.name() + " ") && l.contains(layer.className())
+                            && l.trim().endsWith(" " + params)),
+                    "table row for " + layer.name() + " with " + params + " parameters:\n" + text);
+        }
+        assertTrue(text.contains(String.format(Locale.ROOT, "Total params: %,d", totalWeights(model))), text);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenNames")
+    void jsonReport(String name) throws IOException {
+        Path tokens = SharedFiles.require("golden/" + name + ".tokens.json");
+        JsonNode facts = JSON.readTree(tokens.toFile());
+        Network network = load(facts, tokens);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelReport.writeJson(bytes, network);
+        JsonNode report = JSON.readTree(bytes.toByteArray());
+
+        assertEquals(facts.get("format").asText(), report.get("format").asText());
+        assertEquals(facts.get("keras_version").asText(), report.get("keras_version").asText());
+        assertEquals(facts.path("backend").isTextual() ? facts.get("backend").asText() : "unknown",
+                report.get("backend").asText());
+        assertEquals(facts.get("theano_flipped"), report.get("theano_flipped"));
+        assertEquals(facts.get("output_activation"), report.get("output_activation"));
+        assertEquals(facts.get("seq_len").asInt(), report.get("input_length").asInt());
+        assertEquals(facts.get("vocab").asInt(), report.get("vocabulary").asInt());
+        assertEquals(network.explainedLayer().name(), report.get("explained_layer").asText());
+        assertTrue(report.get("explained").asText().contains("logit"), report.toString());
+        assertTrue(report.get("notes").isArray());
+        KerasModel model = network.model();
+        assertEquals(totalWeights(model), report.get("parameters").asLong());
+        List<String> names = new ArrayList<>();
+        for (JsonNode layer : report.get("layers")) {
+            names.add(layer.get("name").asText());
+            LayerSpec spec = model.layer(layer.get("name").asText());
+            assertEquals(spec.className(), layer.get("class").asText());
+            assertEquals(weightCount(spec), layer.get("parameters").asLong(), spec.name());
+            assertTrue(layer.get("output_shape").asText().startsWith("(None, "), layer.toString());
+        }
+        assertEquals(model.layers().stream().map(LayerSpec::name).toList(), names);
+    }
+
+    private static void assertLine(String text, String label, String expectedStart) {
+        String prefix = String.format(Locale.ROOT, "%-15s", label);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith(prefix) && l.substring(prefix.length())
+                .startsWith(expectedStart)), "a line '" + prefix + expectedStart + "…' in:\n" + text);
+    }
+
+    private static long weightCount(LayerSpec layer) {
+        long n = 0;
+        for (Tensor t : layer.weights()) {
+            n += t.size();
+        }
+        return n;
+    }
+
+    private static long totalWeights(KerasModel model) {
+        return model.layers().stream().mapToLong(ModelReportTest::weightCount).sum();
+    }
+}
