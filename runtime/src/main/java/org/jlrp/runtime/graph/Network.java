@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.keras.KerasModel;
 
 /**
@@ -68,6 +69,13 @@ public final class Network {
         this.winnerSizes = toArray(winners);
         this.maxQuotients = quotients;
         this.maxContributions = contributions;
+        long bytes = workspaceFloats() * Float.BYTES;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 4) {
+            throw new JlrpException(model.source() + ": one explanation needs " + (bytes >> 20) + " MiB of buffers "
+                    + "(input length " + input.shape.channels() + "), more than a quarter of the " + (heap >> 20)
+                    + " MiB JVM heap");
+        }
     }
 
     private static int add(List<Integer> sizes, int size) {
@@ -87,7 +95,7 @@ public final class Network {
 
     /** Floats one workspace holds, for memory planning. */
     public long workspaceFloats() {
-        long total = maxQuotients + maxContributions;
+        long total = (long) maxQuotients + maxContributions;
         for (int[] sizes : new int[][]{valueSizes, relevanceSizes, preSizes, winnerSizes}) {
             for (int s : sizes) {
                 total += s;

@@ -38,7 +38,13 @@ public final class NetworkBuilder {
     }
 
     public static Network build(KerasModel model, Kernels kernels) {
-        return new NetworkBuilder(model, kernels).build();
+        try {
+            return new NetworkBuilder(model, kernels).build();
+        } catch (ArithmeticException overflow) {
+            // Shapes are products of config values; a corrupt config can make them overflow an int.
+            throw new JlrpException(model.source() + ": the layer shapes are too large (input length "
+                    + model.inputLength() + "): " + overflow.getMessage());
+        }
     }
 
     private Network build() {

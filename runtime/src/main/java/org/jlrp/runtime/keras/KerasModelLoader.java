@@ -421,7 +421,9 @@ public final class KerasModelLoader {
         }
     }
 
-    private byte[] readEntry(ZipInputStream zip, ZipEntry entry, String source, long max) throws IOException {
+    private byte[] readEntry(ZipInputStream zip, ZipEntry entry, String source, long limit) throws IOException {
+        // An entry is held in memory (never extracted): bound it by the heap as well as by the configured limit.
+        long max = Math.min(limit, Runtime.getRuntime().maxMemory() / 4);
         if (entry.getSize() > max) {
             throw new JlrpException(source + ": zip entry " + entry.getName() + " declares " + entry.getSize()
                     + " bytes, over the limit of " + max);
@@ -442,6 +444,18 @@ public final class KerasModelLoader {
     }
 
     // ---------------------------------------------------------------------------------------------- weights
+
+    /**
+     * Refuses an allocation that would not fit comfortably in this JVM's heap, before it is attempted: a corrupt size
+     * must end in a clear error, not in an OutOfMemoryError that takes the service down.
+     */
+    private static void requireHeap(long bytes, String what, String source) {
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap / 2) {
+            throw new JlrpException(source + ": " + what + " needs " + (bytes >> 20) + " MiB, more than half of the "
+                    + (heap >> 20) + " MiB JVM heap (raise -Xmx, e.g. JLRP_JAVA_OPTS=-Xmx8g)");
+        }
+    }
 
     /** How many weight arrays a layer of this class must have (0 for layers without weights). */
     private static int expectedWeightCount(LayerSpec layer) {
@@ -474,6 +488,8 @@ public final class KerasModelLoader {
             throw new JlrpException(source + ": weight '" + name + "' has element type " + type.getSimpleName()
                     + "; expected float32 or float64");
         }
+        requireHeap(elements * (type == double.class ? 12 : 4), "weight '" + name + "' " + Arrays.toString(shape),
+                source);
         if (dataset.getFilters().isEmpty() && dataset.getSizeInBytes() > fileSize) {
             throw new JlrpException(source + ": weight '" + name + "' declares " + dataset.getSizeInBytes()
                     + " bytes in a file of " + fileSize);
