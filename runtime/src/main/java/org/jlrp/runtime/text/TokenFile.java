@@ -1,6 +1,8 @@
 package org.jlrp.runtime.text;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -40,6 +42,10 @@ public final class TokenFile {
                 throw new JlrpException(file + ": expected a JSON array of token-id arrays");
             }
             return readSequences(p, file);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new JlrpException(file + ": invalid JSON" + (at == null ? "" : " at line " + at.getLineNr()
+                    + ", column " + at.getColumnNr()) + " (" + e.getOriginalMessage() + ")", e);
         } catch (IOException e) {
             throw new JlrpException(file + ": cannot read token ids (" + e.getMessage() + ")", e);
         }
