@@ -1,6 +1,5 @@
 package org.jlrp.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -10,6 +9,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Explanation;
+import scala.collection.immutable.ArraySeq;
 
 /** The Spark form of an {@link Explanation}: the struct that {@link LrpExplainer} and {@code lrp_explain} return. */
 final class ResultRows {
@@ -35,21 +35,24 @@ final class ResultRows {
         return allTargets ? ALL_RESULTS : RESULT;
     }
 
-    /** The column value for one sequence's explanations: a struct, or an array of them for target {@code all}. */
+    /**
+     * The column value for one sequence's explanations: a struct, or an array of them for target {@code all}. Arrays
+     * are Scala sequences, the external type Spark's row encoder takes.
+     */
     static Object value(List<Explanation> explanations, boolean allTargets) {
         if (!allTargets) {
             return row(explanations.get(0));
         }
-        List<Row> rows = new ArrayList<>(explanations.size());
-        for (Explanation e : explanations) {
-            rows.add(row(e));
+        Row[] rows = new Row[explanations.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = row(explanations.get(i));
         }
-        return rows;
+        return ArraySeq.unsafeWrapArray(rows);
     }
 
     static Row row(Explanation e) {
-        return RowFactory.create(e.target(), boxed(e.logits()), floats(e.relevance()), e.relevancePadding(),
-                e.relevanceBias());
+        return RowFactory.create(e.target(), ArraySeq.unsafeWrapArray(e.logits().clone()),
+                ArraySeq.unsafeWrapArray(floats(e.relevance())), e.relevancePadding(), e.relevanceBias());
     }
 
     /**
@@ -86,19 +89,10 @@ final class ResultRows {
         return ids;
     }
 
-    /** The struct's float arrays as Spark's row encoder takes them (a {@code List}, not a primitive array). */
-    private static List<Float> boxed(float[] values) {
-        List<Float> out = new ArrayList<>(values.length);
-        for (float v : values) {
-            out.add(v);
-        }
-        return out;
-    }
-
-    private static List<Float> floats(double[] values) {
-        List<Float> out = new ArrayList<>(values.length);
-        for (double v : values) {
-            out.add((float) v);
+    private static float[] floats(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
         }
         return out;
     }
