@@ -85,9 +85,13 @@ public final class ExplainJob {
                 return OK;
             }
             checkLocalFiles(options);
-            boolean existing = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-            SparkSession spark = session(options.master);
-            owned = existing ? null : spark;
+            SparkSession spark;
+            if (SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined()) {
+                spark = SparkSession.active(); // embedded (e.g. a test or a notebook): use it, and leave it running
+            } else {
+                spark = session(options.master);
+                owned = spark;
+            }
             explain(spark, options, err);
             return OK;
         } catch (JobOptions.UsageException e) {
