@@ -50,6 +50,7 @@ class ExplainJobTest {
         sequences = new ArrayList<>(TokenFile.read(SharedFiles.require("golden/seed_textcnn.tokens.json")));
         sequences.add(new int[]{5, 17, 300});              // padded at the front to the model's 150
         sequences.add(Arrays.copyOf(sequences.get(0), 170)); // truncated at the front
+        LocalSpark.warmUp(engine, sequences);
         LocalSpark.session(); // the job runs on the active session, and leaves it running
     }
 

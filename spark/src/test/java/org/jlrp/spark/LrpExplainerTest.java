@@ -46,6 +46,7 @@ class LrpExplainerTest {
             }
             sequences.add(ids);
         }
+        LocalSpark.warmUp(engine, sequences);
     }
 
     @Test
