@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -160,7 +161,8 @@ public final class ExplainJob {
     private static long writeJsonLines(JavaRDD<JobRecord> results, JobOptions options, PrintStream err)
             throws IOException {
         Path output = Path.of(options.output).toAbsolutePath();
-        Path partial = Files.createTempFile(output.getParent(), "." + output.getFileName() + "-", ".partial");
+        // Beside the output, so the final move is a rename; not createTempFile, whose owner-only mode would stick.
+        Path partial = output.resolveSibling("." + output.getFileName() + "." + UUID.randomUUID() + ".partial");
         long skipped = 0;
         try {
             try (BufferedWriter w = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
