@@ -1,0 +1,221 @@
+package org.jlrp.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.jlrp.runtime.SharedFiles;
+import org.jlrp.runtime.explain.ExplainOptions;
+import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.explain.Target;
+import org.jlrp.runtime.render.JsonReport;
+import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TokenFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jlrp-spark explain} end to end on the shared local session, against the CLI's own result objects. */
+class ExplainJobTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Path model;
+    private static Explainer engine;
+    private static List<int[]> sequences;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void load() {
+        model = SharedFiles.require("models/seed_textcnn.h5");
+        engine = Explainer.load(model);
+        sequences = new ArrayList<>(TokenFile.read(SharedFiles.require("golden/seed_textcnn.tokens.json")));
+        sequences.add(new int[]{5, 17, 300});              // padded at the front to the model's 150
+        sequences.add(Arrays.copyOf(sequences.get(0), 170)); // truncated at the front
+        LocalSpark.warmUp(engine, sequences);
+        LocalSpark.session(); // the job runs on the active session, and leaves it running
+    }
+
+    @Test
+    void everyLineIsTheCliResultObjectWithItsIdInInputOrder() throws IOException {
+        Path input = jsonLines(sequences, -1, null);
+        Path output = dir.resolve("out.jsonl");
+        Run run = job("explain", "--model", model.toString(), "--input", input.toString(),
+                "--output", output.toString(), "--batch", "3");
+        assertEquals(0, run.code, run.err);
+        assertEquals("", run.err);
+        assertEquals(expectedLines(sequences, ExplainOptions.DEFAULT), readLines(output));
+    }
+
+    @Test
+    void targetAllAndEpsGiveOneLinePerClass() throws IOException {
+        Path input = jsonLines(sequences, -1, null);
+        Path output = dir.resolve("out.jsonl");
+        Run run = job("explain", "--model", model.toString(), "--input", input.toString(),
+                "--output", output.toString(), "--target", "all", "--eps", "0.01");
+        assertEquals(0, run.code, run.err);
+        assertEquals(expectedLines(sequences, ExplainOptions.DEFAULT.withTarget(Target.all()).withEps(0.01)),
+                readLines(output));
+    }
+
+    @Test
+    void badLineFailsNamingItsLineNumberOrIsSkipped() throws IOException {
+        Path input = jsonLines(sequences, 2, "{\"id\": \"broken\", \"tokens\": [1, 2, 99999]}");
+        Path output = dir.resolve("out.jsonl");
+        Run failed = job("explain", "--model", model.toString(), "--input", input.toString(),
+                "--output", output.toString());
+        assertEquals(2, failed.code);
+        assertEquals(1, failed.err.lines().count(), failed.err);
+        assertTrue(failed.err.startsWith("jlrp-spark: " + input + " line 3: position 149: token id 99999"),
+                failed.err);
+        assertFalse(Files.exists(output), "no output after a failed job");
+        try (var leftovers = Files.list(dir)) {
+            assertEquals(1, leftovers.count(), "no partial file left behind");
+        }
+
+        Run skipped = job("explain", "--model", model.toString(), "--input", input.toString(),
+                "--output", output.toString(), "--on-error", "skip");
+        assertEquals(0, skipped.code, skipped.err);
+        assertTrue(skipped.err.startsWith("jlrp-spark: skipped " + input + " line 3: "), skipped.err);
+        List<String> expected = expectedLines(sequences, ExplainOptions.DEFAULT);
+        expected.remove(2);
+        List<String> actual = readLines(output);
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < actual.size(); i++) {
+            // Records keep their input position as "sequence": the skipped line leaves a gap.
+            JsonNode line = JSON.readTree(actual.get(i));
+            assertEquals(i < 2 ? i : i + 1, line.get("sequence").asInt());
+            ((ObjectNode) line).put("sequence", JSON.readTree(expected.get(i)).get("sequence").asInt());
+            assertEquals(JSON.readTree(expected.get(i)), line);
+        }
+    }
+
+    @Test
+    void malformedRecordsNameTheirLine() throws IOException {
+        for (String bad : List.of("not json", "[1, 2]", "{\"id\": 1}", "{\"id\": 1, \"tokens\": []}",
+                "{\"id\": 1, \"tokens\": [1, \"a\"]}", "{\"id\": 1, \"tokens\": [1, 3000000000]}")) {
+            Path input = jsonLines(sequences.subList(0, 3), 1, bad);
+            Run run = job("explain", "--model", model.toString(), "--input", input.toString(),
+                    "--output", dir.resolve("out.jsonl").toString());
+            assertEquals(2, run.code, bad + ": " + run.err);
+            assertEquals(1, run.err.lines().count(), run.err);
+            assertTrue(run.err.startsWith("jlrp-spark: " + input + " line 2: "), run.err);
+        }
+    }
+
+    @Test
+    void parquetInAndOut() throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < sequences.size(); i++) {
+            List<Long> ids = new ArrayList<>();
+            for (int id : sequences.get(i)) {
+                ids.add((long) id);
+            }
+            rows.add(RowFactory.create("doc-" + i, ids));
+        }
+        StructType schema = new StructType().add("id", DataTypes.StringType)
+                .add("tokens", DataTypes.createArrayType(DataTypes.LongType));
+        Path input = dir.resolve("in.parquet");
+        LocalSpark.session().createDataFrame(rows, schema).coalesce(1).write().parquet(input.toString());
+        Path output = dir.resolve("out.parquet");
+        Run run = job("explain", "--model", model.toString(), "--input", input.toString(), "--input-format",
+                "parquet", "--output", output.toString(), "--output-format", "parquet");
+        assertEquals(0, run.code, run.err);
+
+        List<Row> results = LocalSpark.session().read().parquet(output.toString()).orderBy("sequence").collectAsList();
+        assertEquals(sequences.size(), results.size());
+        for (int i = 0; i < results.size(); i++) {
+            Row r = results.get(i);
+            var expected = engine.explain(padded(sequences.get(i)), ExplainOptions.DEFAULT).get(0);
+            assertEquals("doc-" + i, r.getString(r.fieldIndex("id")));
+            assertEquals(expected.target(), r.getInt(r.fieldIndex("target")));
+            List<Double> relevance = r.getList(r.fieldIndex("relevance"));
+            for (int t = 0; t < relevance.size(); t++) {
+                assertEquals(expected.relevance()[t], relevance.get(t), 0.0, "row " + i + " position " + t);
+            }
+        }
+    }
+
+    @Test
+    void usageAndMissingFilesExitWithTwoAndOneLine() {
+        Run unknown = job("explain", "--model", model.toString(), "--bogus", "1");
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.err.contains("unknown option '--bogus'"), unknown.err);
+        Run missingModel = job("explain", "--model", dir.resolve("nope.h5").toString(), "--input", "x.jsonl",
+                "--output", dir.resolve("o.jsonl").toString());
+        assertEquals(2, missingModel.code);
+        assertEquals(1, missingModel.err.lines().count(), missingModel.err);
+        assertTrue(missingModel.err.contains("no such model file"), missingModel.err);
+        Run badTarget = job("explain", "--model", model.toString(), "--input", "x", "--output", "y", "--target", "x");
+        assertEquals(2, badTarget.code);
+        assertEquals(2, job().code);
+        assertEquals(0, job("explain", "--help").code);
+    }
+
+    /** The CLI's result objects for the same inputs (JsonReport, as {@code jlrp explain --format json}), plus ids. */
+    private static List<String> expectedLines(List<int[]> inputs, ExplainOptions options) throws IOException {
+        List<int[]> padded = inputs.stream().map(ExplainJobTest::padded).toList();
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        JsonReport.write(report, model.toString(), 150, options, engine.explainAll(padded, options), null);
+        List<String> lines = new ArrayList<>();
+        for (JsonNode result : JSON.readTree(report.toByteArray()).get("results")) {
+            ObjectNode withId = JSON.createObjectNode();
+            withId.put("id", "doc-" + result.get("sequence").asInt());
+            withId.setAll((ObjectNode) result);
+            lines.add(JSON.writeValueAsString(withId));
+        }
+        return lines;
+    }
+
+    private static List<String> readLines(Path output) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(output)) {
+            out.add(JSON.writeValueAsString(JSON.readTree(line)));
+        }
+        return out;
+    }
+
+    /** One {@code {"id": "doc-i", "tokens": [...]}} line per sequence; {@code replaced} (if any) at 0-based {@code at}. */
+    private Path jsonLines(List<int[]> inputs, int at, String replaced) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            lines.add(i == at ? replaced : "{\"id\": \"doc-" + i + "\", \"tokens\": " + Arrays.toString(inputs.get(i)) + "}");
+        }
+        Path file = Files.createTempFile(dir, "in-", ".jsonl");
+        Files.write(file, lines);
+        return file;
+    }
+
+    private static int[] padded(int[] ids) {
+        return Sequences.pad(ids, engine.network().inputLength(), Sequences.Side.PRE, Sequences.Side.PRE, 0);
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run job(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ExplainJob.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
