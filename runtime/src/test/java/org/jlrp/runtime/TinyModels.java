@@ -22,6 +22,7 @@ public final class TinyModels {
 
     private final int inputLength;
     private final Random random;
+    private final long seed;
     private final List<LayerSpec> layers = new ArrayList<>();
     /** name → {steps, channels, sequence ? 1 : 0}. */
     private final Map<String, int[]> shapes = new HashMap<>();
@@ -31,6 +32,7 @@ public final class TinyModels {
     private TinyModels(int inputLength, long seed) {
         this.inputLength = inputLength;
         this.random = new Random(seed);
+        this.seed = seed;
         ObjectNode c = JSON.createObjectNode();
         c.putArray("batch_input_shape").addNull().add(inputLength);
         add("input", "InputLayer", c, List.of(), List.of(), new int[]{1, inputLength, 0});
@@ -184,7 +186,7 @@ public final class TinyModels {
     }
 
     public KerasModel build(String output) {
-        return new KerasModel("tiny:" + output, ModelFormat.FULL_H5, "2.4.0", "tensorflow", inputLength,
+        return new KerasModel("tiny-" + seed + ":" + layers.get(layers.size() - 1).className(), ModelFormat.FULL_H5, "2.4.0", "tensorflow", inputLength,
                 List.copyOf(layers), output, List.of());
     }
 

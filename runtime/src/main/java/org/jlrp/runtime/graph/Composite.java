@@ -78,7 +78,13 @@ public final class Composite {
         String body = preset != null ? preset : text;
         Map<String, LinearRule> entries = new LinkedHashMap<>();
         if (!body.contains("=")) {
-            LinearRule rule = parseRule(text, body, defaultEps);
+            LinearRule rule;
+            try {
+                rule = LinearRule.parse(body, defaultEps);
+            } catch (JlrpException e) {
+                throw new JlrpException("rule string '" + text + "' is neither a preset (" + String.join(", ",
+                        PRESETS.keySet()) + ") nor KEY=RULE;... nor a rule: " + e.getMessage());
+            }
             entries.put(CONV1D, rule);
             entries.put(DENSE, rule);
         } else {
