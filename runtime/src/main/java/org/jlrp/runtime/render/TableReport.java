@@ -22,6 +22,10 @@ public final class TableReport {
             out.printf(Locale.ROOT, "  relevance: tokens %.6g  padding %.6g  bias %.6g  (sum %.6g)%n",
                     e.relevanceSum() - e.relevancePadding(), e.relevancePadding(), e.relevanceBias(),
                     e.relevanceSum());
+            if (!Double.isNaN(e.baselineLogit())) {
+                out.printf(Locale.ROOT, "  integrated gradients: baseline logit %.6g  completeness error %.3g%n",
+                        e.baselineLogit(), e.completenessError());
+            }
             String[] w = words == null ? null : words.get(e.sequence());
             out.printf(Locale.ROOT, "  %5s  %8s  %-20s  %s%n", "pos", "id", "word", "relevance");
             for (int t = 0; t < e.tokens().length; t++) {
