@@ -89,6 +89,36 @@ public final class Explainer {
         return out;
     }
 
+    /**
+     * The logits of one sequence, optionally with some positions' embedding vectors set to zero (a "deleted" token
+     * that is not the padding token).
+     *
+     * @param zeroed per position, whether to zero its embedding vector; null for none
+     */
+    public float[] logits(int[] tokens, boolean[] zeroed) {
+        validate(0, tokens);
+        Workspace ws = pool.poll();
+        if (ws == null) {
+            ws = network.newWorkspace();
+        }
+        try {
+            network.forward(ws, tokens);
+            if (zeroed != null) {
+                float[] embedded = network.embeddingOutput(ws).clone();
+                int dim = network.embeddingDim();
+                for (int t = 0; t < tokens.length; t++) {
+                    if (zeroed[t]) {
+                        java.util.Arrays.fill(embedded, t * dim, (t + 1) * dim, 0f);
+                    }
+                }
+                network.forwardEmbedded(ws, embedded);
+            }
+            return network.logits(ws).clone();
+        } finally {
+            pool.offer(ws);
+        }
+    }
+
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
         Workspace ws = pool.poll();
