@@ -128,4 +128,21 @@ class RulesAndMethodsCliTest {
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().contains("--method must be one of"), unknown.err());
     }
+
+    @Test
+    void evaluateWritesCurvesForEachMethod() throws Exception {
+        Run r = run("evaluate", "--model", model(), "--tokens", tokens(), "--steps", "2", "--methods",
+                "lrp:epsilon-plus,gradient,random", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(2, json.path("texts").asInt());
+        assertEquals(3, json.path("methods").size());
+        assertEquals("lrp epsilon-plus", json.path("methods").get(0).path("name").asText());
+        assertEquals(3, json.path("methods").get(0).path("mean_logit_drop").size());
+        Run html = run("evaluate", "--model", model(), "--tokens", tokens(), "--steps", "2", "--methods", "lrp,random",
+                "--format", "html");
+        assertTrue(html.out().contains("<svg") && html.out().contains("polyline"), html.out());
+        Run bad = run("evaluate", "--model", model(), "--tokens", tokens(), "--methods", "lrp:bogus");
+        assertEquals(2, bad.code());
+    }
 }
