@@ -22,7 +22,9 @@ import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Target;
+import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.LrpRule;
 import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
@@ -69,7 +71,15 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
         o.addOption(CommandLines.opt("pad-id", "N", "padding token id (default 0)"));
         o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the argmax)"));
-        o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule (default epsilon)"));
+        o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
+                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
+                + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:nobias] (default epsilon)"));
+        o.addOption(CommandLines.opt("method", "NAME", "lrp (default), gradient, gradient-input, "
+                + "integrated-gradients or occlusion"));
+        o.addOption(CommandLines.opt("steps", "N", "integrated-gradients: Riemann steps (default "
+                + ExplainOptions.DEFAULT_STEPS + ")"));
+        o.addOption(CommandLines.opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
+                + "(default padding: the pad id's row at every position)"));
         o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + LrpRule.DEFAULT_EPS + ")"));
         o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
         o.addOption(CommandLines.opt("format", "table|ansi|json|html",
@@ -97,10 +107,16 @@ final class ExplainCommand {
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
         }
-        String rule = line.getOptionValue("rule", "epsilon");
-        if (!rule.equals("epsilon")) {
-            throw new JlrpException("--rule '" + rule + "' is not supported; the supported rule is epsilon");
+        Method method = Method.parse(line.getOptionValue("method", "lrp"));
+        if (method != Method.LRP && (line.hasOption("rule") || line.hasOption("eps") || line.hasOption("ignore-bias"))) {
+            throw new JlrpException("--rule, --eps and --ignore-bias apply to --method lrp only, not "
+                    + method.cliName());
         }
+        if (method != Method.INTEGRATED_GRADIENTS && (line.hasOption("steps") || line.hasOption("baseline"))) {
+            throw new JlrpException("--steps and --baseline apply to --method integrated-gradients only");
+        }
+        int steps = CommandLines.intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
+        Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
         String defaultFormat = textInput && env.getOrDefault("NO_COLOR", "").isEmpty() ? "ansi" : "table";
         String format = CommandLines.choice(line, "format", defaultFormat, "table", "ansi", "json", "html");
         Sequences.Side padding = Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding");
@@ -110,7 +126,9 @@ final class ExplainCommand {
         CommandLines.intValue(line, "threads", 1, 1, 1024);
         CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
         ExplainOptions explainOptions = new ExplainOptions(Target.parse(line.getOptionValue("target", "pred")),
-                new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"));
+                new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"))
+                .withComposite(composite(line.getOptionValue("rule"), eps))
+                .withMethod(method).withSteps(steps).withBaseline(baseline);
 
         // Without --model: the built-in demo, its tokenizer and its class names.
         boolean demo = modelPath == null;
@@ -126,6 +144,9 @@ final class ExplainCommand {
         if (labels != null && labels.size() != outputs) {
             throw new JlrpException("--labels names " + labels.size() + " class" + (labels.size() == 1 ? "" : "es")
                     + " but the model has " + outputs + " output" + (outputs == 1 ? "" : "s"));
+        }
+        if (explainOptions.effectiveComposite() != null) {
+            explainer.network().rulePlan(explainOptions.effectiveComposite()); // a bad key fails before any work
         }
 
         int length = explainer.network().inputLength();
@@ -225,6 +246,17 @@ final class ExplainCommand {
                 err.flush();
             }
         };
+    }
+
+    /**
+     * The composite of {@code --rule}; null for none or the plain {@code epsilon} preset, which keep the historical
+     * ε path (ε = {@code --eps} on every layer, average pools included).
+     */
+    static Composite composite(String spec, double eps) {
+        if (spec == null || spec.trim().equalsIgnoreCase("epsilon")) {
+            return null;
+        }
+        return Composite.parse(spec, eps);
     }
 
     private static OutputStream nonClosing(PrintStream stream) {

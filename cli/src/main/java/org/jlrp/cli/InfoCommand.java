@@ -7,12 +7,16 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.render.ModelReport;
 
 /** {@code jlrp info}: what the model file holds and what jlrp explains. */
 final class InfoCommand {
 
-    private static final String SYNTAX = "jlrp info [--model FILE [--architecture FILE]] [--format text|json]";
+    private static final String SYNTAX = "jlrp info [--model FILE [--architecture FILE]] [--format text|json] "
+            + "[--rule SPEC [--eps X] [--ignore-bias]]";
 
     private final PrintStream out;
 
@@ -25,6 +29,10 @@ final class InfoCommand {
         options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file (default: the built-in demo)"));
         options.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
+        options.addOption(CommandLines.opt("rule", "SPEC", "also list the LRP rule each Conv1D/Dense layer gets"));
+        options.addOption(CommandLines.opt("eps", "X", "the default epsilon of --rule (default "
+                + LrpRule.DEFAULT_EPS + ")"));
+        options.addOption(CommandLines.opt("ignore-bias", null, "with --rule: :nobias on every rule"));
         CommandLine line = CommandLines.parse(options, args);
         if (line.hasOption("help")) {
             CommandLines.help(out, SYNTAX, options);
@@ -38,10 +46,19 @@ final class InfoCommand {
         Explainer explainer = line.hasOption("model")
                 ? Explainer.load(CommandLines.path(line, "model"), CommandLines.path(line, "architecture"))
                 : DemoModel.explainer();
+        RulePlan plan = null;
+        if (line.hasOption("rule")) {
+            double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
+            // Unlike explain, the plain epsilon preset is resolved too: info shows what every layer gets.
+            Composite composite = Composite.parse(line.getOptionValue("rule"), eps);
+            plan = explainer.network().rulePlan(line.hasOption("ignore-bias") ? composite.withNoBias() : composite);
+        } else if (line.hasOption("eps") || line.hasOption("ignore-bias")) {
+            throw new ParseException("--eps and --ignore-bias need --rule");
+        }
         if (format.equals("json")) {
-            ModelReport.writeJson(out, explainer.network());
+            ModelReport.writeJson(out, explainer.network(), plan);
         } else {
-            ModelReport.writeText(out, explainer.network());
+            ModelReport.writeText(out, explainer.network(), plan);
         }
         return Main.OK;
     }

@@ -45,8 +45,10 @@ public final class Main {
                     return new InfoCommand(out).run(commandArgs);
                 case "bench":
                     return new BenchCommand(out, err).run(commandArgs);
+                case "evaluate":
+                    return new EvaluateCommand(out).run(commandArgs);
                 default:
-                    err.println("jlrp: unknown command '" + rest[0] + "' (expected explain, info or bench)");
+                    err.println("jlrp: unknown command '" + rest[0] + "' (expected explain, info, bench or evaluate)");
                     return BAD_INPUT;
             }
         } catch (ParseException e) {
@@ -82,6 +84,7 @@ public final class Main {
                 "  explain  per-token LRP relevance of a Keras text model's prediction",
                 "  info     the model's format, layers, shapes and what jlrp explains",
                 "  bench    explanations per second and latency on random inputs",
+                "  evaluate word-deletion faithfulness (AOPC) of methods and rules against a random order",
                 "",
                 "Run 'jlrp <command> --help' for a command's options. --debug prints stack traces.",
                 "");

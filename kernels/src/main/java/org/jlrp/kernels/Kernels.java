@@ -104,4 +104,56 @@ public interface Kernels {
             System.arraycopy(table, ids[t] * dim, out, t * dim, dim);
         }
     }
+
+    // ------------------------------------------------------------------------ elementwise steps of the other rules
+    //
+    // The LRP rules other than ε (z⁺, αβ, γ, zB, flat, w²) run the same forward and transposed products on modified
+    // inputs and weights; these are the O(n) steps around those products. They run once per layer and explanation,
+    // against O(n·width·filters) for the products, so one plain implementation serves both providers.
+
+    /** {@code a[i] = min(x[i], 0)}, the negative part (the positive part is {@link #relu}). */
+    default void negativePart(float[] x, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] = Math.min(x[i], 0f);
+        }
+    }
+
+    /** {@code out[i] = a[i] − b[i]}. */
+    default void subtract(float[] a, float[] b, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] - b[i];
+        }
+    }
+
+    /** {@code acc[i] += x[i]}. */
+    default void add(float[] x, float[] acc, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] += x[i];
+        }
+    }
+
+    /** {@code a[i] *= factor}. */
+    default void scale(float[] a, float factor, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] *= factor;
+        }
+    }
+
+    /**
+     * Keeps {@code r[i]} where {@code z[i]} has the given sign and writes 0 elsewhere: {@code out[i] = z[i] > 0 ? r[i]
+     * : 0} for {@code positive}, {@code z[i] < 0 ? r[i] : 0} otherwise. A zero {@code z[i]} is gated out either way.
+     */
+    default void gateBySign(float[] r, float[] z, boolean positive, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            float zv = z[i];
+            out[i] = (positive ? zv > 0f : zv < 0f) ? r[i] : 0f;
+        }
+    }
+
+    /** {@code a[i] *= d[i]}: a gradient through an elementwise function, {@code d} its derivative. */
+    default void multiply(float[] d, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] *= d[i];
+        }
+    }
 }

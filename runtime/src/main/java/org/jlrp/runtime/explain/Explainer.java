@@ -9,6 +9,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.graph.Activation;
+import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.NetworkBuilder;
 import org.jlrp.runtime.graph.Workspace;
@@ -17,7 +18,8 @@ import org.jlrp.runtime.keras.KerasModelLoader;
 import org.jlrp.runtime.keras.Limits;
 
 /**
- * Explains a Keras text model's predictions with ε-LRP: per-token relevance for the logit of a target class.
+ * Explains a Keras text model's predictions: per-token relevance for the logit of a target class, by LRP (the ε-rule
+ * or a per-layer {@link Composite}) or by one of the cross-check {@link Method}s.
  *
  * <pre>{@code
  * Explainer explainer = Explainer.load(Path.of("model.h5"));
@@ -99,6 +101,36 @@ public final class Explainer {
         return out;
     }
 
+    /**
+     * The logits of one sequence, optionally with some positions' embedding vectors set to zero (a "deleted" token
+     * that is not the padding token).
+     *
+     * @param zeroed per position, whether to zero its embedding vector; null for none
+     */
+    public float[] logits(int[] tokens, boolean[] zeroed) {
+        validate(0, tokens);
+        Workspace ws = pool.poll();
+        if (ws == null) {
+            ws = network.newWorkspace();
+        }
+        try {
+            network.forward(ws, tokens);
+            if (zeroed != null) {
+                float[] embedded = network.embeddingOutput(ws).clone();
+                int dim = network.embeddingDim();
+                for (int t = 0; t < tokens.length; t++) {
+                    if (zeroed[t]) {
+                        java.util.Arrays.fill(embedded, t * dim, (t + 1) * dim, 0f);
+                    }
+                }
+                network.forwardEmbedded(ws, embedded);
+            }
+            return network.logits(ws).clone();
+        } finally {
+            pool.offer(ws);
+        }
+    }
+
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
         Workspace ws = pool.poll();
@@ -128,16 +160,56 @@ public final class Explainer {
     private Explanation explainTarget(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
                                       int target, ExplainOptions options) {
         float logit = logits[target];
-        network.backward(ws, target, logit, options.rule());
-        float[] map = network.embeddingRelevance(ws);
         int dim = network.embeddingDim();
+        float[] map;
+        double baselineLogit = Double.NaN;
+        boolean norm = false;
+        switch (options.method()) {
+            case LRP -> {
+                Composite composite = options.effectiveComposite();
+                if (composite == null) {
+                    network.backward(ws, target, logit, options.rule());
+                } else {
+                    network.backward(ws, target, logit, network.rulePlan(composite));
+                }
+                map = network.embeddingRelevance(ws);
+            }
+            case GRADIENT -> {
+                network.gradient(ws, target);
+                map = network.embeddingRelevance(ws);
+                norm = true;
+            }
+            case GRADIENT_INPUT -> {
+                network.gradient(ws, target);
+                map = network.embeddingRelevance(ws).clone();
+                float[] e = network.embeddingOutput(ws);
+                for (int i = 0; i < map.length; i++) {
+                    map[i] *= e[i];
+                }
+            }
+            case INTEGRATED_GRADIENTS -> {
+                float[] baseline = baseline(options);
+                map = integratedGradients(ws, target, baseline, options.steps());
+                network.forwardEmbedded(ws, baseline);
+                baselineLogit = network.logits(ws)[target];
+                network.forward(ws, tokens); // the workspace holds this input's forward pass again
+            }
+            case OCCLUSION -> {
+                return occlusion(ws, sequence, tokens, logits, probabilities, target, options);
+            }
+            default -> throw new IllegalStateException("unhandled method " + options.method());
+        }
         double[] perToken = new double[tokens.length];
         double sum = 0;
         double padding = 0;
         for (int t = 0; t < tokens.length; t++) {
             double r = 0;
             for (int d = 0; d < dim; d++) {
-                r += map[t * dim + d];
+                double v = map[t * dim + d];
+                r += norm ? v * v : v;
+            }
+            if (norm) {
+                r = Math.sqrt(r);
             }
             if (!Double.isFinite(r)) {
                 throw new JlrpException("sequence " + sequence + ": relevance at position " + t + " is not finite ("
@@ -150,7 +222,80 @@ public final class Explainer {
             }
         }
         return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), perToken,
-                options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum);
+                options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum, baselineLogit);
+    }
+
+    /** The Integrated Gradients baseline at the Embedding output: the padding row everywhere, or zeros. */
+    private float[] baseline(ExplainOptions options) {
+        int dim = network.embeddingDim();
+        float[] baseline = new float[network.inputLength() * dim];
+        if (options.baseline() == Method.Baseline.PADDING) {
+            int pad = checkedPadId(options);
+            float[] table = network.embeddingTable();
+            for (int t = 0; t < network.inputLength(); t++) {
+                System.arraycopy(table, pad * dim, baseline, t * dim, dim);
+            }
+        }
+        return baseline;
+    }
+
+    /**
+     * {@code (e − e')·(1/m) Σ_{k=1..m} ∇ logit(e' + k/m (e − e'))}: the right Riemann sum of Sundararajan et al.
+     * Requires the forward pass of the input; leaves the workspace on the last path point.
+     */
+    private float[] integratedGradients(Workspace ws, int target, float[] baseline, int steps) {
+        float[] input = network.embeddingOutput(ws).clone();
+        int n = input.length;
+        float[] point = new float[n];
+        double[] sum = new double[n];
+        for (int k = 1; k <= steps; k++) {
+            double alpha = (double) k / steps;
+            for (int i = 0; i < n; i++) {
+                point[i] = (float) (baseline[i] + alpha * (input[i] - baseline[i]));
+            }
+            network.forwardEmbedded(ws, point);
+            network.gradient(ws, target);
+            float[] g = network.embeddingRelevance(ws);
+            for (int i = 0; i < n; i++) {
+                sum[i] += g[i];
+            }
+        }
+        float[] map = new float[n];
+        for (int i = 0; i < n; i++) {
+            map[i] = (float) ((input[i] - (double) baseline[i]) * sum[i] / steps);
+        }
+        return map;
+    }
+
+    /** Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. */
+    private Explanation occlusion(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
+                                  int target, ExplainOptions options) {
+        int pad = checkedPadId(options);
+        float logit = logits[target];
+        double[] drop = new double[tokens.length];
+        int[] occluded = tokens.clone();
+        double sum = 0;
+        for (int t = 0; t < tokens.length; t++) {
+            if (tokens[t] == pad) {
+                continue;
+            }
+            occluded[t] = pad;
+            network.forward(ws, occluded);
+            drop[t] = (double) logit - network.logits(ws)[target];
+            occluded[t] = tokens[t];
+            sum += drop[t];
+        }
+        network.forward(ws, tokens); // the workspace holds this input's forward pass again
+        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), drop, null,
+                network.embeddingDim(), 0, sum, logit - sum);
+    }
+
+    private int checkedPadId(ExplainOptions options) {
+        if (options.padId() < 0 || options.padId() >= network.vocabularySize()) {
+            throw new JlrpException("pad id " + options.padId() + " is out of range [0, " + network.vocabularySize()
+                    + ") of the embedding, and " + options.method().cliName() + " replaces tokens by it");
+        }
+        return options.padId();
     }
 
     private int[] targets(Target target, float[] logits) {

@@ -19,10 +19,26 @@ package org.jlrp.runtime.explain;
  * @param relevancePadding   the part of {@code relevanceSum} on padding positions
  * @param relevanceSum       Σ relevance
  * @param relevanceBias      {@code explainedLogit − relevanceSum}
+ * @param baselineLogit      Integrated Gradients only: the explained logit at the baseline; NaN otherwise
  */
 public record Explanation(int sequence, int target, float[] logits, float[] probabilities, double explainedLogit, int[] tokens,
                           double[] relevance, float[] embeddingRelevance, int embeddingDim, double relevancePadding,
-                          double relevanceSum, double relevanceBias) {
+                          double relevanceSum, double relevanceBias, double baselineLogit) {
+
+    /** An explanation without a baseline (every method but Integrated Gradients). */
+    public Explanation(int sequence, int target, float[] logits, float[] probabilities, double explainedLogit,
+                       int[] tokens, double[] relevance, float[] embeddingRelevance, int embeddingDim,
+                       double relevancePadding, double relevanceSum, double relevanceBias) {
+        this(sequence, target, logits, probabilities, explainedLogit, tokens, relevance, embeddingRelevance,
+                embeddingDim, relevancePadding, relevanceSum, relevanceBias, Double.NaN);
+    }
+
+    /**
+     * Integrated Gradients' completeness error {@code Σ R − (logit − baselineLogit)}; NaN for the other methods.
+     */
+    public double completenessError() {
+        return relevanceSum - (explainedLogit - baselineLogit);
+    }
 
     /** Index of the first maximum logit. */
     public int predictedClass() {

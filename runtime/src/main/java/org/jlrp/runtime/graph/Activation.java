@@ -61,6 +61,44 @@ public enum Activation {
         }
     }
 
+    /** {@code d[i] = f'(z[i])} for the first n values: the local derivative the gradient pass multiplies by. */
+    void derivative(Kernels kernels, float[] z, float[] d, int n) {
+        for (int i = 0; i < n; i++) {
+            d[i] = (float) derivative(z[i]);
+        }
+    }
+
+    /** {@code f'(x)} in double precision; ReLU's derivative at 0 is taken as 0, as TensorFlow does. */
+    public double derivative(double x) {
+        switch (this) {
+            case LINEAR: return 1;
+            case RELU: return x > 0 ? 1 : 0;
+            case TANH: {
+                double t = Math.tanh(x);
+                return 1 - t * t;
+            }
+            case SIGMOID: {
+                double s = 1 / (1 + Math.exp(-x));
+                return s * (1 - s);
+            }
+            case HARD_SIGMOID: return x > -2.5 && x < 2.5 ? 0.2 : 0;
+            case SOFTPLUS: return 1 / (1 + Math.exp(-x));
+            case SOFTSIGN: {
+                double d = 1 + Math.abs(x);
+                return 1 / (d * d);
+            }
+            case ELU: return x > 0 ? 1 : Math.exp(x);
+            case SELU: return 1.0507009873554805 * (x > 0 ? 1 : 1.6732632423543772 * Math.exp(x));
+            case EXPONENTIAL: return Math.exp(x);
+            case SWISH: {
+                double s = 1 / (1 + Math.exp(-x));
+                return s + x * s * (1 - s);
+            }
+            case GELU: return 0.5 * (1 + erf(x / Math.sqrt(2))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            default: throw new IllegalStateException(this + " is not elementwise");
+        }
+    }
+
     /** The function in double precision (the reference forward pass of the tests uses it too). */
     public double scalar(double x) {
         switch (this) {

@@ -26,4 +26,23 @@ final class ActivationLayer extends Layer {
     @Override
     void backward(Workspace ws, Kernels kernels, LrpRule rule) {
     }
+
+    /**
+     * {@code g ·= f'(input)} in place: the relevance slot is shared with the input, which {@link Network} checks
+     * nothing else writes into (see {@link Network#gradient}).
+     */
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        if (activation == Activation.LINEAR) {
+            return;
+        }
+        float[] derivative = ws.contributions;
+        activation.derivative(kernels, ws.values[input().valueSlot], derivative, shape.size());
+        kernels.multiply(derivative, ws.relevance[relevanceSlot], shape.size());
+    }
+
+    @Override
+    int contributionSize() {
+        return shape.size();
+    }
 }

@@ -56,4 +56,22 @@ final class AvgPoolLayer extends Layer {
             }
         }
     }
+
+    /** The gradient of an average: {@code 1/N} to every in-range row of the window. */
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        float[] g = ws.relevance[relevanceSlot];
+        float[] gIn = ws.relevance[input().relevanceSlot];
+        for (int t = 0; t < outSteps; t++) {
+            int first = Math.max(t * stride - padLeft, 0);
+            int last = Math.min(t * stride - padLeft + pool, inSteps);
+            float count = last - first;
+            for (int c = 0; c < channels; c++) {
+                float share = g[t * channels + c] / count;
+                for (int row = first; row < last; row++) {
+                    gIn[row * channels + c] += share;
+                }
+            }
+        }
+    }
 }

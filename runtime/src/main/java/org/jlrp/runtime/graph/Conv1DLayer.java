@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
 
 /**
@@ -61,6 +62,27 @@ final class Conv1DLayer extends LinearLayer {
     @Override
     void transposedProduct(Kernels kernels, float[] s, float[] c) {
         kernels.conv1dTransposed(s, outSteps, filters, kernelTransposed, width, inChannels, stride, dilation, padLeft,
+                c, inSteps);
+    }
+
+    @Override
+    LinearWeights modifiedWeights(DoubleUnaryOperator f) {
+        float[] modified = new float[kernel.length];
+        for (int i = 0; i < modified.length; i++) {
+            modified[i] = (float) f.applyAsDouble(kernel[i]);
+        }
+        return new LinearWeights(modified, transpose(modified, width, inChannels, filters));
+    }
+
+    @Override
+    void forwardWith(Kernels kernels, float[] x, LinearWeights w, float[] bias, float[] z) {
+        kernels.conv1dForward(x, inSteps, inChannels, w.forward(), width, filters, bias, stride, dilation, padLeft, z,
+                outSteps);
+    }
+
+    @Override
+    void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c) {
+        kernels.conv1dTransposed(s, outSteps, filters, w.transposed(), width, inChannels, stride, dilation, padLeft,
                 c, inSteps);
     }
 }

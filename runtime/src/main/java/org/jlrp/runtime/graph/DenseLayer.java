@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
 
 /** Dense on a vector: kernel {@code [in][units]}. */
@@ -27,5 +28,24 @@ final class DenseLayer extends LinearLayer {
     @Override
     void transposedProduct(Kernels kernels, float[] s, float[] c) {
         kernels.denseTransposed(s, kernel, inSize, units, c);
+    }
+
+    @Override
+    LinearWeights modifiedWeights(DoubleUnaryOperator f) {
+        float[] modified = new float[kernel.length];
+        for (int i = 0; i < modified.length; i++) {
+            modified[i] = (float) f.applyAsDouble(kernel[i]);
+        }
+        return new LinearWeights(modified, modified);
+    }
+
+    @Override
+    void forwardWith(Kernels kernels, float[] x, LinearWeights w, float[] bias, float[] z) {
+        kernels.denseForward(x, inSize, w.forward(), units, bias, z);
+    }
+
+    @Override
+    void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c) {
+        kernels.denseTransposed(s, w.transposed(), inSize, units, c);
     }
 }

@@ -95,4 +95,14 @@ public abstract class Layer {
      * relevance slots. Layers that share their input's relevance slot do nothing.
      */
     abstract void backward(Workspace ws, Kernels kernels, LrpRule rule);
+
+    /**
+     * The gradient pass (for the gradient-based methods): adds {@code ∂logit/∂input}, given {@code ∂logit/∂output} in
+     * {@code ws.relevance[relevanceSlot]}, into the input's slot. The default serves the layers whose relevance pass is
+     * a rule-independent routing, which is also their gradient (Dropout, Flatten, Concatenate, max-pooling's winner
+     * routing); layers with weights, averages or activations override it.
+     */
+    void gradient(Workspace ws, Kernels kernels) {
+        backward(ws, kernels, LrpRule.DEFAULT);
+    }
 }

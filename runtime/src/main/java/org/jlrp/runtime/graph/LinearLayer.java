@@ -2,6 +2,7 @@ package org.jlrp.runtime.graph;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
 
 /**
@@ -78,4 +79,45 @@ abstract class LinearLayer extends Layer {
 
     /** {@code c += Wᵀ s}, with c zeroed by the caller. */
     abstract void transposedProduct(Kernels kernels, float[] s, float[] c);
+
+    // --------------------------------------------------------------- seams for the other rules and the gradient
+
+    /**
+     * A kernel of this layer's shape in the two layouts its products read: {@code forward} for {@link #forwardWith},
+     * {@code transposed} for {@link #transposedWith} (the same array where the layouts agree, as for Dense).
+     */
+    record LinearWeights(float[] forward, float[] transposed) {
+    }
+
+    /** The layer's kernel with {@code f} applied to every weight (the modified weights of a rule). */
+    abstract LinearWeights modifiedWeights(DoubleUnaryOperator f);
+
+    /** {@code z = x·W' + b'}, for modified weights {@code W'} and bias {@code b'} (null: none). */
+    abstract void forwardWith(Kernels kernels, float[] x, LinearWeights w, float[] bias, float[] z);
+
+    /** {@code c += W'ᵀ s}, with c zeroed by the caller. */
+    abstract void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c);
+
+    /** The bias, or null when the layer has none. Read-only by contract. */
+    float[] bias() {
+        return bias;
+    }
+
+    /**
+     * The gradient pass: {@code g_z = g_a · f'(z)} in place on this layer's relevance slot (which holds the gradient
+     * at its output), then {@code g_x += Wᵀ g_z} into the input's slot.
+     */
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        float[] g = ws.relevance[relevanceSlot];
+        if (activation != Activation.LINEAR) {
+            float[] derivative = ws.quotients;
+            activation.derivative(kernels, preActivations(ws), derivative, outSize);
+            kernels.multiply(derivative, g, outSize);
+        }
+        float[] c = ws.contributions;
+        Arrays.fill(c, 0, inSize, 0f);
+        transposedProduct(kernels, g, c);
+        kernels.add(c, ws.relevance[input().relevanceSlot], inSize);
+    }
 }

@@ -3,6 +3,8 @@ package org.jlrp.runtime.graph;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.keras.KerasModel;
@@ -30,6 +32,10 @@ public final class Network {
     private final int[] winnerSizes;
     private final int maxQuotients;
     private final int maxContributions;
+    /** Resolved composites: modified weights are computed once per (network, composite). */
+    private final Map<Composite, RulePlan> rulePlans = new ConcurrentHashMap<>();
+    /** Why the gradient pass cannot run on this graph, or null when it can. */
+    private final String gradientRefusal;
 
     Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation) {
         this.model = model;
@@ -76,6 +82,33 @@ public final class Network {
                     + "(input length " + input.shape.channels() + "), more than a quarter of the " + (heap >> 20)
                     + " MiB JVM heap");
         }
+        this.gradientRefusal = gradientRefusal(this.layers);
+    }
+
+    /**
+     * An activation layer shares its relevance slot with its input and scales the gradient there in place; that is
+     * only right when nothing else reads the same input (no branch beside the activation).
+     */
+    private static String gradientRefusal(List<Layer> layers) {
+        for (Layer layer : layers) {
+            if (!(layer instanceof ActivationLayer act) || act.activation == Activation.LINEAR) {
+                continue;
+            }
+            // Walk up the layers that share this relevance slot; a second reader of any of them would add its
+            // gradient into the slot before the in-place scaling.
+            for (Layer up = layer.input(); ; up = up.input()) {
+                Layer shared = up;
+                long readers = layers.stream().filter(l -> l.inputs.contains(shared)).count();
+                if (readers > 1) {
+                    return "layer '" + up.name + "' feeds activation layer '" + layer.name + "' and another layer; "
+                            + "the gradient methods do not support that graph";
+                }
+                if (!up.sharesRelevance() || up.inputs.isEmpty()) {
+                    break;
+                }
+            }
+        }
+        return null;
     }
 
     private static int add(List<Integer> sizes, int size) {
@@ -131,6 +164,68 @@ public final class Network {
         ws.relevance[explained.relevanceSlot][target] = initial;
         for (int i = layers.size() - 1; i >= 0; i--) {
             layers.get(i).backward(ws, kernels, rule);
+        }
+    }
+
+    /**
+     * The relevance pass under a composite: each Conv1D/Dense layer uses the rule the plan assigns it.
+     *
+     * @param plan from {@link #rulePlan} of this network
+     */
+    public void backward(Workspace ws, int target, float initial, RulePlan plan) {
+        for (float[] r : ws.relevance) {
+            Arrays.fill(r, 0f);
+        }
+        ws.relevance[explained.relevanceSlot][target] = initial;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            plan.backward(i, layers.get(i), ws, kernels);
+        }
+    }
+
+    /**
+     * Resolves a composite against this network (cached: the modified weights are computed once).
+     *
+     * @throws JlrpException for a key that names no Conv1D/Dense layer, or zB on a layer that does not read the
+     *                       Embedding
+     */
+    public RulePlan rulePlan(Composite composite) {
+        RulePlan plan = rulePlans.get(composite);
+        if (plan == null) {
+            plan = RulePlan.resolve(composite, layers, embedding);
+            rulePlans.putIfAbsent(composite, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * The gradient of logit {@code target} with respect to the Embedding output, left in
+     * {@link #embeddingRelevance}. Requires the forward pass of the same input.
+     *
+     * @throws JlrpException when the graph has an activation layer beside a branch (see the gradient methods)
+     */
+    public void gradient(Workspace ws, int target) {
+        if (gradientRefusal != null) {
+            throw new JlrpException(gradientRefusal);
+        }
+        for (float[] r : ws.relevance) {
+            Arrays.fill(r, 0f);
+        }
+        ws.relevance[explained.relevanceSlot][target] = 1f;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            layers.get(i).gradient(ws, kernels);
+        }
+    }
+
+    /**
+     * The forward pass from a given Embedding output {@code [steps][dim]} instead of token ids (the paths of
+     * Integrated Gradients). {@link #logits} then holds its outputs.
+     */
+    public void forwardEmbedded(Workspace ws, float[] embedded) {
+        System.arraycopy(embedded, 0, ws.values[embedding.valueSlot], 0, inputLength() * embedding.dim);
+        for (Layer layer : layers) {
+            if (!(layer instanceof InputLayer) && !(layer instanceof EmbeddingLayer)) {
+                layer.forward(ws, kernels);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ public final class NetworkBuilder {
             "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
             "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate"));
 
-    private static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
+    static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
             "GaussianNoise", "AlphaDropout", "ActivityRegularization");
 
     private final KerasModel model;

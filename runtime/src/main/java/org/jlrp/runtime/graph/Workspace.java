@@ -30,6 +30,36 @@ public final class Workspace {
         this.contributions = new float[maxContributions];
     }
 
+    /**
+     * Scratch for the rules other than ε (modified inputs, their own denominators and quotients), allocated on first
+     * use so that a workspace that only ever runs the ε-rule does not carry it.
+     */
+    private RuleBuffers ruleBuffers;
+
+    RuleBuffers ruleBuffers() {
+        if (ruleBuffers == null) {
+            ruleBuffers = new RuleBuffers(contributions.length, quotients.length);
+        }
+        return ruleBuffers;
+    }
+
+    /** Two modified-input buffers (input-sized) and, per term group, a denominator and a quotient (output-sized). */
+    static final class RuleBuffers {
+        final float[][] inputs;
+        final float[][] denominators;
+        final float[][] quotients;
+        final float[] product;
+        final float[] gated;
+
+        RuleBuffers(int maxIn, int maxOut) {
+            inputs = new float[][]{new float[maxIn], new float[maxIn]};
+            denominators = new float[][]{new float[maxOut], new float[maxOut]};
+            quotients = new float[][]{new float[maxOut], new float[maxOut]};
+            product = new float[maxOut];
+            gated = new float[maxOut];
+        }
+    }
+
     private static float[][] allocate(int[] sizes) {
         float[][] out = new float[sizes.length][];
         for (int i = 0; i < sizes.length; i++) {

@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.util.List;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.Method;
+import org.jlrp.runtime.graph.Composite;
 
 /**
  * The {@code explain --format json} document of the CLI contract: model, input length, rule, and one result per
@@ -43,11 +45,12 @@ public final class JsonReport {
             g.writeStartObject();
             g.writeStringField("model", model);
             g.writeNumberField("input_length", inputLength);
-            g.writeObjectFieldStart("rule");
-            g.writeStringField("name", "epsilon");
-            g.writeNumberField("eps", options.rule().eps());
-            g.writeBooleanField("ignore_bias", options.rule().ignoreBias());
-            g.writeEndObject();
+            writeRule(g, options);
+            g.writeStringField("method", options.method().cliName());
+            if (options.method() == Method.INTEGRATED_GRADIENTS) {
+                g.writeNumberField("steps", options.steps());
+                g.writeStringField("baseline", options.baseline().cliName());
+            }
             if (data.labels() != null) {
                 g.writeArrayFieldStart("labels");
                 for (String label : data.labels()) {
@@ -63,6 +66,27 @@ public final class JsonReport {
             g.writeEndObject();
             g.writeRaw('\n');
         }
+    }
+
+    /**
+     * The {@code rule} object: {@code name} (a preset name, the rule string, or {@code epsilon} for the default
+     * path), {@code spec} (the canonical rule string, :nobias applied) for composites, the default {@code eps}, and
+     * {@code ignore_bias}. Null for the methods other than LRP, to which no rule applies.
+     */
+    private static void writeRule(JsonGenerator g, ExplainOptions options) throws IOException {
+        if (options.method() != Method.LRP) {
+            g.writeNullField("rule");
+            return;
+        }
+        Composite composite = options.effectiveComposite();
+        g.writeObjectFieldStart("rule");
+        g.writeStringField("name", composite == null ? "epsilon" : composite.name());
+        if (composite != null) {
+            g.writeStringField("spec", composite.spec());
+        }
+        g.writeNumberField("eps", options.rule().eps());
+        g.writeBooleanField("ignore_bias", options.rule().ignoreBias());
+        g.writeEndObject();
     }
 
     /** One result object, as the CLI contract (and the Spark job's lines) have it. */
@@ -106,6 +130,10 @@ public final class JsonReport {
         g.writeNumberField("relevance_padding", e.relevancePadding());
         g.writeNumberField("relevance_bias", e.relevanceBias());
         g.writeNumberField("relevance_sum", e.relevanceSum());
+        if (!Double.isNaN(e.baselineLogit())) {
+            g.writeNumberField("baseline_logit", e.baselineLogit());
+            g.writeNumberField("completeness_error", e.completenessError());
+        }
         if (data != null) {
             Diagnostics d = Diagnostics.of(e, data.padId());
             if (data.labels() != null) {

@@ -11,7 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Layer;
+import org.jlrp.runtime.graph.LinearRule;
 import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.keras.KerasModel;
 import org.jlrp.runtime.keras.LayerSpec;
 
@@ -26,6 +28,14 @@ public final class ModelReport {
 
     /** The human-readable report. */
     public static void writeText(PrintStream out, Network network) {
+        writeText(out, network, null);
+    }
+
+    /**
+     * The text report; with a rule plan, a last column gives each Conv1D/Dense layer's rule (average pools: the
+     * ε-rule with e = 1e-6; other layers route or pass relevance through).
+     */
+    public static void writeText(PrintStream out, Network network, RulePlan plan) {
         KerasModel model = network.model();
         out.printf(Locale.ROOT, "model          %s%n", model.source());
         out.printf(Locale.ROOT, "format         %s%n", model.format().label());
@@ -41,23 +51,35 @@ public final class ModelReport {
         for (String note : model.notes()) {
             out.printf(Locale.ROOT, "note           %s%n", note);
         }
+        if (plan != null) {
+            out.printf(Locale.ROOT, "rule           %s%s%n", plan.composite().name(),
+                    plan.composite().name().equals(plan.composite().spec()) ? ""
+                            : "  (" + plan.composite().spec() + ")");
+        }
         out.println();
-        String format = "%-28s %-24s %-18s %12s%n";
-        out.printf(Locale.ROOT, format, "Layer", "Class", "Output shape", "Param #");
-        out.println("-".repeat(85));
+        String format = plan == null ? "%-28s %-24s %-18s %12s%n" : "%-28s %-24s %-18s %12s  %s%n";
+        int width = plan == null ? 85 : 110;
+        out.printf(Locale.ROOT, format, "Layer", "Class", "Output shape", "Param #", "Rule");
+        out.println("-".repeat(width));
         Map<String, Layer> built = byName(network);
         for (LayerSpec spec : model.layers()) {
             Layer layer = built.get(spec.name());
             String shape = layer != null ? layer.shape().toString() : network.explainedLayer().shape().toString();
             String cls = spec.className() + (layer == null ? " (stripped)" : "");
-            out.printf(Locale.ROOT, format, spec.name(), cls, shape, layer == null ? 0 : layer.parameterCount());
+            out.printf(Locale.ROOT, format, spec.name(), cls, shape, layer == null ? 0 : layer.parameterCount(),
+                    ruleText(plan, spec.name(), layer));
         }
-        out.println("-".repeat(85));
+        out.println("-".repeat(width));
         out.printf(Locale.ROOT, "Total params: %,d%n", network.parameterCount());
     }
 
     /** The same report as one JSON object (the fields of the text report, plus each layer's inbound layers). */
     public static void writeJson(OutputStream out, Network network) throws IOException {
+        writeJson(out, network, null);
+    }
+
+    /** The JSON report; with a rule plan, a top-level {@code rule} and each layer's {@code rule}. */
+    public static void writeJson(OutputStream out, Network network, RulePlan plan) throws IOException {
         KerasModel model = network.model();
         try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
@@ -91,6 +113,14 @@ public final class ModelReport {
             g.writeNumberField("outputs", network.outputSize());
             g.writeNumberField("parameters", network.parameterCount());
             g.writeStringField("kernels", network.kernels().description());
+            if (plan != null) {
+                g.writeObjectFieldStart("rule");
+                g.writeStringField("name", plan.composite().name());
+                g.writeStringField("spec", plan.composite().spec());
+                g.writeNumberField("eps", plan.composite().defaultEps());
+                g.writeBooleanField("ignore_bias", plan.composite().noBias());
+                g.writeEndObject();
+            }
             g.writeArrayFieldStart("layers");
             Map<String, Layer> built = byName(network);
             for (LayerSpec spec : model.layers()) {
@@ -101,6 +131,14 @@ public final class ModelReport {
                 g.writeStringField("output_shape", (layer != null ? layer : network.explainedLayer()).shape().toString());
                 g.writeNumberField("parameters", layer == null ? 0 : layer.parameterCount());
                 g.writeBooleanField("stripped", layer == null);
+                if (plan != null) {
+                    LinearRule rule = plan.ruleOf(spec.name());
+                    if (rule != null) {
+                        g.writeStringField("rule", rule.spec());
+                    } else {
+                        g.writeNullField("rule");
+                    }
+                }
                 g.writeArrayFieldStart("inbound");
                 for (String in : spec.inbound()) {
                     g.writeString(in);
@@ -112,6 +150,27 @@ public final class ModelReport {
             g.writeEndObject();
             g.writeRaw('\n');
         }
+    }
+
+    private static String ruleText(RulePlan plan, String name, Layer layer) {
+        if (plan == null) {
+            return "";
+        }
+        LinearRule rule = plan.ruleOf(name);
+        if (rule != null) {
+            return rule.spec();
+        }
+        if (layer == null) {
+            return "-";
+        }
+        String cls = layer.className();
+        if (cls.equals("AveragePooling1D") || cls.equals("GlobalAveragePooling1D")) {
+            return "epsilon:1e-6 (pooling weights)";
+        }
+        if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
+            return "winner takes all";
+        }
+        return cls.equals("Embedding") || cls.equals("InputLayer") ? "-" : "pass-through";
     }
 
     private static Map<String, Layer> byName(Network network) {

@@ -31,6 +31,10 @@ public final class TableReport {
                     predicted, data.label(predicted));
             out.println("  " + d.conservationLine());
             out.println("  " + d.sharesLine());
+            if (!Double.isNaN(e.baselineLogit())) {
+                out.printf(Locale.ROOT, "  integrated gradients: baseline logit %.6g  completeness error %.3g%n",
+                        e.baselineLogit(), e.completenessError());
+            }
             String warning = d.warning(data.padId());
             if (warning != null) {
                 out.println("  " + warning);

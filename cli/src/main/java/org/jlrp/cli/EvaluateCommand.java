@@ -1,0 +1,187 @@
+package org.jlrp.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.DeletionEvaluation;
+import org.jlrp.runtime.explain.ExplainOptions;
+import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.explain.Method;
+import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.render.EvaluationReport;
+import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TokenFile;
+
+/** {@code jlrp evaluate}: word deletion with AOPC, comparing methods and rules against a random order. */
+final class EvaluateCommand {
+
+    private static final String SYNTAX = "jlrp evaluate --model FILE --tokens FILE [--labels FILE] [options]";
+    static final String DEFAULT_METHODS = "lrp:epsilon,lrp:epsilon-gamma-box,gradient-input,random";
+
+    private final PrintStream out;
+
+    EvaluateCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    private static Options options() {
+        Options o = new Options();
+        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
+        o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
+        o.addOption(CommandLines.opt("labels", "FILE", "the true class of each sequence: a JSON array or one integer "
+                + "a line (default: agreement with the original prediction)"));
+        o.addOption(CommandLines.opt("padding", "pre|post", "where to pad short sequences (default pre)"));
+        o.addOption(CommandLines.opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
+        o.addOption(CommandLines.opt("pad-id", "N", "padding token id (default 0)"));
+        o.addOption(CommandLines.opt("methods", "LIST", "comma-separated: lrp:RULE (a preset or rule string), "
+                + "gradient, gradient-input, integrated-gradients, occlusion, random (default " + DEFAULT_METHODS
+                + ")"));
+        o.addOption(CommandLines.opt("steps", "K", "tokens deleted, most relevant first (default 10)"));
+        o.addOption(CommandLines.opt("delete", "pad|zero", "a deleted token becomes the pad id (default) or a zero "
+                + "embedding vector"));
+        o.addOption(CommandLines.opt("limit", "N", "evaluate the first N sequences only"));
+        o.addOption(CommandLines.opt("seed", "N", "seed of the random order (default 1)"));
+        o.addOption(CommandLines.opt("format", "table|json|html", "output format (default table)"));
+        o.addOption(CommandLines.opt("output", "FILE", "write the output to FILE instead of stdout"));
+        return o;
+    }
+
+    int run(String[] args) throws ParseException, IOException {
+        Options options = options();
+        CommandLine line = CommandLines.parse(options, args);
+        if (line.hasOption("help")) {
+            CommandLines.help(out, SYNTAX, options);
+            return Main.OK;
+        }
+        Path modelPath = CommandLines.path(line, "model");
+        if (modelPath == null || !line.hasOption("tokens")) {
+            throw new ParseException("--model and --tokens are required");
+        }
+        String format = CommandLines.choice(line, "format", "table", "table", "json", "html");
+        Sequences.Side padding = Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding");
+        Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
+        int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
+        int steps = CommandLines.intValue(line, "steps", 10, 1, 10_000);
+        int limit = CommandLines.intValue(line, "limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+        int seed = CommandLines.intValue(line, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        DeletionEvaluation.Deletion deletion = CommandLines.choice(line, "delete", "pad", "pad", "zero").equals("pad")
+                ? DeletionEvaluation.Deletion.PAD : DeletionEvaluation.Deletion.ZERO;
+        List<DeletionEvaluation.Contender> contenders = contenders(line.getOptionValue("methods", DEFAULT_METHODS),
+                padId);
+
+        Explainer explainer = Explainer.load(modelPath, CommandLines.path(line, "architecture"));
+        for (DeletionEvaluation.Contender c : contenders) {
+            if (c.options() != null && c.options().composite() != null) {
+                explainer.network().rulePlan(c.options().composite());
+            }
+        }
+        int length = explainer.network().inputLength();
+        List<int[]> sequences = new ArrayList<>();
+        for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
+            if (sequences.size() == limit) {
+                break;
+            }
+            sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
+        }
+        int[] labels = line.hasOption("labels") ? labels(CommandLines.path(line, "labels"), sequences.size()) : null;
+        DeletionEvaluation.Result result = DeletionEvaluation.run(explainer, sequences, labels, contenders, steps,
+                deletion, padId, seed);
+
+        Path output = CommandLines.path(line, "output");
+        try (OutputStream sink = output == null ? new NonClosing(out) : new BufferedOutputStream(Files.newOutputStream(output))) {
+            PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
+            switch (format) {
+                case "json" -> EvaluationReport.writeJson(ps, modelPath.toString(), result);
+                case "html" -> EvaluationReport.writeHtml(ps, modelPath.toString(), result);
+                default -> EvaluationReport.writeTable(ps, modelPath.toString(), result);
+            }
+            ps.flush();
+        }
+        return Main.OK;
+    }
+
+    static List<DeletionEvaluation.Contender> contenders(String list, int padId) {
+        List<DeletionEvaluation.Contender> out = new ArrayList<>();
+        ExplainOptions base = new ExplainOptions(org.jlrp.runtime.explain.Target.pred(), LrpRule.DEFAULT, padId,
+                false);
+        for (String raw : list.split(",")) {
+            String item = raw.trim();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals("random")) {
+                out.add(new DeletionEvaluation.Contender("random", null));
+            } else if (item.equals("lrp") || item.startsWith("lrp:")) {
+                String spec = item.equals("lrp") ? "epsilon" : item.substring(4);
+                out.add(new DeletionEvaluation.Contender("lrp " + spec,
+                        base.withComposite(ExplainCommand.composite(spec, LrpRule.DEFAULT_EPS))));
+            } else {
+                out.add(new DeletionEvaluation.Contender(item, base.withMethod(Method.parse(item))));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new JlrpException("--methods lists no method");
+        }
+        return out;
+    }
+
+    private static int[] labels(Path file, int count) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new JlrpException("cannot read --labels " + file + ": " + e.getMessage());
+        }
+        String[] parts = text.replace("[", " ").replace("]", " ").replace(",", " ").trim().split("\\s+");
+        if (parts.length < count) {
+            throw new JlrpException("--labels " + file + " has " + parts.length + " labels for " + count
+                    + " sequences");
+        }
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) {
+            try {
+                labels[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new JlrpException("--labels " + file + ": label " + i + " is not an integer: '" + parts[i]
+                        + "'");
+            }
+        }
+        return labels;
+    }
+
+    /** Writes to a stream without closing it (stdout stays open). */
+    private static final class NonClosing extends OutputStream {
+        private final PrintStream stream;
+
+        NonClosing(PrintStream stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void write(int b) {
+            stream.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            stream.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            stream.flush();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package org.jlrp.runtime.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.jlrp.kernels.KernelProvider;
+import org.jlrp.runtime.TinyModels;
+import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.keras.KerasModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The known identities of the rules, on small random models. */
+class RuleIdentitiesTest {
+
+    private static List<KerasModel> models(boolean nonNegativeEmbedding) {
+        return List.of(RulesReferenceTest.chain(11).model(), RulesReferenceTest.chain(12).model(),
+                RulesReferenceTest.branches(13).model(), RulesReferenceTest.stacked(14).model(),
+                withAbsoluteEmbedding(nonNegativeEmbedding, 15));
+    }
+
+    /** A chain model whose embedding is |random| when asked (non-negative inputs to the first layer). */
+    private static KerasModel withAbsoluteEmbedding(boolean absolute, long seed) {
+        TinyModels b = TinyModels.builder(9, seed);
+        Random random = new Random(seed);
+        float[] table = new float[12 * 4];
+        for (int i = 0; i < table.length; i++) {
+            float v = (float) random.nextGaussian();
+            table[i] = absolute ? Math.abs(v) : v;
+        }
+        String e = b.embedding("emb", 12, 4, table);
+        String c = b.conv1d("conv", e, 6, 2, "valid", "relu", true);
+        String p = b.globalMaxPool("gmp", c);
+        String h = b.dense("hidden", p, 5, "relu", true);
+        return b.build(b.dense("out", h, 3, "linear", true));
+    }
+
+    private static List<Explanation> explain(KerasModel model, String spec, boolean nobias, int[] tokens) {
+        Explainer explainer = Explainer.of(model, KernelProvider.get());
+        ExplainOptions options = new ExplainOptions(Target.all(), new LrpRule(1e-6, nobias), 0, true)
+                .withComposite(Composite.parse(spec, 1e-6));
+        return explainer.explain(tokens, options);
+    }
+
+    private static int[] tokens(KerasModel model, long seed) {
+        int vocabulary = model.layers().get(1).weights().get(0).shape()[0];
+        return TinyModels.tokens(new Random(seed), model.inputLength(), vocabulary, 2);
+    }
+
+    @Test
+    void zPlusRelevanceHasTheSignOfTheLogitForNonNegativeInputs() {
+        for (KerasModel model : models(true)) {
+            for (long seed = 0; seed < 3; seed++) {
+                for (Explanation e : explain(model, "conv1d=zplus;dense=zplus", false, tokens(model, seed))) {
+                    double sign = Math.signum(e.explainedLogit());
+                    int nonZero = 0;
+                    for (float r : e.embeddingRelevance()) {
+                        assertTrue(sign * r >= 0, model.source() + ": z+ relevance " + r + " against logit "
+                                + e.explainedLogit());
+                        nonZero += r != 0 ? 1 : 0;
+                    }
+                    assertTrue(nonZero > 0 || e.explainedLogit() == 0 || hasDeadTop(e), "all-zero relevance");
+                }
+            }
+        }
+    }
+
+    private static boolean hasDeadTop(Explanation e) {
+        return e.relevanceSum() == 0; // every unit under the target inactive: z+ has nothing to share
+    }
+
+    @Test
+    void alphaOneBetaZeroIsZPlus() {
+        for (KerasModel model : models(false)) {
+            int[] tokens = tokens(model, 7);
+            for (boolean nobias : new boolean[]{false, true}) {
+                List<Explanation> ab = explain(model, "alphabeta:1:0", nobias, tokens);
+                List<Explanation> zp = explain(model, "zplus", nobias, tokens);
+                for (int k = 0; k < ab.size(); k++) {
+                    RulesReferenceTest.assertClose(toDouble(zp.get(k).embeddingRelevance()),
+                            ab.get(k).embeddingRelevance(), 1e-6, model.source() + " nobias=" + nobias);
+                }
+            }
+        }
+    }
+
+    @Test
+    void gammaZeroIsLrp0() {
+        for (KerasModel model : models(false)) {
+            int[] tokens = tokens(model, 8);
+            List<Explanation> gamma = explain(model, "gamma:0", false, tokens);
+            List<Explanation> lrp0 = explain(model, "lrp0", false, tokens);
+            for (int k = 0; k < gamma.size(); k++) {
+                RulesReferenceTest.assertClose(toDouble(lrp0.get(k).embeddingRelevance()),
+                        gamma.get(k).embeddingRelevance(), 1e-4, model.source() + " target " + k);
+            }
+        }
+    }
+
+    /**
+     * With biases ignored, every rule passes on exactly the relevance it receives: Σ R = logit (up to e). The rule
+     * under test sits on the first layer, whose signed embedding inputs keep its denominators away from 0; above it
+     * LRP-0 without bias, and max pooling only. (Elsewhere a rule loses relevance where its own denominator is 0, as
+     * the formulas say: z⁺ where every {@code x_i w_ij ≤ 0}, αβ's β part where none is negative, and the average
+     * pool's ε-rule on a channel that is 0 everywhere.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epsilon:0", "epsilon:1e-6", "zplus", "alphabeta:2:1", "alphabeta:1:0", "gamma:0.25",
+            "gamma:0", "flat", "wsquare", "zbox"})
+    void conservationIsExactWithBiasesIgnored(String rule) {
+        List<KerasModel> maxPooling = List.of(RulesReferenceTest.chain(11).model(), RulesReferenceTest.chain(12).model(),
+                withAbsoluteEmbedding(false, 15), withAbsoluteEmbedding(false, 16));
+        String spec = "first=" + rule + ";conv1d=epsilon:0;dense=epsilon:0";
+        for (KerasModel model : maxPooling) {
+            for (long seed = 0; seed < 3; seed++) {
+                for (Explanation e : explain(model, spec, true, tokens(model, seed))) {
+                    double scale = 0;
+                    for (double r : e.relevance()) {
+                        scale += Math.abs(r);
+                    }
+                    scale = Math.max(scale, Math.abs(e.explainedLogit()));
+                    assertEquals(e.explainedLogit(), e.relevanceSum(), 1e-4 * scale, model.source() + " " + spec
+                            + " target " + e.target());
+                }
+            }
+        }
+    }
+
+    @Test
+    void biasesAbsorbRelevanceWhenKept() {
+        KerasModel model = RulesReferenceTest.chain(11).model();
+        double absorbed = 0;
+        for (Explanation e : explain(model, "zplus", false, tokens(model, 0))) {
+            absorbed += Math.abs(e.relevanceBias());
+        }
+        assertTrue(absorbed > 1e-3, "z+ with biases should leave some relevance on the biases, got " + absorbed);
+    }
+
+    /** Flat on a Dense that reads the flattened embedding gives every input the same share. */
+    @Test
+    void flatSpreadsEvenly() {
+        TinyModels b = TinyModels.builder(5, 21);
+        String e = b.embedding("emb", 10, 3);
+        String f = b.flatten("flat", e);
+        String h = b.dense("hidden", f, 4, "relu", true);
+        KerasModel model = b.build(b.dense("out", h, 2, "linear", true));
+        for (Explanation x : explain(model, "hidden=flat;out=epsilon:0", true, tokens(model, 3))) {
+            float[] map = x.embeddingRelevance();
+            for (float r : map) {
+                assertEquals(map[0], r, 1e-6 * Math.abs(map[0]) + 1e-12);
+            }
+            assertEquals(x.explainedLogit(), x.relevanceSum(), 1e-5 * Math.abs(x.explainedLogit()) + 1e-9);
+        }
+        // On a convolution, flat is even across the embedding axis of each position.
+        for (KerasModel m : models(false)) {
+            for (Explanation x : explain(m, "first=flat", false, tokens(m, 4))) {
+                int dim = x.embeddingDim();
+                float[] map = x.embeddingRelevance();
+                for (int t = 0; t < map.length / dim; t++) {
+                    for (int d = 1; d < dim; d++) {
+                        assertEquals(map[t * dim], map[t * dim + d], 1e-6 * Math.abs(map[t * dim]) + 1e-12);
+                    }
+                }
+            }
+        }
+    }
+
+    static double[] toDouble(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+}

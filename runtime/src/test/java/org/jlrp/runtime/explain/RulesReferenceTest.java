@@ -1,0 +1,221 @@
+package org.jlrp.runtime.explain;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.jlrp.kernels.KernelProvider;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.ReferenceLrp;
+import org.jlrp.runtime.ReferenceLrp.Rule;
+import org.jlrp.runtime.TinyModels;
+import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.keras.KerasModel;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every rule and preset, with and without {@code :nobias}, against the independent double-precision implementation
+ * of RULES.md in {@link ReferenceLrp}, on small random models that are not in {@code ../shared}. Tolerance: 1e-4
+ * relative to the largest |R| of each text, on the {@code [steps][dim]} map at the Embedding output.
+ */
+class RulesReferenceTest {
+
+    private static final double TOLERANCE = 1e-4;
+
+    /** A model and, per rule string, the expected rule of each of its Conv1D/Dense layers. */
+    record Case(String label, KerasModel model, List<String> firstLayers, List<String> convLayers,
+                List<String> denseLayers, int vocabulary, int length) {
+    }
+
+    /** Embedding → Dropout → Conv1D(valid) → MaxPool → Flatten → Dense(relu) → Dense. */
+    static Case chain(long seed) {
+        TinyModels b = TinyModels.builder(12, seed);
+        String e = b.embedding("emb", 20, 6);
+        String d = b.dropout("drop", e);
+        String c = b.conv1d("conv", d, 5, 3, "valid", "relu", true);
+        String p = b.maxPool("pool", c, 2);
+        String f = b.flatten("flat", p);
+        String h = b.dense("hidden", f, 7, "relu", true);
+        String o = b.dense("out", h, 3, "linear", true);
+        return new Case("chain" + seed, b.build(o), List.of("conv"), List.of("conv"), List.of("hidden", "out"), 20,
+                12);
+    }
+
+    /** Kim-style: two branches (same-padded + global max, valid + global average), Concatenate, Dense softmax. */
+    static Case branches(long seed) {
+        TinyModels b = TinyModels.builder(10, seed);
+        String e = b.embedding("emb", 25, 5);
+        String c1 = b.conv1d("conv_a", e, 4, 2, "same", "relu", true);
+        String p1 = b.globalMaxPool("gmp", c1);
+        String c2 = b.conv1d("conv_b", e, 3, 3, "valid", "relu", true);
+        String p2 = b.globalAvgPool("gap", c2);
+        String cat = b.concatenate("cat", p1, p2);
+        String o = b.dense("out", cat, 3, "softmax", true);
+        return new Case("branches" + seed, b.build(o), List.of("conv_a", "conv_b"), List.of("conv_a", "conv_b"),
+                List.of("out"), 25, 10);
+    }
+
+    /** Two stacked convolutions (the second is not {@code first}), average pooling, Dense. */
+    static Case stacked(long seed) {
+        TinyModels b = TinyModels.builder(11, seed);
+        String e = b.embedding("emb", 15, 4);
+        String c1 = b.conv1d("conv1", e, 5, 3, "same", "relu", true);
+        String c2 = b.conv1d("conv2", c1, 4, 2, "valid", "relu", true);
+        String p = b.avgPool("avg", c2, 2);
+        String f = b.flatten("flat", p);
+        String o = b.dense("out", f, 2, "linear", true);
+        return new Case("stacked" + seed, b.build(o), List.of("conv1"), List.of("conv1", "conv2"), List.of("out"), 15,
+                11);
+    }
+
+    static Stream<Case> cases() {
+        return Stream.of(chain(1), chain(2), branches(3), branches(4), stacked(5), stacked(6));
+    }
+
+    /** Single rules on every layer (zB only on the first layers, ε elsewhere), and the presets. */
+    static Stream<Arguments> rulesAndModels() {
+        List<Arguments> out = new ArrayList<>();
+        String[] specs = {"epsilon:1e-6", "epsilon:0", "epsilon:0.01", "zplus", "alphabeta:2:1", "alphabeta:1:0",
+                "alphabeta:3:2", "gamma:0.25", "gamma:0", "gamma:1", "flat", "wsquare", "first=zbox;dense=epsilon:0.5",
+                "epsilon", "lrp0", "epsilon-plus", "epsilon-alpha2-beta1", "epsilon-gamma-box",
+                "first=flat;conv1d=wsquare;dense=gamma:0.5", "conv_b=zplus;first=gamma:0.1;out=alphabeta:2:1",
+                "conv2=flat;conv1d=alphabeta:2:1;dense=zplus", "hidden=epsilon:0.1;conv1d=alphabeta:2:1;dense=zplus"};
+        for (Case c : cases().toList()) {
+            for (String spec : specs) {
+                out.add(Arguments.of(c, spec, false));
+                out.add(Arguments.of(c, spec, true));
+            }
+        }
+        return out.stream();
+    }
+
+    /** The expected assignment, written out from RULES.md's key precedence (name, then first, then class). */
+    private static Map<String, Rule> expected(Case c, String spec, boolean nobias) {
+        Map<String, String> bySpec = new LinkedHashMap<>();
+        String body = switch (spec) {
+            case "epsilon" -> "conv1d=epsilon:1e-6;dense=epsilon:1e-6";
+            case "lrp0" -> "conv1d=epsilon:0;dense=epsilon:0";
+            case "epsilon-plus" -> "conv1d=zplus;dense=epsilon:1e-6";
+            case "epsilon-alpha2-beta1" -> "conv1d=alphabeta:2:1;dense=epsilon:1e-6";
+            case "epsilon-gamma-box" -> "first=zbox;conv1d=gamma:0.25;dense=epsilon:1e-6";
+            default -> spec.contains("=") ? spec : "conv1d=" + spec + ";dense=" + spec;
+        };
+        for (String part : body.split(";")) {
+            String[] kv = part.split("=");
+            bySpec.put(kv[0], kv[1]);
+        }
+        Function<String, Rule> parse = text -> {
+            String[] p = text.split(":");
+            Rule r = switch (p[0]) {
+                case "epsilon" -> Rule.epsilon(Double.parseDouble(p[1]));
+                case "alphabeta" -> Rule.alphaBeta(Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+                case "gamma" -> Rule.gamma(Double.parseDouble(p[1]));
+                default -> Rule.of(p[0]);
+            };
+            return nobias ? r.withNobias() : r;
+        };
+        Map<String, Rule> rules = new LinkedHashMap<>();
+        List<String> all = new ArrayList<>(c.convLayers());
+        all.addAll(c.denseLayers());
+        for (String layer : all) {
+            String text = bySpec.get(layer);
+            if (text == null && c.firstLayers().contains(layer)) {
+                text = bySpec.get("first");
+            }
+            if (text == null) {
+                text = bySpec.get(c.denseLayers().contains(layer) ? "dense" : "conv1d");
+            }
+            if (text == null) {
+                text = "epsilon:1e-6";
+            }
+            rules.put(layer, parse.apply(text));
+        }
+        return rules;
+    }
+
+    @ParameterizedTest(name = "{0} {1} nobias={2}")
+    @MethodSource("rulesAndModels")
+    void matchesTheIndependentImplementation(Case c, String spec, boolean nobias) {
+        if (!applies(c, spec)) {
+            return; // a layer-name key of another model
+        }
+        Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
+        ExplainOptions options = new ExplainOptions(Target.all(), new LrpRule(1e-6, nobias), 0, true)
+                .withComposite(Composite.parse(spec, 1e-6));
+        ReferenceLrp reference = new ReferenceLrp(c.model());
+        Map<String, Rule> rules = expected(c, spec, nobias);
+        Random random = new Random(c.label().hashCode() + spec.hashCode());
+        int outputs = explainer.network().outputSize();
+        for (int text = 0; text < 3; text++) {
+            int[] tokens = TinyModels.tokens(random, c.length(), c.vocabulary(), text);
+            for (int target = 0; target < outputs; target++) {
+                String what = c.label() + " " + spec + " nobias=" + nobias + " text " + text + " target " + target;
+                double[] expected = reference.relevance(tokens, target, rules, 1e-6);
+                ExplainOptions one = options.withTarget(Target.index(target));
+                if (!allFinite(expected)) {
+                    // LRP-0 without bias on a unit that only its bias keeps active: 0/0 in the formula itself.
+                    JlrpException error = assertThrows(JlrpException.class, () -> explainer.explain(tokens, one),
+                            what);
+                    assertTrue(error.getMessage().contains("not finite"), error.getMessage());
+                    continue;
+                }
+                assertClose(expected, explainer.explain(tokens, one).get(0).embeddingRelevance(),
+                        tolerance(reference.conditioning()), what);
+            }
+        }
+    }
+
+    private static boolean allFinite(double[] values) {
+        for (double v : values) {
+            if (!Double.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean applies(Case c, String spec) {
+        for (String name : new String[]{"conv_b", "conv2", "hidden"}) {
+            if (spec.contains(name + "=") && !c.convLayers().contains(name) && !c.denseLayers().contains(name)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * 1e-4, widened in proportion where an ε or γ denominator cancels more than 100-fold: float32 sums lose digits
+     * there whatever the rule's implementation (one case in these tests, gamma:0:nobias on stacked5, cancels ~500×).
+     */
+    private static double tolerance(double conditioning) {
+        return TOLERANCE * Math.max(1, conditioning / 100);
+    }
+
+    static void assertClose(double[] expected, float[] actual, String what) {
+        assertClose(expected, actual, TOLERANCE, what);
+    }
+
+    static void assertClose(double[] expected, float[] actual, double tolerance, String what) {
+        double max = 0;
+        for (double v : expected) {
+            max = Math.max(max, Math.abs(v));
+        }
+        // An all-zero reference (every unit feeding the target dead) is checked like any other: all zero.
+        for (int i = 0; i < expected.length; i++) {
+            double diff = Math.abs(expected[i] - actual[i]);
+            if (diff > tolerance * max || Double.isNaN(actual[i])) {
+                throw new AssertionError(what + ": at " + i + " expected " + expected[i] + " got " + actual[i]
+                        + " (|diff| " + diff + " > " + tolerance + " × max|R| " + max + ")");
+            }
+        }
+    }
+}
