@@ -104,4 +104,32 @@ public interface Kernels {
             System.arraycopy(table, ids[t] * dim, out, t * dim, dim);
         }
     }
+
+    // ------------------------------------------------------------------ folded Embedding → first Conv1D
+
+    /*
+     * A Conv1D reading an Embedding is linear in the looked-up rows, so each kernel offset k can be folded into the
+     * table once: tables[k][v][f] = Σ_c E[v][c] · w[k][c][f]. The forward pass then sums table rows instead of
+     * multiplying, and the per-token ε-relevance Σ_c x[row][c] · Σ_f w[k][c][f] · s[t][f] becomes a dot product of a
+     * table row with s[t]. The tables are laid out [width][vocabulary][filters], flat.
+     */
+
+    /**
+     * Conv1D pre-activations from folded tables:
+     * {@code z[t][f] = bias[f] + Σ_k tables[k][ids[t·stride + k·dilation − padLeft]][f]}, rows outside
+     * {@code [0, steps)} contributing nothing. Additions run in the order bias, k = 0, 1, … in every implementation.
+     *
+     * @param bias may be null (no bias)
+     */
+    void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                             float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps);
+
+    /**
+     * Per-token ε-relevance of a folded Conv1D:
+     * {@code r[row] += Σ_f tables[k][ids[row]][f] · s[t][f]} for every output step {@code t} and offset {@code k}
+     * with {@code row = t·stride + k·dilation − padLeft} in {@code [0, steps)}. Steps whose quotients are all zero
+     * (no max-pool winner) may be skipped.
+     */
+    void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                    int vocabulary, int width, int stride, int dilation, int padLeft, float[] r);
 }

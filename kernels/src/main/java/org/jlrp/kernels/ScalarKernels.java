@@ -166,4 +166,46 @@ public final class ScalarKernels implements Kernels {
             a[i] = Math.max(z[i], 0f);
         }
     }
+
+    @Override
+    public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int zRow = t * filters;
+            for (int f = 0; f < filters; f++) {
+                z[zRow + f] = bias == null ? 0f : bias[f];
+            }
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
+                    continue;
+                }
+                int tRow = (k * vocabulary + ids[row]) * filters;
+                for (int f = 0; f < filters; f++) {
+                    z[zRow + f] += tables[tRow + f];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                           int vocabulary, int width, int stride, int dilation, int padLeft,
+                                           float[] r) {
+        for (int t = 0; t < outSteps; t++) {
+            int sRow = t * filters;
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
+                    continue;
+                }
+                int tRow = (k * vocabulary + ids[row]) * filters;
+                float acc = 0f;
+                for (int f = 0; f < filters; f++) {
+                    acc += tables[tRow + f] * s[sRow + f];
+                }
+                r[row] += acc;
+            }
+        }
+    }
 }

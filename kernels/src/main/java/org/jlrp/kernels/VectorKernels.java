@@ -308,4 +308,49 @@ final class VectorKernels implements Kernels {
             a[i] = Math.max(z[i], 0f);
         }
     }
+
+    @Override
+    public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        int vecEnd = bound(filters);
+        for (int t = 0; t < outSteps; t++) {
+            int zRow = t * filters;
+            int f = 0;
+            for (; f < vecEnd; f += lanes) {
+                FloatVector acc = biasOrZero(bias, f);
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row >= 0 && row < steps) {
+                        acc = acc.add(FloatVector.fromArray(species, tables, (k * vocabulary + ids[row]) * filters + f));
+                    }
+                }
+                acc.intoArray(z, zRow + f);
+            }
+            for (; f < filters; f++) {
+                float acc = bias == null ? 0f : bias[f];
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row >= 0 && row < steps) {
+                        acc += tables[(k * vocabulary + ids[row]) * filters + f];
+                    }
+                }
+                z[zRow + f] = acc;
+            }
+        }
+    }
+
+    @Override
+    public void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                           int vocabulary, int width, int stride, int dilation, int padLeft,
+                                           float[] r) {
+        for (int t = 0; t < outSteps; t++) {
+            int sRow = t * filters;
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row >= 0 && row < steps) {
+                    r[row] += dot(tables, (k * vocabulary + ids[row]) * filters, s, sRow, filters);
+                }
+            }
+        }
+    }
 }

@@ -243,6 +243,80 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 100, 207})
+    void foldedConv1dMatchesTheConvolutionOfLookedUpRows(int filters) {
+        Random random = new Random(31 * filters);
+        int steps = 19;
+        int vocabulary = 11;
+        int dim = SIZES[filters % SIZES.length] % 40 + 1;
+        float[] table = random(random, vocabulary * dim);
+        int[] ids = new int[steps];
+        for (int t = 0; t < steps; t++) {
+            ids[t] = random.nextInt(vocabulary);
+        }
+        for (int[] geometry : new int[][]{{3, 1, 1, 0}, {4, 2, 1, 1}, {2, 1, 3, 3}, {5, 1, 1, 2}, {1, 1, 1, 0}}) {
+            int width = geometry[0];
+            int stride = geometry[1];
+            int dilation = geometry[2];
+            int padLeft = geometry[3];
+            int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
+            float[] w = random(random, width * dim * filters);
+            float[] b = random(random, filters);
+            float[] s = sparseRandom(random, outSteps * filters);
+            // tables[k][v][f] = Σ_c E[v][c] w[k][c][f], rounded once to float as the runtime stores them
+            float[] tables = new float[width * vocabulary * filters];
+            for (int k = 0; k < width; k++) {
+                for (int v = 0; v < vocabulary; v++) {
+                    for (int f = 0; f < filters; f++) {
+                        double acc = 0;
+                        for (int c = 0; c < dim; c++) {
+                            acc += (double) table[v * dim + c] * w[(k * dim + c) * filters + f];
+                        }
+                        tables[(k * vocabulary + v) * filters + f] = (float) acc;
+                    }
+                }
+            }
+            // the unfolded reference: z over looked-up rows, and r[row] = Σ_c x[row][c] Σ_f w[k][c][f] s[t][f]
+            double[] expectedZ = new double[outSteps * filters];
+            double[] expectedR = new double[steps];
+            for (int t = 0; t < outSteps; t++) {
+                for (int f = 0; f < filters; f++) {
+                    double z = b[f];
+                    for (int k = 0; k < width; k++) {
+                        int row = t * stride + k * dilation - padLeft;
+                        if (row < 0 || row >= steps) {
+                            continue;
+                        }
+                        for (int c = 0; c < dim; c++) {
+                            double term = (double) table[ids[row] * dim + c] * w[(k * dim + c) * filters + f];
+                            z += term;
+                            expectedR[row] += term * s[t * filters + f];
+                        }
+                    }
+                    expectedZ[t * filters + f] = z;
+                }
+            }
+            float[] scalarZ = null;
+            for (Kernels k : implementations()) {
+                float[] z = new float[outSteps * filters];
+                k.foldedConv1dForward(ids, steps, tables, vocabulary, width, filters, b, stride, dilation, padLeft, z,
+                        outSteps);
+                assertClose(expectedZ, z, k + " foldedConv1dForward filters=" + filters + " width " + width);
+                if (scalarZ == null) {
+                    scalarZ = z;
+                } else {
+                    // same additions in the same order: the SIMD result is the scalar one, bit for bit
+                    assertArrayEquals(scalarZ, z, k + " foldedConv1dForward is bit-identical to scalar");
+                }
+                float[] r = new float[steps];
+                k.foldedConv1dTokenRelevance(s, outSteps, filters, ids, steps, tables, vocabulary, width, stride,
+                        dilation, padLeft, r);
+                assertClose(expectedR, r, k + " foldedConv1dTokenRelevance filters=" + filters + " width " + width);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static Kernels[] implementations() {
