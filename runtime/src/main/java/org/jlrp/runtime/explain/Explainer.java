@@ -56,6 +56,14 @@ public final class Explainer {
         return new Explainer(NetworkBuilder.build(model, kernels));
     }
 
+    /**
+     * An explainer whose plan folds the Embedding into the first Conv1D layers when the tables fit
+     * {@code foldBudgetBytes} (0: never fold). See {@link Network#foldingPlanned()}.
+     */
+    public static Explainer of(KerasModel model, Kernels kernels, long foldBudgetBytes) {
+        return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes));
+    }
+
     public Network network() {
         return network;
     }
@@ -87,6 +95,20 @@ public final class Explainer {
         return out;
     }
 
+    /**
+     * Explains each sequence of a batch on {@code threads} threads; the results are those of
+     * {@link #explainAll(List, ExplainOptions)}, bit for bit, whatever the thread count. For repeated batches keep a
+     * {@link BatchEngine} instead: this starts and stops its threads on every call.
+     */
+    public List<Explanation> explainBatch(List<int[]> sequences, ExplainOptions options, int threads) {
+        if (threads <= 1 || sequences.size() <= 1) {
+            return explainAll(sequences, options);
+        }
+        try (BatchEngine engine = new BatchEngine(this, Math.min(threads, sequences.size()))) {
+            return engine.explain(sequences, options);
+        }
+    }
+
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
         Workspace ws = pool.poll();
@@ -94,51 +116,83 @@ public final class Explainer {
             ws = network.newWorkspace();
         }
         try {
-            network.forward(ws, tokens);
-            float[] logits = network.logits(ws).clone();
-            for (int i = 0; i < logits.length; i++) {
-                if (!Float.isFinite(logits[i])) {
-                    throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
-                            + ")");
-                }
-            }
-            float[] probabilities = probabilities(logits);
-            List<Explanation> out = new ArrayList<>();
-            for (int target : targets(options.target(), logits)) {
-                out.add(explainTarget(ws, sequence, tokens, logits, probabilities, target, options));
-            }
-            return out;
+            return explainSequence(sequence, tokens, options, ws);
         } finally {
             pool.offer(ws);
         }
+    }
+
+    /**
+     * Allocation-free core of the batch engine and the benchmark: forward, the relevance pass for one target (the
+     * predicted class or a fixed index; not {@code all}), per-token relevance into {@code relevance}.
+     *
+     * @return the explained class
+     */
+    int explainInto(Workspace ws, int sequence, int[] tokens, ExplainOptions options, double[] relevance) {
+        validate(sequence, tokens);
+        network.forward(ws, tokens, !options.embeddingRelevance());
+        float[] logits = network.logits(ws);
+        int target;
+        if (options.target().isPred()) {
+            target = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[target]) {
+                    target = i;
+                }
+            }
+        } else if (options.target().isAll()) {
+            throw new IllegalArgumentException("explainInto explains one target; use explain for target all");
+        } else {
+            target = options.target().index();
+            if (target >= logits.length) {
+                targets(options.target(), logits); // throws the one-line range error
+            }
+        }
+        network.backward(ws, target, logits[target], options.rule());
+        network.tokenRelevance(ws, relevance);
+        return target;
+    }
+
+    /** One sequence on a workspace the caller owns (validated already). */
+    List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options, Workspace ws) {
+        network.forward(ws, tokens, !options.embeddingRelevance());
+        float[] logits = network.logits(ws).clone();
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
+                        + ")");
+            }
+        }
+        float[] probabilities = probabilities(logits);
+        List<Explanation> out = new ArrayList<>();
+        for (int target : targets(options.target(), logits)) {
+            out.add(explainTarget(ws, sequence, tokens, logits, probabilities, target, options));
+        }
+        return out;
     }
 
     private Explanation explainTarget(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
                                       int target, ExplainOptions options) {
         float logit = logits[target];
         network.backward(ws, target, logit, options.rule());
-        float[] map = network.embeddingRelevance(ws);
         int dim = network.embeddingDim();
         double[] perToken = new double[tokens.length];
+        network.tokenRelevance(ws, perToken);
         double sum = 0;
         double padding = 0;
         for (int t = 0; t < tokens.length; t++) {
-            double r = 0;
-            for (int d = 0; d < dim; d++) {
-                r += map[t * dim + d];
-            }
+            double r = perToken[t];
             if (!Double.isFinite(r)) {
                 throw new JlrpException("sequence " + sequence + ": relevance at position " + t + " is not finite ("
                         + r + "); try a larger --eps");
             }
-            perToken[t] = r;
             sum += r;
             if (tokens[t] == options.padId()) {
                 padding += r;
             }
         }
         return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), perToken,
-                options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum);
+                options.embeddingRelevance() ? network.embeddingRelevance(ws).clone() : null, dim, padding, sum, logit - sum);
     }
 
     private int[] targets(Target target, float[] logits) {
@@ -194,7 +248,7 @@ public final class Explainer {
         return null;
     }
 
-    private void validate(int sequence, int[] tokens) {
+    void validate(int sequence, int[] tokens) {
         if (tokens == null || tokens.length == 0) {
             throw new JlrpException("sequence " + sequence + " is empty");
         }

@@ -29,8 +29,20 @@ public final class Network {
     private final int[] winnerSizes;
     private final int maxQuotients;
     private final int maxContributions;
+    /** The Conv1D layers with folded tables; empty when the plan runs unfolded. */
+    private final List<Conv1DLayer> foldedReaders;
+    private final long foldedTableBytes;
 
-    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation) {
+    /**
+     * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
+     * 0 turns folding off.
+     */
+    public static long defaultFoldBudgetBytes() {
+        return Long.getLong("jlrp.fold.budget.mb", 256L) << 20;
+    }
+
+    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
+            long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
         this.layers = List.copyOf(layers);
@@ -68,6 +80,62 @@ public final class Network {
         this.winnerSizes = toArray(winners);
         this.maxQuotients = quotients;
         this.maxContributions = contributions;
+        this.foldedReaders = planFolding(foldBudgetBytes);
+        long bytes = 0;
+        for (Conv1DLayer reader : foldedReaders) {
+            bytes += 4L * reader.foldedTables.length;
+        }
+        this.foldedTableBytes = bytes;
+    }
+
+    /**
+     * Folds the Embedding into the Conv1D layers that read it when every reader of the Embedding output (through
+     * identity layers such as Dropout) is a Conv1D and all their tables fit the budget. Folding is all or nothing, so
+     * that a folded pass never needs the {@code [T][D]} values or relevance.
+     */
+    private List<Conv1DLayer> planFolding(long budgetBytes) {
+        if (budgetBytes <= 0) {
+            return List.of();
+        }
+        List<Layer> aliases = new ArrayList<>(List.of(embedding)); // layers whose values are the Embedding output
+        List<Conv1DLayer> readers = new ArrayList<>();
+        long floats = 0;
+        for (Layer layer : layers) {
+            boolean readsEmbedding = layer.inputs.stream().anyMatch(aliases::contains);
+            if (!readsEmbedding) {
+                continue;
+            }
+            if (layer instanceof RoutingLayer && layer.shape.equals(embedding.shape)) {
+                aliases.add(layer);
+            } else if (layer instanceof Conv1DLayer conv && conv.inputs.size() == 1) {
+                readers.add(conv);
+                long size = (long) conv.width * embedding.vocabulary * conv.filters;
+                if (size > Integer.MAX_VALUE - 16) {
+                    return List.of();
+                }
+                floats += size;
+            } else {
+                return List.of(); // another reader needs the [T][D] values
+            }
+        }
+        if (readers.isEmpty() || aliases.contains(explained) || 4 * floats > budgetBytes) {
+            return List.of();
+        }
+        for (Conv1DLayer reader : readers) {
+            reader.foldedTables = reader.foldTables(kernels, embedding.table, embedding.vocabulary);
+            reader.foldedVocabulary = embedding.vocabulary;
+        }
+        return List.copyOf(readers);
+    }
+
+    /** Whether the plan folded the Embedding into the Conv1D layers reading it (see {@link #forward(Workspace, int[], boolean)}). */
+    public boolean foldingPlanned() {
+        return !foldedReaders.isEmpty();
+    }
+
+    /** Bytes held by the folded tables (0 when unfolded). */
+    public long foldedTableBytes() {
+        return foldedTableBytes;
     }
 
     private static int add(List<Integer> sizes, int size) {
@@ -101,6 +169,17 @@ public final class Network {
      * {@code [0, vocabularySize())}).
      */
     public void forward(Workspace ws, int[] tokens) {
+        forward(ws, tokens, false);
+    }
+
+    /**
+     * Runs the forward pass, folded when {@code fold} is true and the plan {@linkplain #foldingPlanned() folded}
+     * the Embedding. A folded pass computes the first Conv1D from the tables and its relevance pass yields only
+     * {@link #tokenRelevance per-token relevance}; an unfolded one also keeps the {@code [T][D]} map. Both agree to
+     * float precision.
+     */
+    public void forward(Workspace ws, int[] tokens, boolean fold) {
+        ws.folded = fold && foldingPlanned();
         System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
         for (Layer layer : layers) {
             layer.forward(ws, kernels);
@@ -117,16 +196,47 @@ public final class Network {
      * elsewhere, propagated back to the Embedding output. Requires the forward pass of the same input.
      */
     public void backward(Workspace ws, int target, float initial, LrpRule rule) {
-        for (float[] r : ws.relevance) {
-            Arrays.fill(r, 0f);
+        for (int slot = 0; slot < ws.relevance.length; slot++) {
+            if (!(ws.folded && slot == embedding.relevanceSlot)) { // folded: the [T][D] map is neither read nor written
+                Arrays.fill(ws.relevance[slot], 0f);
+            }
         }
+        Arrays.fill(ws.tokenRelevance, 0f);
         ws.relevance[explained.relevanceSlot][target] = initial;
         for (int i = layers.size() - 1; i >= 0; i--) {
             layers.get(i).backward(ws, kernels, rule);
         }
     }
 
-    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace. */
+    /**
+     * Per-token relevance of the last relevance pass into {@code out[0, inputLength)}: the {@code [T][D]} map summed
+     * over the embedding axis (in double), or, after a folded pass, the relevance the folded layers wrote directly.
+     */
+    public void tokenRelevance(Workspace ws, double[] out) {
+        int steps = inputLength();
+        if (ws.folded) {
+            for (int t = 0; t < steps; t++) {
+                out[t] = ws.tokenRelevance[t];
+            }
+            return;
+        }
+        float[] map = ws.relevance[embedding.relevanceSlot];
+        int dim = embedding.dim;
+        for (int t = 0; t < steps; t++) {
+            double r = 0;
+            for (int d = 0; d < dim; d++) {
+                r += map[t * dim + d];
+            }
+            out[t] = r;
+        }
+    }
+
+    /** Whether the last pass in {@code ws} was folded (so that no {@code [T][D]} map is available). */
+    public boolean wasFolded(Workspace ws) {
+        return ws.folded;
+    }
+
+    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (stale after a folded pass). */
     public float[] embeddingRelevance(Workspace ws) {
         return ws.relevance[embedding.relevanceSlot];
     }
