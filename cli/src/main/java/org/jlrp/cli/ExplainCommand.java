@@ -13,6 +13,7 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
@@ -79,8 +80,8 @@ final class ExplainCommand {
         Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
         int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
         double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
-        CommandLines.intValue(line, "threads", 1, 1, 1024);
-        CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
+        int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
+        int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
         ExplainOptions explainOptions = new ExplainOptions(Target.parse(line.getOptionValue("target", "pred")),
                 new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"));
 
@@ -90,7 +91,13 @@ final class ExplainCommand {
         for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
             sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
         }
-        List<Explanation> results = explainer.explainAll(sequences, explainOptions);
+        List<Explanation> results = new ArrayList<>();
+        try (BatchEngine engine = new BatchEngine(explainer, Math.max(1, Math.min(threads, sequences.size())))) {
+            for (int from = 0; from < sequences.size(); from += batch) {
+                results.addAll(engine.explain(sequences.subList(from, Math.min(from + batch, sequences.size())), from,
+                        explainOptions));
+            }
+        }
 
         Path output = CommandLines.path(line, "output");
         try (OutputStream sink = output == null ? nonClosing(out) : new BufferedOutputStream(Files.newOutputStream(output))) {

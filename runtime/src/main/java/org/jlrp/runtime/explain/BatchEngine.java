@@ -63,16 +63,24 @@ public final class BatchEngine implements AutoCloseable {
      * {@link Explainer#explainAll(List, ExplainOptions)} returns them. When sequences are bad, the error of the
      * first bad one is thrown, as the sequential call would.
      */
-    public synchronized List<Explanation> explain(List<int[]> sequences, ExplainOptions options) {
+    public List<Explanation> explain(List<int[]> sequences, ExplainOptions options) {
+        return explain(sequences, 0, options);
+    }
+
+    /**
+     * As {@link #explain(List, ExplainOptions)} for a batch cut from a longer input: results and error messages
+     * number the sequences from {@code firstSequence}.
+     */
+    public synchronized List<Explanation> explain(List<int[]> sequences, int firstSequence, ExplainOptions options) {
         int n = sequences.size();
         @SuppressWarnings("unchecked")
         List<Explanation>[] perSequence = new List[n];
         RuntimeException[] failures = new RuntimeException[n];
-        explainTask.set(sequences, options, perSequence, failures);
+        explainTask.set(sequences, firstSequence, options, perSequence, failures);
         try {
             gang.forEach(n, explainTask);
         } finally {
-            explainTask.set(null, null, null, null);
+            explainTask.set(null, 0, null, null, null);
         }
         List<Explanation> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -117,13 +125,15 @@ public final class BatchEngine implements AutoCloseable {
 
     private final class ExplainTask implements WorkerGang.Task {
         private List<int[]> sequences;
+        private int first;
         private ExplainOptions options;
         private List<Explanation>[] perSequence;
         private RuntimeException[] failures;
 
-        void set(List<int[]> sequences, ExplainOptions options, List<Explanation>[] perSequence,
+        void set(List<int[]> sequences, int first, ExplainOptions options, List<Explanation>[] perSequence,
                  RuntimeException[] failures) {
             this.sequences = sequences;
+            this.first = first;
             this.options = options;
             this.perSequence = perSequence;
             this.failures = failures;
@@ -133,8 +143,8 @@ public final class BatchEngine implements AutoCloseable {
         public void run(int index, int worker) {
             try {
                 int[] tokens = sequences.get(index);
-                explainer.validate(index, tokens);
-                perSequence[index] = explainer.explainSequence(index, tokens, options, workspaces[worker]);
+                explainer.validate(first + index, tokens);
+                perSequence[index] = explainer.explainSequence(first + index, tokens, options, workspaces[worker]);
             } catch (RuntimeException e) {
                 failures[index] = e;
             }
