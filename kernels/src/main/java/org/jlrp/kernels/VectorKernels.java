@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,16 +16,36 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels implements Kernels {
 
-    private final VectorSpecies<Float> species;
-    private final VectorSpecies<Integer> intSpecies;
-    private final int lanes;
+    /*
+     * The species must be a compile-time constant (a static final) for C2 to intrinsify the Vector API: read from
+     * an instance field, every vector op falls back to boxed Java code that allocates, measured here 3× slower than
+     * the scalar loops. So the width is fixed once per JVM, from -Djlrp.vector.bits (default: the preferred width).
+     */
+    private static final VectorSpecies<Float> species = chooseSpecies(Integer.getInteger("jlrp.vector.bits", 0));
+    private static final VectorSpecies<Integer> intSpecies = VectorSpecies.of(int.class, species.vectorShape());
+    private static final int lanes = species.length();
 
-    VectorKernels(VectorSpecies<Float> species) {
-        this.species = species;
-        this.intSpecies = IntVector.SPECIES_PREFERRED.length() == species.length()
-                ? IntVector.SPECIES_PREFERRED
-                : VectorSpecies.of(int.class, species.vectorShape());
-        this.lanes = species.length();
+    static final VectorKernels INSTANCE = new VectorKernels();
+
+    private VectorKernels() {
+    }
+
+    /** The preferred species, or the one of {@code bits} (0: preferred) when this CPU offers it. */
+    private static VectorSpecies<Float> chooseSpecies(int bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == 0 || bits == preferred.vectorBitSize()) {
+            return preferred;
+        }
+        if (bits > preferred.vectorBitSize() || (bits != 64 && bits != 128 && bits != 256 && bits != 512)) {
+            throw new IllegalArgumentException("unsupported vector width " + bits + " bits (this CPU offers up to "
+                    + preferred.vectorBitSize() + ")");
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    /** The vector width of this JVM, in bits. */
+    static int bits() {
+        return species.vectorBitSize();
     }
 
     @Override
