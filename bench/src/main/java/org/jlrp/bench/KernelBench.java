@@ -171,6 +171,18 @@ public class KernelBench {
     }
 
     @Benchmark
+    public float[] denseForwardUnitsMajor() {
+        k.denseForwardUnitsMajor(denseX, DENSE_IN, denseW, UNITS, denseB, denseZ);
+        return denseZ;
+    }
+
+    @Benchmark
+    public float[] denseTransposedUnitsMajor() {
+        k.denseTransposedUnitsMajor(denseS, denseW, DENSE_IN, UNITS, denseC);
+        return denseC;
+    }
+
+    @Benchmark
     public float[] denseTransposed() {
         k.denseTransposed(denseS, denseW, DENSE_IN, UNITS, denseC);
         return denseC;

@@ -132,4 +132,25 @@ public interface Kernels {
      */
     void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
                                     int vocabulary, int width, int stride, int dilation, int padLeft, float[] r);
+
+    // ------------------------------------------------------------------------ Dense, kernel laid out [units][in]
+
+    /*
+     * With the kernel transposed to [units][in], both Dense products run along contiguous rows of length `in`
+     * (thousands, after a Flatten) instead of rows of length `units` (tens): long vector loops with independent
+     * accumulators instead of a short loop, a vector tail and a reduction per input.
+     */
+
+    /**
+     * Dense pre-activations from the transposed kernel: {@code z[j] = bias[j] + Σ_i x[i] · wT[j][i]}.
+     *
+     * @param bias may be null (no bias)
+     */
+    void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z);
+
+    /**
+     * The transposed Dense product from the transposed kernel: {@code c[i] = Σ_j wT[j][i] · s[j]}; units with
+     * {@code s[j] == 0} are skipped.
+     */
+    void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c);
 }

@@ -208,4 +208,31 @@ public final class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
+        for (int j = 0; j < units; j++) {
+            float acc = bias == null ? 0f : bias[j];
+            int row = j * in;
+            for (int i = 0; i < in; i++) {
+                acc += x[i] * wT[row + i];
+            }
+            z[j] = acc;
+        }
+    }
+
+    @Override
+    public void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c) {
+        java.util.Arrays.fill(c, 0, in, 0f);
+        for (int j = 0; j < units; j++) {
+            float sv = s[j];
+            if (sv == 0f) {
+                continue;
+            }
+            int row = j * in;
+            for (int i = 0; i < in; i++) {
+                c[i] += sv * wT[row + i];
+            }
+        }
+    }
 }

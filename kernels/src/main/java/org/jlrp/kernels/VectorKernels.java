@@ -491,4 +491,98 @@ final class VectorKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
+        int j = 0;
+        for (; j + 4 <= units; j += 4) {
+            denseFourUnits(x, in, wT, bias, z, j);
+        }
+        for (; j < units; j++) {
+            z[j] = (bias == null ? 0f : bias[j]) + dot(wT, j * in, x, 0, in);
+        }
+    }
+
+    /** Four units at once: each x vector is loaded once for four weight rows (five loads per four FMAs). */
+    private static void denseFourUnits(float[] x, int in, float[] wT, float[] bias, float[] z, int j) {
+        int r0 = j * in;
+        int r1 = r0 + in;
+        int r2 = r1 + in;
+        int r3 = r2 + in;
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        int i = 0;
+        for (int end = species.loopBound(in); i < end; i += lanes) {
+            FloatVector xv = FloatVector.fromArray(species, x, i);
+            a0 = xv.fma(FloatVector.fromArray(species, wT, r0 + i), a0);
+            a1 = xv.fma(FloatVector.fromArray(species, wT, r1 + i), a1);
+            a2 = xv.fma(FloatVector.fromArray(species, wT, r2 + i), a2);
+            a3 = xv.fma(FloatVector.fromArray(species, wT, r3 + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < in; i++) {
+            float xv = x[i];
+            s0 = Math.fma(xv, wT[r0 + i], s0);
+            s1 = Math.fma(xv, wT[r1 + i], s1);
+            s2 = Math.fma(xv, wT[r2 + i], s2);
+            s3 = Math.fma(xv, wT[r3 + i], s3);
+        }
+        z[j] = (bias == null ? 0f : bias[j]) + s0;
+        z[j + 1] = (bias == null ? 0f : bias[j + 1]) + s1;
+        z[j + 2] = (bias == null ? 0f : bias[j + 2]) + s2;
+        z[j + 3] = (bias == null ? 0f : bias[j + 3]) + s3;
+    }
+
+    @Override
+    public void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c) {
+        // c in chunks of four vectors held in registers across all units: c is written once, never re-read.
+        int i = 0;
+        for (; i + 4 * lanes <= in; i += 4 * lanes) {
+            denseTransposedChunk(s, wT, in, units, c, i);
+        }
+        for (; i + lanes <= in; i += lanes) {
+            FloatVector acc = FloatVector.zero(species);
+            for (int j = 0; j < units; j++) {
+                float sv = s[j];
+                if (sv != 0f) {
+                    acc = FloatVector.broadcast(species, sv).fma(FloatVector.fromArray(species, wT, j * in + i), acc);
+                }
+            }
+            acc.intoArray(c, i);
+        }
+        for (; i < in; i++) {
+            float acc = 0f;
+            for (int j = 0; j < units; j++) {
+                acc = Math.fma(s[j], wT[j * in + i], acc);
+            }
+            c[i] = acc;
+        }
+    }
+
+    private static void denseTransposedChunk(float[] s, float[] wT, int in, int units, float[] c, int i) {
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        for (int j = 0; j < units; j++) {
+            float sv = s[j];
+            if (sv != 0f) {
+                FloatVector sb = FloatVector.broadcast(species, sv);
+                int wi = j * in + i;
+                a0 = sb.fma(FloatVector.fromArray(species, wT, wi), a0);
+                a1 = sb.fma(FloatVector.fromArray(species, wT, wi + lanes), a1);
+                a2 = sb.fma(FloatVector.fromArray(species, wT, wi + 2 * lanes), a2);
+                a3 = sb.fma(FloatVector.fromArray(species, wT, wi + 3 * lanes), a3);
+            }
+        }
+        a0.intoArray(c, i);
+        a1.intoArray(c, i + lanes);
+        a2.intoArray(c, i + 2 * lanes);
+        a3.intoArray(c, i + 3 * lanes);
+    }
 }

@@ -61,6 +61,20 @@ class KernelsTest {
                 expectedC[i] += (double) w[i * units + j] * s[j];
             }
         }
+        float[] wT = new float[w.length];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < units; j++) {
+                wT[j * n + i] = w[i * units + j];
+            }
+        }
+        float[] sparseS = s.clone();
+        sparseS[0] = 0f; // a skipped unit
+        double[] expectedSparseC = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 1; j < units; j++) {
+                expectedSparseC[i] += (double) w[i * units + j] * s[j];
+            }
+        }
         for (Kernels k : implementations()) {
             float[] z = new float[units];
             k.denseForward(x, n, w, units, b, z);
@@ -68,6 +82,43 @@ class KernelsTest {
             float[] c = new float[n];
             k.denseTransposed(s, w, n, units, c);
             assertClose(expectedC, c, k + " denseTransposed n=" + n);
+            float[] zT = new float[units];
+            k.denseForwardUnitsMajor(x, n, wT, units, b, zT);
+            assertClose(expectedZ, zT, k + " denseForwardUnitsMajor n=" + n + " units=" + units);
+            float[] cT = new float[n];
+            java.util.Arrays.fill(cT, 42f); // overwritten, not accumulated
+            k.denseTransposedUnitsMajor(sparseS, wT, n, units, cT);
+            assertClose(expectedSparseC, cT, k + " denseTransposedUnitsMajor n=" + n + " units=" + units);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021, 3000})
+    void unitsMajorDenseMatchesReference(int n) {
+        for (int units : new int[]{1, 3, 4, 5, 13, 17, 50, 67}) {
+            Random random = new Random(n * 131L + units);
+            float[] x = sparseRandom(random, n);
+            float[] wT = random(random, n * units);
+            float[] b = random(random, units);
+            float[] s = sparseRandom(random, units);
+            double[] expectedZ = new double[units];
+            double[] expectedC = new double[n];
+            for (int j = 0; j < units; j++) {
+                expectedZ[j] = b[j];
+                for (int i = 0; i < n; i++) {
+                    expectedZ[j] += (double) x[i] * wT[j * n + i];
+                    expectedC[i] += (double) wT[j * n + i] * s[j];
+                }
+            }
+            for (Kernels k : implementations()) {
+                float[] z = new float[units];
+                k.denseForwardUnitsMajor(x, n, wT, units, b, z);
+                assertClose(expectedZ, z, k + " denseForwardUnitsMajor n=" + n + " units=" + units);
+                float[] c = new float[n];
+                java.util.Arrays.fill(c, 42f); // overwritten, not accumulated
+                k.denseTransposedUnitsMajor(s, wT, n, units, c);
+                assertClose(expectedC, c, k + " denseTransposedUnitsMajor n=" + n + " units=" + units);
+            }
         }
     }
 
