@@ -93,6 +93,9 @@ public class KernelBench {
         denseB = gaussian(random, UNITS);
         denseZ = new float[UNITS];
         denseS = gaussian(random, UNITS);
+        for (int j = 0; j < UNITS; j += 2) {
+            denseS[j] = 0f; // quotients of inactive ReLU units are zero
+        }
         denseC = new float[DENSE_IN];
         tables = gaussian(random, WIDTH * VOCABULARY * FILTERS);
         ids = new int[STEPS];
