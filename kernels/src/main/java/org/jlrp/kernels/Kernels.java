@@ -109,14 +109,15 @@ public interface Kernels {
 
     /*
      * A Conv1D reading an Embedding is linear in the looked-up rows, so each kernel offset k can be folded into the
-     * table once: tables[k][v][f] = Σ_c E[v][c] · w[k][c][f]. The forward pass then sums table rows instead of
+     * table once: tables[v][k][f] = Σ_c E[v][c] · w[k][c][f]. The forward pass then sums table rows instead of
      * multiplying, and the per-token ε-relevance Σ_c x[row][c] · Σ_f w[k][c][f] · s[t][f] becomes a dot product of a
-     * table row with s[t]. The tables are laid out [width][vocabulary][filters], flat.
+     * table row with s[t]. The tables are laid out [vocabulary][width][filters], flat: the rows one token needs
+     * are one contiguous block (fewer pages and cache streams for random token ids than [width][vocabulary][filters]).
      */
 
     /**
      * Conv1D pre-activations from folded tables:
-     * {@code z[t][f] = bias[f] + Σ_k tables[k][ids[t·stride + k·dilation − padLeft]][f]}, rows outside
+     * {@code z[t][f] = bias[f] + Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]}, rows outside
      * {@code [0, steps)} contributing nothing. Additions run in the order bias, k = 0, 1, … in every implementation.
      *
      * @param bias may be null (no bias)
@@ -126,7 +127,7 @@ public interface Kernels {
 
     /**
      * Per-token ε-relevance of a folded Conv1D:
-     * {@code r[row] += Σ_f tables[k][ids[row]][f] · s[t][f]} for every output step {@code t} and offset {@code k}
+     * {@code r[row] += Σ_f tables[ids[row]][k][f] · s[t][f]} for every output step {@code t} and offset {@code k}
      * with {@code row = t·stride + k·dilation − padLeft} in {@code [0, steps)}. Steps whose quotients are all zero
      * (no max-pool winner) may be skipped.
      */

@@ -180,7 +180,7 @@ public final class ScalarKernels implements Kernels {
                 if (row < 0 || row >= steps) {
                     continue;
                 }
-                int tRow = (k * vocabulary + ids[row]) * filters;
+                int tRow = (ids[row] * width + k) * filters;
                 for (int f = 0; f < filters; f++) {
                     z[zRow + f] += tables[tRow + f];
                 }
@@ -199,7 +199,7 @@ public final class ScalarKernels implements Kernels {
                 if (row < 0 || row >= steps) {
                     continue;
                 }
-                int tRow = (k * vocabulary + ids[row]) * filters;
+                int tRow = (ids[row] * width + k) * filters;
                 float acc = 0f;
                 for (int f = 0; f < filters; f++) {
                     acc += tables[tRow + f] * s[sRow + f];

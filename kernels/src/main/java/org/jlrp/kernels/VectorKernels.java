@@ -545,7 +545,7 @@ final class VectorKernels implements Kernels {
                 for (int k = 0; k < width; k++) {
                     int row = t * stride + k * dilation - padLeft;
                     if (row >= 0 && row < steps) {
-                        acc = acc.add(FloatVector.fromArray(species, tables, (k * vocabulary + ids[row]) * filters + f));
+                        acc = acc.add(FloatVector.fromArray(species, tables, (ids[row] * width + k) * filters + f));
                     }
                 }
                 acc.intoArray(z, zRow + f);
@@ -555,7 +555,7 @@ final class VectorKernels implements Kernels {
                 for (int k = 0; k < width; k++) {
                     int row = t * stride + k * dilation - padLeft;
                     if (row >= 0 && row < steps) {
-                        acc += tables[(k * vocabulary + ids[row]) * filters + f];
+                        acc += tables[(ids[row] * width + k) * filters + f];
                     }
                 }
                 z[zRow + f] = acc;
@@ -572,7 +572,7 @@ final class VectorKernels implements Kernels {
             for (int k = 0; k < width; k++) {
                 int row = t * stride + k * dilation - padLeft;
                 if (row >= 0 && row < steps) {
-                    r[row] += dot(tables, (k * vocabulary + ids[row]) * filters, s, sRow, filters);
+                    r[row] += dot(tables, (ids[row] * width + k) * filters, s, sRow, filters);
                 }
             }
         }

@@ -315,7 +315,7 @@ class KernelsTest {
             float[] w = random(random, width * dim * filters);
             float[] b = random(random, filters);
             float[] s = sparseRandom(random, outSteps * filters);
-            // tables[k][v][f] = Σ_c E[v][c] w[k][c][f], rounded once to float as the runtime stores them
+            // tables[v][k][f] = Σ_c E[v][c] w[k][c][f], rounded once to float as the runtime stores them
             float[] tables = new float[width * vocabulary * filters];
             for (int k = 0; k < width; k++) {
                 for (int v = 0; v < vocabulary; v++) {
@@ -324,7 +324,7 @@ class KernelsTest {
                         for (int c = 0; c < dim; c++) {
                             acc += (double) table[v * dim + c] * w[(k * dim + c) * filters + f];
                         }
-                        tables[(k * vocabulary + v) * filters + f] = (float) acc;
+                        tables[(v * width + k) * filters + f] = (float) acc;
                     }
                 }
             }

@@ -20,7 +20,7 @@ final class Conv1DLayer extends LinearLayer {
     final int inSteps;
     final int outSteps;
     /**
-     * The Embedding folded into this layer, {@code [width][vocabulary][filters]} (see
+     * The Embedding folded into this layer, {@code [vocabulary][width][filters]} (see
      * {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null when this layer does not read an Embedding or
      * the plan's memory budget left it unfolded. Set once by the {@link Network} plan.
      */
@@ -86,7 +86,7 @@ final class Conv1DLayer extends LinearLayer {
     }
 
     /**
-     * {@code tables[k][v][f] = Σ_c table[v][c] · kernel[k][c][f]}: the Embedding folded into each kernel offset.
+     * {@code tables[v][k][f] = Σ_c table[v][c] · kernel[k][c][f]}: the Embedding folded into each kernel offset.
      */
     float[] foldTables(Kernels kernels, float[] embedding, int vocabulary) {
         float[] tables = new float[width * vocabulary * filters];
@@ -98,7 +98,7 @@ final class Conv1DLayer extends LinearLayer {
             for (int v = 0; v < vocabulary; v++) {
                 System.arraycopy(embedding, v * inChannels, row, 0, inChannels);
                 kernels.denseForward(row, inChannels, slice, filters, null, out);
-                System.arraycopy(out, 0, tables, (k * vocabulary + v) * filters, filters);
+                System.arraycopy(out, 0, tables, (v * width + k) * filters, filters);
             }
         }
         return tables;
