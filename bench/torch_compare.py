@@ -163,9 +163,14 @@ def explain(steps, ids):
             r = routed
         elif kind == "conv1d":
             _, xin, wt, z, _ = entry
-            s = r.transpose(1, 2) / stab(z)               # (B, F, T')
-            c = F.conv_transpose1d(s, wt)                 # (B, C_in, T)
-            r = xin * c.transpose(1, 2)
+            s = (r.transpose(1, 2) / stab(z)).transpose(1, 2)  # (B, T', F)
+            # the transposed convolution as one matmul per tap: Debian's CPU build has no fast conv_transpose1d
+            # (it falls back to slow_conv_transpose2d, measured 3x the rest of the pass together)
+            c = torch.zeros_like(xin)                          # (B, T, C_in)
+            out_steps = s.shape[1]
+            for k in range(wt.shape[2]):
+                c[:, k:k + out_steps, :] += s @ wt[:, :, k]    # (B, T', F) @ (F, C_in)
+            r = xin * c
     return logits, r.sum(dim=2)
 
 
