@@ -536,30 +536,49 @@ final class VectorKernels implements Kernels {
     @Override
     public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
                                     float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
-        int vecEnd = bound(filters);
         for (int t = 0; t < outSteps; t++) {
-            int zRow = t * filters;
-            int f = 0;
-            for (; f < vecEnd; f += lanes) {
-                FloatVector acc = biasOrZero(bias, f);
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row >= 0 && row < steps) {
-                        acc = acc.add(FloatVector.fromArray(species, tables, (ids[row] * width + k) * filters + f));
-                    }
-                }
-                acc.intoArray(z, zRow + f);
+            int first = t * stride - padLeft;
+            if (first >= 0 && first + (width - 1) * dilation < steps) {
+                foldedStepInterior(ids, tables, width, filters, bias, dilation, first, z, t * filters);
+            } else {
+                foldedStepEdge(ids, steps, tables, width, filters, bias, dilation, first, z, t * filters);
             }
-            for (; f < filters; f++) {
-                float acc = bias == null ? 0f : bias[f];
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row >= 0 && row < steps) {
-                        acc += tables[(ids[row] * width + k) * filters + f];
-                    }
-                }
-                z[zRow + f] = acc;
+        }
+    }
+
+    /** One output step whose taps are all in range: no branch around the vector adds (C2 keeps them unboxed). */
+    private static void foldedStepInterior(int[] ids, float[] tables, int width, int filters, float[] bias,
+                                           int dilation, int first, float[] z, int zRow) {
+        int f = 0;
+        for (int end = species.loopBound(filters); f < end; f += lanes) {
+            FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+            for (int k = 0; k < width; k++) {
+                acc = acc.add(FloatVector.fromArray(species, tables,
+                        (ids[first + k * dilation] * width + k) * filters + f));
             }
+            acc.intoArray(z, zRow + f);
+        }
+        for (; f < filters; f++) {
+            float acc = bias == null ? 0f : bias[f];
+            for (int k = 0; k < width; k++) {
+                acc += tables[(ids[first + k * dilation] * width + k) * filters + f];
+            }
+            z[zRow + f] = acc;
+        }
+    }
+
+    /** One output step with taps outside the input (same/causal padding): scalar, in the same order. */
+    private static void foldedStepEdge(int[] ids, int steps, float[] tables, int width, int filters, float[] bias,
+                                       int dilation, int first, float[] z, int zRow) {
+        for (int f = 0; f < filters; f++) {
+            float acc = bias == null ? 0f : bias[f];
+            for (int k = 0; k < width; k++) {
+                int row = first + k * dilation;
+                if (row >= 0 && row < steps) {
+                    acc += tables[(ids[row] * width + k) * filters + f];
+                }
+            }
+            z[zRow + f] = acc;
         }
     }
 
