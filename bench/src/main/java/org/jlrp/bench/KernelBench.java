@@ -98,21 +98,27 @@ public class KernelBench {
         }
         denseC = new float[DENSE_IN];
         tables = gaussian(random, WIDTH * VOCABULARY * FILTERS);
-        ids = new int[STEPS];
-        for (int t = 0; t < STEPS; t++) {
-            ids[t] = 1 + random.nextInt(VOCABULARY - 1);
+        tokenPool = new int[4096][STEPS];
+        for (int[] pool : tokenPool) {
+            for (int t = 0; t < STEPS; t++) {
+                pool[t] = 1 + random.nextInt(VOCABULARY - 1);
+            }
         }
+        ids = tokenPool[0];
         tokenRelevance = new float[STEPS];
     }
 
-    /** New random token ids per invocation would cost more than the kernel; vary them per iteration instead. */
-    @Setup(Level.Iteration)
-    public void newTokens() {
-        Random random = new Random(System.nanoTime());
-        for (int t = 0; t < STEPS; t++) {
-            ids[t] = 1 + random.nextInt(VOCABULARY - 1);
-        }
+    /**
+     * The folded kernels gather table rows at random: each call takes the next of 4096 random sequences, so that
+     * the rows come from memory as they do in a real run, not from the cache of the previous call.
+     */
+    private int[] nextTokens() {
+        next = (next + 1) & 4095;
+        return tokenPool[next];
     }
+
+    int[][] tokenPool;
+    int next;
 
     private static float[] gaussian(Random random, int n) {
         float[] a = new float[n];
@@ -137,14 +143,14 @@ public class KernelBench {
 
     @Benchmark
     public float[] foldedConv1dForward() {
-        k.foldedConv1dForward(ids, STEPS, tables, VOCABULARY, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
+        k.foldedConv1dForward(nextTokens(), STEPS, tables, VOCABULARY, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
         return z;
     }
 
     @Benchmark
     public float[] foldedConv1dTokenRelevance() {
         java.util.Arrays.fill(tokenRelevance, 0f);
-        k.foldedConv1dTokenRelevance(sConv, OUT_STEPS, FILTERS, ids, STEPS, tables, VOCABULARY, WIDTH, 1, 1, 0,
+        k.foldedConv1dTokenRelevance(sConv, OUT_STEPS, FILTERS, nextTokens(), STEPS, tables, VOCABULARY, WIDTH, 1, 1, 0,
                 tokenRelevance);
         return tokenRelevance;
     }
