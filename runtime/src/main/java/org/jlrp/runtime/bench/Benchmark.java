@@ -1,5 +1,6 @@
 package org.jlrp.runtime.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -60,10 +61,13 @@ public final class Benchmark {
      * @param explanations {@code calls × batch}
      * @param latencyMs    p50, p90, p99 and max of the per-call latency, in milliseconds
      * @param folded       whether the folded Embedding → Conv1D path ran
+     * @param cpuSeconds   CPU time of the whole process over the measured phase (approximate: sampled by the
+     *                     coordinating thread; includes JIT and GC threads), or -1 where the JVM cannot tell. On a
+     *                     shared machine, explanations per CPU-second says what the code does with the cores it got
      */
     public record Result(String model, String jdk, String simd, int threads, int batch, int inputLength,
                          double seconds, double warmupSeconds, long seed, long calls, long explanations,
-                         double explanationsPerSecond, double[] latencyMs, boolean folded) {
+                         double explanationsPerSecond, double[] latencyMs, boolean folded, double cpuSeconds) {
         public double p50() {
             return latencyMs[0];
         }
@@ -102,10 +106,15 @@ public final class Benchmark {
             threads[i].start();
         }
         start.countDown();
+        double cpuSeconds;
         try {
+            Thread.sleep(warmupNanos / 1_000_000, (int) (warmupNanos % 1_000_000));
+            long cpuBefore = processCpuNanos();
             for (Thread t : threads) {
                 t.join();
             }
+            long cpuAfter = processCpuNanos();
+            cpuSeconds = cpuBefore < 0 || cpuAfter < 0 ? -1 : (cpuAfter - cpuBefore) / 1e9;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JlrpException("benchmark interrupted");
@@ -136,7 +145,15 @@ public final class Benchmark {
                 merged.length == 0 ? 0 : merged[merged.length - 1] / 1e6};
         return new Result(model, System.getProperty("java.version"), network.kernels().description(),
                 settings.threads(), settings.batch(), network.inputLength(), seconds, settings.warmupSeconds(),
-                settings.seed(), calls, explanations, explanations / seconds, latencyMs, network.foldingPlanned());
+                settings.seed(), calls, explanations, explanations / seconds, latencyMs, network.foldingPlanned(),
+                cpuSeconds);
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** Nearest-rank percentile of sorted nanoseconds, in milliseconds. */

@@ -17,7 +17,10 @@ public final class BenchReport {
     private BenchReport() {
     }
 
-    /** The JSON document: the contract's fields, then {@code calls}, {@code warmup}, {@code seed}, {@code folded}. */
+    /**
+     * The JSON document: the contract's fields, then {@code calls}, {@code warmup}, {@code seed}, {@code folded}
+     * and, where the JVM reports it, {@code cpu_seconds} and {@code explanations_per_cpu_second}.
+     */
     public static void writeJson(OutputStream out, Benchmark.Result r) throws IOException {
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
@@ -41,6 +44,10 @@ public final class BenchReport {
             g.writeNumberField("warmup", r.warmupSeconds());
             g.writeNumberField("seed", r.seed());
             g.writeBooleanField("folded", r.folded());
+            if (r.cpuSeconds() > 0) {
+                g.writeNumberField("cpu_seconds", round(r.cpuSeconds(), 3));
+                g.writeNumberField("explanations_per_cpu_second", round(r.explanations() / r.cpuSeconds(), 1));
+            }
             g.writeEndObject();
             g.writeRaw('\n');
         }
@@ -54,7 +61,9 @@ public final class BenchReport {
                 r.inputLength());
         out.printf(Locale.ROOT, "measured      %.2f s after %.2f s warm-up: %d calls, %d explanations%n",
                 r.seconds(), r.warmupSeconds(), r.calls(), r.explanations());
-        out.printf(Locale.ROOT, "throughput    %.1f explanations/s%n", r.explanationsPerSecond());
+        out.printf(Locale.ROOT, "throughput    %.1f explanations/s%s%n", r.explanationsPerSecond(),
+                r.cpuSeconds() > 0 ? String.format(Locale.ROOT, " (%.1f per CPU-second, %.2f CPU-s)",
+                        r.explanations() / r.cpuSeconds(), r.cpuSeconds()) : "");
         out.printf(Locale.ROOT, "latency/call  p50 %.4f ms, p90 %.4f ms, p99 %.4f ms, max %.4f ms%n",
                 r.p50(), r.p90(), r.p99(), r.max());
     }
