@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +27,19 @@ final class VectorKernels implements Kernels {
     private static final int lanes = species.length();
 
     static final VectorKernels INSTANCE = new VectorKernels();
+
+    /*
+     * Butterfly shuffles for sum(): lane i swaps with lane i ^ h. One static final per distance, so that each is a
+     * constant of an exact class for C2 (an array element would not be). Null where the vector is too short.
+     */
+    private static final VectorShuffle<Float> SWAP_8 = lanes > 8 ? butterfly(8) : null;
+    private static final VectorShuffle<Float> SWAP_4 = lanes > 4 ? butterfly(4) : null;
+    private static final VectorShuffle<Float> SWAP_2 = lanes > 2 ? butterfly(2) : null;
+    private static final VectorShuffle<Float> SWAP_1 = lanes > 1 ? butterfly(1) : null;
+
+    private static VectorShuffle<Float> butterfly(int distance) {
+        return VectorShuffle.fromOp(species, i -> i ^ distance);
+    }
 
     private VectorKernels() {
     }
@@ -389,6 +403,28 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * The sum of the lanes, in a fixed order (a butterfly of lane-wise adds), so that interpreted, C1 and C2 code
+     * give the same bits. {@code reduceLanes(ADD)} may not: its order is unspecified, and on JDK 25 the C2 intrinsic
+     * and the Java fallback differ, which made results depend on how warm the JIT was (caught by BatchEngineTest).
+     * Sums of up to 16 lanes (512-bit floats); wider vectors do not exist on x86 or ARM today.
+     */
+    private static float sum(FloatVector v) {
+        if (SWAP_8 != null) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        if (SWAP_4 != null) {
+            v = v.add(v.rearrange(SWAP_4));
+        }
+        if (SWAP_2 != null) {
+            v = v.add(v.rearrange(SWAP_2));
+        }
+        if (SWAP_1 != null) {
+            v = v.add(v.rearrange(SWAP_1));
+        }
+        return v.lane(0);
+    }
+
     /** {@code Σ a[aOff+i]·b[bOff+i]} with two accumulators to hide FMA latency. */
     private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
@@ -404,7 +440,7 @@ final class VectorKernels implements Kernels {
             for (int end = bound(n); i < end; i += lanes) {
                 acc0 = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc0);
             }
-            acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            acc = sum(acc0.add(acc1));
         } else {
             acc = 0f;
         }
@@ -626,10 +662,36 @@ final class VectorKernels implements Kernels {
             a2 = xv.fma(FloatVector.fromArray(species, wT, r2 + i), a2);
             a3 = xv.fma(FloatVector.fromArray(species, wT, r3 + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        // sum() written out: called four times after the loop it is not inlined, and a vector passed to a
+        // non-inlined call is boxed (measured 96 B per call)
+        if (SWAP_8 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_8));
+            a1 = a1.add(a1.rearrange(SWAP_8));
+            a2 = a2.add(a2.rearrange(SWAP_8));
+            a3 = a3.add(a3.rearrange(SWAP_8));
+        }
+        if (SWAP_4 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_4));
+            a1 = a1.add(a1.rearrange(SWAP_4));
+            a2 = a2.add(a2.rearrange(SWAP_4));
+            a3 = a3.add(a3.rearrange(SWAP_4));
+        }
+        if (SWAP_2 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_2));
+            a1 = a1.add(a1.rearrange(SWAP_2));
+            a2 = a2.add(a2.rearrange(SWAP_2));
+            a3 = a3.add(a3.rearrange(SWAP_2));
+        }
+        if (SWAP_1 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_1));
+            a1 = a1.add(a1.rearrange(SWAP_1));
+            a2 = a2.add(a2.rearrange(SWAP_1));
+            a3 = a3.add(a3.rearrange(SWAP_1));
+        }
+        float s0 = a0.lane(0);
+        float s1 = a1.lane(0);
+        float s2 = a2.lane(0);
+        float s3 = a3.lane(0);
         for (; i < in; i++) {
             float xv = x[i];
             s0 = Math.fma(xv, wT[r0 + i], s0);
