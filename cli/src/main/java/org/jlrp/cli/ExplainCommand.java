@@ -19,6 +19,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
@@ -123,8 +124,8 @@ final class ExplainCommand {
         Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
         int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
         double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
-        CommandLines.intValue(line, "threads", 1, 1, 1024);
-        CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
+        int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
+        int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
         ExplainOptions explainOptions = new ExplainOptions(Target.parse(line.getOptionValue("target", "pred")),
                 new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"))
                 .withComposite(composite(line.getOptionValue("rule"), eps))
@@ -157,9 +158,9 @@ final class ExplainCommand {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
                         + "or a word->index JSON) for " + modelPath);
             }
-            TextBatch batch = TextBatch.encode(tokenizer, texts(line), length, padding, truncating, padId);
-            sequences = batch.sequences();
-            words = batch.words();
+            TextBatch encoded = TextBatch.encode(tokenizer, texts(line), length, padding, truncating, padId);
+            sequences = encoded.sequences();
+            words = encoded.words();
         } else {
             sequences = new ArrayList<>();
             for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
@@ -167,7 +168,17 @@ final class ExplainCommand {
             }
             words = tokenizer == null ? null : wordsOf(sequences, tokenizer, padId);
         }
-        List<Explanation> results = explainer.explainAll(sequences, explainOptions, progress(sequences.size()));
+        IntConsumer progress = progress(sequences.size());
+        List<Explanation> results = new ArrayList<>();
+        try (BatchEngine engine = new BatchEngine(explainer, Math.max(1, Math.min(threads, sequences.size())))) {
+            for (int from = 0; from < sequences.size(); from += batch) {
+                int to = Math.min(from + batch, sequences.size());
+                results.addAll(engine.explain(sequences.subList(from, to), from, explainOptions));
+                if (progress != null) {
+                    progress.accept(to);
+                }
+            }
+        }
         ReportData report = new ReportData(modelName, results, words, labels, padId);
 
         Path output = CommandLines.path(line, "output");
@@ -240,10 +251,12 @@ final class ExplainCommand {
             return null;
         }
         int step = Math.max(1, total / 20);
+        int[] next = {step};
         return done -> {
-            if (done % step == 0 || done == total) {
+            if (done >= next[0] || done == total) {
                 err.printf("jlrp: explained %d/%d sequences%n", done, total);
                 err.flush();
+                next[0] = (done / step + 1) * step;
             }
         };
     }

@@ -11,7 +11,8 @@ import java.util.Locale;
  * <p>System properties:
  * <ul>
  *   <li>{@code jlrp.kernels=scalar} forces the scalar kernels;</li>
- *   <li>{@code jlrp.vector.bits=128|256|512} overrides the preferred vector width.</li>
+ *   <li>{@code jlrp.vector.bits=128|256|512} overrides the preferred vector width, once per JVM (the Vector API
+ *       is only compiled to SIMD instructions when the width is a constant).</li>
  * </ul>
  */
 public final class KernelProvider {
@@ -39,7 +40,7 @@ public final class KernelProvider {
     }
 
     /**
-     * The SIMD kernels with the given width in bits (0 for the preferred width).
+     * The SIMD kernels; {@code bits} is 0 or this JVM's width ({@code -Djlrp.vector.bits}, default the preferred).
      *
      * @throws IllegalStateException when the Vector API module is absent
      */
@@ -76,6 +77,6 @@ public final class KernelProvider {
             fallbackReason = "the Vector API module is absent; pass --add-modules=" + VECTOR_MODULE + " to the JVM";
             return ScalarKernels.INSTANCE;
         }
-        return vector(Integer.getInteger("jlrp.vector.bits", 0));
+        return vector(0);
     }
 }

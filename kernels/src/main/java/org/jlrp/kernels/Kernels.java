@@ -105,6 +105,56 @@ public interface Kernels {
         }
     }
 
+    // ------------------------------------------------------------------ folded Embedding → first Conv1D
+
+    /*
+     * A Conv1D reading an Embedding is linear in the looked-up rows, so each kernel offset k can be folded into the
+     * table once: tables[v][k][f] = Σ_c E[v][c] · w[k][c][f]. The forward pass then sums table rows instead of
+     * multiplying, and the per-token ε-relevance Σ_c x[row][c] · Σ_f w[k][c][f] · s[t][f] becomes a dot product of a
+     * table row with s[t]. The tables are laid out [vocabulary][width][filters], flat: the rows one token needs
+     * are one contiguous block (fewer pages and cache streams for random token ids than [width][vocabulary][filters]).
+     */
+
+    /**
+     * Conv1D pre-activations from folded tables:
+     * {@code z[t][f] = bias[f] + Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]}, rows outside
+     * {@code [0, steps)} contributing nothing. Additions run in the order bias, k = 0, 1, … in every implementation.
+     *
+     * @param bias may be null (no bias)
+     */
+    void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                             float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps);
+
+    /**
+     * Per-token ε-relevance of a folded Conv1D:
+     * {@code r[row] += Σ_f tables[ids[row]][k][f] · s[t][f]} for every output step {@code t} and offset {@code k}
+     * with {@code row = t·stride + k·dilation − padLeft} in {@code [0, steps)}. Steps whose quotients are all zero
+     * (no max-pool winner) may be skipped.
+     */
+    void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                    int vocabulary, int width, int stride, int dilation, int padLeft, float[] r);
+
+    // ------------------------------------------------------------------------ Dense, kernel laid out [units][in]
+
+    /*
+     * With the kernel transposed to [units][in], both Dense products run along contiguous rows of length `in`
+     * (thousands, after a Flatten) instead of rows of length `units` (tens): long vector loops with independent
+     * accumulators instead of a short loop, a vector tail and a reduction per input.
+     */
+
+    /**
+     * Dense pre-activations from the transposed kernel: {@code z[j] = bias[j] + Σ_i x[i] · wT[j][i]}.
+     *
+     * @param bias may be null (no bias)
+     */
+    void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z);
+
+    /**
+     * The transposed Dense product from the transposed kernel: {@code c[i] = Σ_j wT[j][i] · s[j]}; units with
+     * {@code s[j] == 0} are skipped.
+     */
+    void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c);
+
     // ------------------------------------------------------------------------ elementwise steps of the other rules
     //
     // The LRP rules other than ε (z⁺, αβ, γ, zB, flat, w²) run the same forward and transposed products on modified

@@ -166,4 +166,73 @@ public final class ScalarKernels implements Kernels {
             a[i] = Math.max(z[i], 0f);
         }
     }
+
+    @Override
+    public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int zRow = t * filters;
+            for (int f = 0; f < filters; f++) {
+                z[zRow + f] = bias == null ? 0f : bias[f];
+            }
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
+                    continue;
+                }
+                int tRow = (ids[row] * width + k) * filters;
+                for (int f = 0; f < filters; f++) {
+                    z[zRow + f] += tables[tRow + f];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                           int vocabulary, int width, int stride, int dilation, int padLeft,
+                                           float[] r) {
+        for (int t = 0; t < outSteps; t++) {
+            int sRow = t * filters;
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
+                    continue;
+                }
+                int tRow = (ids[row] * width + k) * filters;
+                float acc = 0f;
+                for (int f = 0; f < filters; f++) {
+                    acc += tables[tRow + f] * s[sRow + f];
+                }
+                r[row] += acc;
+            }
+        }
+    }
+
+    @Override
+    public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
+        for (int j = 0; j < units; j++) {
+            float acc = bias == null ? 0f : bias[j];
+            int row = j * in;
+            for (int i = 0; i < in; i++) {
+                acc += x[i] * wT[row + i];
+            }
+            z[j] = acc;
+        }
+    }
+
+    @Override
+    public void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c) {
+        java.util.Arrays.fill(c, 0, in, 0f);
+        for (int j = 0; j < units; j++) {
+            float sv = s[j];
+            if (sv == 0f) {
+                continue;
+            }
+            int row = j * in;
+            for (int i = 0; i < in; i++) {
+                c[i] += sv * wT[row + i];
+            }
+        }
+    }
 }

@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,16 +17,49 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels implements Kernels {
 
-    private final VectorSpecies<Float> species;
-    private final VectorSpecies<Integer> intSpecies;
-    private final int lanes;
+    /*
+     * The species must be a compile-time constant (a static final) for C2 to intrinsify the Vector API: read from
+     * an instance field, every vector op falls back to boxed Java code that allocates, measured here 3× slower than
+     * the scalar loops. So the width is fixed once per JVM, from -Djlrp.vector.bits (default: the preferred width).
+     */
+    private static final VectorSpecies<Float> species = chooseSpecies(Integer.getInteger("jlrp.vector.bits", 0));
+    private static final VectorSpecies<Integer> intSpecies = VectorSpecies.of(int.class, species.vectorShape());
+    private static final int lanes = species.length();
 
-    VectorKernels(VectorSpecies<Float> species) {
-        this.species = species;
-        this.intSpecies = IntVector.SPECIES_PREFERRED.length() == species.length()
-                ? IntVector.SPECIES_PREFERRED
-                : VectorSpecies.of(int.class, species.vectorShape());
-        this.lanes = species.length();
+    static final VectorKernels INSTANCE = new VectorKernels();
+
+    /*
+     * Butterfly shuffles for sum(): lane i swaps with lane i ^ h. One static final per distance, so that each is a
+     * constant of an exact class for C2 (an array element would not be). Null where the vector is too short.
+     */
+    private static final VectorShuffle<Float> SWAP_8 = lanes > 8 ? butterfly(8) : null;
+    private static final VectorShuffle<Float> SWAP_4 = lanes > 4 ? butterfly(4) : null;
+    private static final VectorShuffle<Float> SWAP_2 = lanes > 2 ? butterfly(2) : null;
+    private static final VectorShuffle<Float> SWAP_1 = lanes > 1 ? butterfly(1) : null;
+
+    private static VectorShuffle<Float> butterfly(int distance) {
+        return VectorShuffle.fromOp(species, i -> i ^ distance);
+    }
+
+    private VectorKernels() {
+    }
+
+    /** The preferred species, or the one of {@code bits} (0: preferred) when this CPU offers it. */
+    private static VectorSpecies<Float> chooseSpecies(int bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == 0 || bits == preferred.vectorBitSize()) {
+            return preferred;
+        }
+        if (bits > preferred.vectorBitSize() || (bits != 64 && bits != 128 && bits != 256 && bits != 512)) {
+            throw new IllegalArgumentException("unsupported vector width " + bits + " bits (this CPU offers up to "
+                    + preferred.vectorBitSize() + ")");
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    /** The vector width of this JVM, in bits. */
+    static int bits() {
+        return species.vectorBitSize();
     }
 
     @Override
@@ -37,96 +72,299 @@ final class VectorKernels implements Kernels {
         return species.loopBound(n);
     }
 
+    /** Output steps per register block of the Conv1D forward pass. */
+    private static final int BLOCK_STEPS = 4;
+
+    /*
+     * Register-blocked Conv1D: a block of four output steps × two filter vectors keeps eight independent FMA chains
+     * in registers; each weight vector is loaded once per block and each input value broadcast once per vector pair.
+     * Blocks run on interior steps, where every tap is in range, so the inner loops have no branches; edge steps
+     * (same/causal padding) take the one-step path with the tap range computed up front. Filters that do not fill a
+     * whole vector run as one vector overlapping the last full one. Only the one species is ever used: a second one
+     * (say 128-bit for leftovers) pollutes the type profiles inside FloatVector, C2 then cannot keep the accumulators
+     * unboxed, and the kernel was measured allocating 14 MB per call and running 2× slower than scalar.
+     */
     @Override
     public void conv1dForward(float[] x, int steps, int inChannels, float[] w, int width, int filters, float[] bias,
                               int stride, int dilation, int padLeft, float[] z, int outSteps) {
-        int vecEnd = bound(filters);
-        for (int t = 0; t < outSteps; t++) {
-            int zRow = t * filters;
-            // Four filter vectors at a time keep four independent FMA chains in registers while each input value is
-            // broadcast once; this is the register block of the forward pass.
-            int f = 0;
-            for (; f + 4 * lanes <= vecEnd; f += 4 * lanes) {
-                FloatVector a0 = biasOrZero(bias, f);
-                FloatVector a1 = biasOrZero(bias, f + lanes);
-                FloatVector a2 = biasOrZero(bias, f + 2 * lanes);
-                FloatVector a3 = biasOrZero(bias, f + 3 * lanes);
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    int xRow = row * inChannels;
-                    int wBase = k * inChannels * filters + f;
-                    for (int c = 0; c < inChannels; c++) {
-                        FloatVector xv = FloatVector.broadcast(species, x[xRow + c]);
-                        int wi = wBase + c * filters;
-                        a0 = xv.fma(FloatVector.fromArray(species, w, wi), a0);
-                        a1 = xv.fma(FloatVector.fromArray(species, w, wi + lanes), a1);
-                        a2 = xv.fma(FloatVector.fromArray(species, w, wi + 2 * lanes), a2);
-                        a3 = xv.fma(FloatVector.fromArray(species, w, wi + 3 * lanes), a3);
-                    }
-                }
-                a0.intoArray(z, zRow + f);
-                a1.intoArray(z, zRow + f + lanes);
-                a2.intoArray(z, zRow + f + 2 * lanes);
-                a3.intoArray(z, zRow + f + 3 * lanes);
-            }
-            for (; f < vecEnd; f += lanes) {
-                FloatVector a0 = biasOrZero(bias, f);
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    int xRow = row * inChannels;
-                    int wBase = k * inChannels * filters + f;
-                    for (int c = 0; c < inChannels; c++) {
-                        a0 = FloatVector.broadcast(species, x[xRow + c])
-                                .fma(FloatVector.fromArray(species, w, wBase + c * filters), a0);
-                    }
-                }
-                a0.intoArray(z, zRow + f);
-            }
-            for (; f < filters; f++) {
-                float acc = bias == null ? 0f : bias[f];
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    int xRow = row * inChannels;
-                    int wBase = k * inChannels * filters + f;
-                    for (int c = 0; c < inChannels; c++) {
-                        acc = Math.fma(x[xRow + c], w[wBase + c * filters], acc);
-                    }
-                }
-                z[zRow + f] = acc;
+        int t = 0;
+        while (t < outSteps) {
+            int lastStep = t + BLOCK_STEPS - 1;
+            if (lastStep < outSteps && t * stride - padLeft >= 0
+                    && lastStep * stride + (width - 1) * dilation - padLeft < steps) {
+                convBlock(x, inChannels, w, width, filters, bias, stride, dilation, padLeft, z, t);
+                t += BLOCK_STEPS;
+            } else {
+                convStep(x, steps, inChannels, w, width, filters, bias, stride, dilation, padLeft, z, t);
+                t++;
             }
         }
+    }
+
+    /** Four interior output steps {@code t…t+3}, all filters. */
+    private static void convBlock(float[] x, int in, float[] w, int width, int filters, float[] bias, int stride,
+                                  int dilation, int padLeft, float[] z, int t) {
+        int xBase = (t * stride - padLeft) * in;
+        int xStep = stride * in;
+        int xTap = dilation * in;
+        int zRow = t * filters;
+        int f = 0;
+        for (; f + 2 * lanes <= filters; f += 2 * lanes) {
+            convBlockTwoVectors(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, f);
+        }
+        for (; f + lanes <= filters; f += lanes) {
+            convBlockOneVector(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, f);
+        }
+        if (f < filters && filters >= lanes) {
+            // The leftover filters as one vector overlapping the last full one: the overlapped lanes are recomputed
+            // with the same operations in the same order, so they are stored again bit for bit.
+            convBlockOneVector(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, filters - lanes);
+            f = filters;
+        }
+        for (; f < filters; f++) {
+            for (int p = 0; p < BLOCK_STEPS; p++) {
+                z[zRow + p * filters + f] = convScalar(x, in, w, filters, bias, xBase + p * xStep, xTap, 0, width, f);
+            }
+        }
+    }
+
+    private static void convBlockTwoVectors(float[] x, int in, float[] w, int width, int filters, float[] bias,
+                                            int xBase, int xStep, int xTap, float[] z, int zRow, int f) {
+        FloatVector a00 = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+        FloatVector a01 = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f + lanes);
+        FloatVector a10 = a00;
+        FloatVector a11 = a01;
+        FloatVector a20 = a00;
+        FloatVector a21 = a01;
+        FloatVector a30 = a00;
+        FloatVector a31 = a01;
+        // One flat loop over the (tap, channel) pairs: vector accumulators carried through nested loops were
+        // measured boxed (allocating) by C2 on JDK 17, through a single loop they stay in registers.
+        int xi = xBase;
+        int c = 0;
+        for (int j = 0, end = width * in; j < end; j++) {
+            int wi = j * filters + f;
+            {
+                FloatVector w0 = FloatVector.fromArray(species, w, wi);
+                FloatVector w1 = FloatVector.fromArray(species, w, wi + lanes);
+                FloatVector x0 = FloatVector.broadcast(species, x[xi]);
+                a00 = x0.fma(w0, a00);
+                a01 = x0.fma(w1, a01);
+                FloatVector x1 = FloatVector.broadcast(species, x[xi + xStep]);
+                a10 = x1.fma(w0, a10);
+                a11 = x1.fma(w1, a11);
+                FloatVector x2 = FloatVector.broadcast(species, x[xi + 2 * xStep]);
+                a20 = x2.fma(w0, a20);
+                a21 = x2.fma(w1, a21);
+                FloatVector x3 = FloatVector.broadcast(species, x[xi + 3 * xStep]);
+                a30 = x3.fma(w0, a30);
+                a31 = x3.fma(w1, a31);
+            }
+            xi++;
+            if (++c == in) { // next tap
+                c = 0;
+                xi += xTap - in;
+            }
+        }
+        a00.intoArray(z, zRow + f);
+        a01.intoArray(z, zRow + f + lanes);
+        a10.intoArray(z, zRow + filters + f);
+        a11.intoArray(z, zRow + filters + f + lanes);
+        a20.intoArray(z, zRow + 2 * filters + f);
+        a21.intoArray(z, zRow + 2 * filters + f + lanes);
+        a30.intoArray(z, zRow + 3 * filters + f);
+        a31.intoArray(z, zRow + 3 * filters + f + lanes);
+    }
+
+    private static void convBlockOneVector(float[] x, int in, float[] w, int width,
+                                           int filters, float[] bias, int xBase, int xStep, int xTap, float[] z,
+                                           int zRow, int f) {
+        FloatVector a0 = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int xi = xBase;
+        int c = 0;
+        for (int j = 0, end = width * in; j < end; j++) {
+            FloatVector wv = FloatVector.fromArray(species, w, j * filters + f);
+            a0 = FloatVector.broadcast(species, x[xi]).fma(wv, a0);
+            a1 = FloatVector.broadcast(species, x[xi + xStep]).fma(wv, a1);
+            a2 = FloatVector.broadcast(species, x[xi + 2 * xStep]).fma(wv, a2);
+            a3 = FloatVector.broadcast(species, x[xi + 3 * xStep]).fma(wv, a3);
+            xi++;
+            if (++c == in) {
+                c = 0;
+                xi += xTap - in;
+            }
+        }
+        a0.intoArray(z, zRow + f);
+        a1.intoArray(z, zRow + filters + f);
+        a2.intoArray(z, zRow + 2 * filters + f);
+        a3.intoArray(z, zRow + 3 * filters + f);
+    }
+
+
+    /** One output step whose taps may fall outside the input (padding): taps {@code kFirst…kLast} only. */
+    private static void convStep(float[] x, int steps, int in, float[] w, int width, int filters, float[] bias,
+                                 int stride, int dilation, int padLeft, float[] z, int t) {
+        int first = t * stride - padLeft;
+        int kFirst = first >= 0 ? 0 : (-first + dilation - 1) / dilation;
+        int kEnd = Math.min(width, first >= steps ? 0 : (steps - 1 - first) / dilation + 1);
+        int xBase = first * in;
+        int xTap = dilation * in;
+        int zRow = t * filters;
+        int f = 0;
+        for (; f + lanes <= filters; f += lanes) {
+            convStepOneVector(x, in, w, filters, bias, xBase, xTap, kFirst, kEnd, z, zRow, f);
+        }
+        if (f < filters && filters >= lanes) {
+            convStepOneVector(x, in, w, filters, bias, xBase, xTap, kFirst, kEnd, z, zRow, filters - lanes);
+            f = filters;
+        }
+        for (; f < filters; f++) {
+            z[zRow + f] = convScalar(x, in, w, filters, bias, xBase, xTap, kFirst, kEnd, f);
+        }
+    }
+
+    private static void convStepOneVector(float[] x, int in, float[] w, int filters,
+                                          float[] bias, int xBase, int xTap, int kFirst, int kEnd, float[] z,
+                                          int zRow, int f) {
+        FloatVector a = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+        int xi = xBase + kFirst * xTap;
+        int c = 0;
+        for (int j = kFirst * in, end = kEnd * in; j < end; j++) {
+            a = FloatVector.broadcast(species, x[xi]).fma(FloatVector.fromArray(species, w, j * filters + f), a);
+            xi++;
+            if (++c == in) {
+                c = 0;
+                xi += xTap - in;
+            }
+        }
+        a.intoArray(z, zRow + f);
+    }
+
+
+    /** One filter of one output step, taps {@code kFirst…kEnd−1}. */
+    private static float convScalar(float[] x, int in, float[] w, int filters, float[] bias, int xBase, int xTap,
+                                    int kFirst, int kEnd, int f) {
+        float acc = bias == null ? 0f : bias[f];
+        for (int k = kFirst; k < kEnd; k++) {
+            int xk = xBase + k * xTap;
+            int wk = k * in * filters + f;
+            for (int c = 0; c < in; c++) {
+                acc = Math.fma(x[xk + c], w[wk + c * filters], acc);
+            }
+        }
+        return acc;
     }
 
     private FloatVector biasOrZero(float[] bias, int offset) {
         return bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, offset);
     }
 
+    /*
+     * Transposed Conv1D, per (output step, tap): the input row's contributions stay in registers while every filter
+     * with a non-zero quotient adds its weight row, so c is loaded and stored once per (step, tap) instead of once
+     * per (step, tap, filter). Max-pool routing leaves about one step in five non-zero per filter; steps whose
+     * quotients are all zero are skipped outright. A row that does not fill whole vectors ends with a pair of
+     * vectors that may overlap: both are loaded before either is stored, and the overlapped lanes get the same
+     * operations in the same order, so storing them twice is exact.
+     */
     @Override
     public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
                                  int stride, int dilation, int padLeft, float[] c, int steps) {
         for (int t = 0; t < outSteps; t++) {
-            for (int f = 0; f < filters; f++) {
-                float sv = s[t * filters + f];
-                if (sv == 0f) {
+            int sRow = t * filters;
+            if (allZero(s, sRow, filters)) {
+                continue;
+            }
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row < 0 || row >= steps) {
                     continue;
                 }
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    axpy(sv, wT, (k * filters + f) * inChannels, c, row * inChannels, inChannels);
+                int wk = k * filters * inChannels;
+                int cRow = row * inChannels;
+                if (inChannels < lanes) {
+                    transposedScalar(s, sRow, filters, wT, wk, inChannels, c, cRow, 0);
+                    continue;
+                }
+                int i = 0;
+                while (inChannels - i >= 3 * lanes) {
+                    transposedTwoVectors(s, sRow, filters, wT, wk, inChannels, c, cRow, i);
+                    i += 2 * lanes;
+                }
+                if (inChannels - i >= 2 * lanes) {
+                    transposedLastPair(s, sRow, filters, wT, wk, inChannels, c, cRow, i, i);
+                    i += lanes;
+                }
+                transposedLastPair(s, sRow, filters, wT, wk, inChannels, c, cRow, i, inChannels - lanes);
+            }
+        }
+    }
+
+    /**
+     * The first {@code f >= from} with {@code a[offset + f] != 0}, or {@code n}. Skipping zeros here rather than with
+     * an {@code if} around the FMAs matters: a vector accumulator merged at such an {@code if} (when the profile
+     * has seen both branches) was measured boxed by C2 on JDK 17, allocating on every FMA.
+     */
+    private static int nextNonZero(float[] a, int offset, int from, int n) {
+        int f = from;
+        while (f < n && a[offset + f] == 0f) {
+            f++;
+        }
+        return f;
+    }
+
+    private static boolean allZero(float[] a, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            if (a[offset + i] != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void transposedTwoVectors(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
+                                             int cRow, int i) {
+        FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
+        FloatVector a1 = FloatVector.fromArray(species, c, cRow + i + lanes);
+        for (int f = nextNonZero(s, sRow, 0, filters); f < filters; f = nextNonZero(s, sRow, f + 1, filters)) {
+            FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
+            int wi = wk + f * in + i;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wi), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wi + lanes), a1);
+        }
+        a0.intoArray(c, cRow + i);
+        a1.intoArray(c, cRow + i + lanes);
+    }
+
+    /** Two vectors at {@code i} and {@code j >= i} (possibly overlapping), both loaded before either is stored. */
+    private static void transposedLastPair(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
+                                           int cRow, int i, int j) {
+        FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
+        FloatVector a1 = FloatVector.fromArray(species, c, cRow + j);
+        for (int f = nextNonZero(s, sRow, 0, filters); f < filters; f = nextNonZero(s, sRow, f + 1, filters)) {
+            FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
+            int wf = wk + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + j), a1);
+        }
+        a0.intoArray(c, cRow + i);
+        a1.intoArray(c, cRow + j);
+    }
+
+    private static void transposedScalar(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
+                                         int cRow, int from) {
+        for (int i = from; i < in; i++) {
+            float acc = c[cRow + i];
+            for (int f = 0; f < filters; f++) {
+                float sv = s[sRow + f];
+                if (sv != 0f) {
+                    acc = Math.fma(sv, wT[wk + f * in + i], acc);
                 }
             }
+            c[cRow + i] = acc;
         }
     }
 
@@ -165,6 +403,28 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * The sum of the lanes, in a fixed order (a butterfly of lane-wise adds), so that interpreted, C1 and C2 code
+     * give the same bits. {@code reduceLanes(ADD)} may not: its order is unspecified, and on JDK 25 the C2 intrinsic
+     * and the Java fallback differ, which made results depend on how warm the JIT was (caught by BatchEngineTest).
+     * Sums of up to 16 lanes (512-bit floats); wider vectors do not exist on x86 or ARM today.
+     */
+    private static float sum(FloatVector v) {
+        if (SWAP_8 != null) {
+            v = v.add(v.rearrange(SWAP_8));
+        }
+        if (SWAP_4 != null) {
+            v = v.add(v.rearrange(SWAP_4));
+        }
+        if (SWAP_2 != null) {
+            v = v.add(v.rearrange(SWAP_2));
+        }
+        if (SWAP_1 != null) {
+            v = v.add(v.rearrange(SWAP_1));
+        }
+        return v.lane(0);
+    }
+
     /** {@code Σ a[aOff+i]·b[bOff+i]} with two accumulators to hide FMA latency. */
     private float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
@@ -180,7 +440,7 @@ final class VectorKernels implements Kernels {
             for (int end = bound(n); i < end; i += lanes) {
                 acc0 = FloatVector.fromArray(species, a, aOff + i).fma(FloatVector.fromArray(species, b, bOff + i), acc0);
             }
-            acc = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            acc = sum(acc0.add(acc1));
         } else {
             acc = 0f;
         }
@@ -307,5 +567,183 @@ final class VectorKernels implements Kernels {
         for (; i < n; i++) {
             a[i] = Math.max(z[i], 0f);
         }
+    }
+
+    @Override
+    public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        for (int t = 0; t < outSteps; t++) {
+            int first = t * stride - padLeft;
+            if (first >= 0 && first + (width - 1) * dilation < steps) {
+                foldedStepInterior(ids, tables, width, filters, bias, dilation, first, z, t * filters);
+            } else {
+                foldedStepEdge(ids, steps, tables, width, filters, bias, dilation, first, z, t * filters);
+            }
+        }
+    }
+
+    /** One output step whose taps are all in range: no branch around the vector adds (C2 keeps them unboxed). */
+    private static void foldedStepInterior(int[] ids, float[] tables, int width, int filters, float[] bias,
+                                           int dilation, int first, float[] z, int zRow) {
+        int f = 0;
+        for (int end = species.loopBound(filters); f < end; f += lanes) {
+            FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+            for (int k = 0; k < width; k++) {
+                acc = acc.add(FloatVector.fromArray(species, tables,
+                        (ids[first + k * dilation] * width + k) * filters + f));
+            }
+            acc.intoArray(z, zRow + f);
+        }
+        for (; f < filters; f++) {
+            float acc = bias == null ? 0f : bias[f];
+            for (int k = 0; k < width; k++) {
+                acc += tables[(ids[first + k * dilation] * width + k) * filters + f];
+            }
+            z[zRow + f] = acc;
+        }
+    }
+
+    /** One output step with taps outside the input (same/causal padding): scalar, in the same order. */
+    private static void foldedStepEdge(int[] ids, int steps, float[] tables, int width, int filters, float[] bias,
+                                       int dilation, int first, float[] z, int zRow) {
+        for (int f = 0; f < filters; f++) {
+            float acc = bias == null ? 0f : bias[f];
+            for (int k = 0; k < width; k++) {
+                int row = first + k * dilation;
+                if (row >= 0 && row < steps) {
+                    acc += tables[(ids[row] * width + k) * filters + f];
+                }
+            }
+            z[zRow + f] = acc;
+        }
+    }
+
+    @Override
+    public void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
+                                           int vocabulary, int width, int stride, int dilation, int padLeft,
+                                           float[] r) {
+        for (int t = 0; t < outSteps; t++) {
+            int sRow = t * filters;
+            for (int k = 0; k < width; k++) {
+                int row = t * stride + k * dilation - padLeft;
+                if (row >= 0 && row < steps) {
+                    r[row] += dot(tables, (ids[row] * width + k) * filters, s, sRow, filters);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
+        int j = 0;
+        for (; j + 4 <= units; j += 4) {
+            denseFourUnits(x, in, wT, bias, z, j);
+        }
+        for (; j < units; j++) {
+            z[j] = (bias == null ? 0f : bias[j]) + dot(wT, j * in, x, 0, in);
+        }
+    }
+
+    /** Four units at once: each x vector is loaded once for four weight rows (five loads per four FMAs). */
+    private static void denseFourUnits(float[] x, int in, float[] wT, float[] bias, float[] z, int j) {
+        int r0 = j * in;
+        int r1 = r0 + in;
+        int r2 = r1 + in;
+        int r3 = r2 + in;
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        int i = 0;
+        for (int end = species.loopBound(in); i < end; i += lanes) {
+            FloatVector xv = FloatVector.fromArray(species, x, i);
+            a0 = xv.fma(FloatVector.fromArray(species, wT, r0 + i), a0);
+            a1 = xv.fma(FloatVector.fromArray(species, wT, r1 + i), a1);
+            a2 = xv.fma(FloatVector.fromArray(species, wT, r2 + i), a2);
+            a3 = xv.fma(FloatVector.fromArray(species, wT, r3 + i), a3);
+        }
+        // sum() written out: called four times after the loop it is not inlined, and a vector passed to a
+        // non-inlined call is boxed (measured 96 B per call)
+        if (SWAP_8 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_8));
+            a1 = a1.add(a1.rearrange(SWAP_8));
+            a2 = a2.add(a2.rearrange(SWAP_8));
+            a3 = a3.add(a3.rearrange(SWAP_8));
+        }
+        if (SWAP_4 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_4));
+            a1 = a1.add(a1.rearrange(SWAP_4));
+            a2 = a2.add(a2.rearrange(SWAP_4));
+            a3 = a3.add(a3.rearrange(SWAP_4));
+        }
+        if (SWAP_2 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_2));
+            a1 = a1.add(a1.rearrange(SWAP_2));
+            a2 = a2.add(a2.rearrange(SWAP_2));
+            a3 = a3.add(a3.rearrange(SWAP_2));
+        }
+        if (SWAP_1 != null) {
+            a0 = a0.add(a0.rearrange(SWAP_1));
+            a1 = a1.add(a1.rearrange(SWAP_1));
+            a2 = a2.add(a2.rearrange(SWAP_1));
+            a3 = a3.add(a3.rearrange(SWAP_1));
+        }
+        float s0 = a0.lane(0);
+        float s1 = a1.lane(0);
+        float s2 = a2.lane(0);
+        float s3 = a3.lane(0);
+        for (; i < in; i++) {
+            float xv = x[i];
+            s0 = Math.fma(xv, wT[r0 + i], s0);
+            s1 = Math.fma(xv, wT[r1 + i], s1);
+            s2 = Math.fma(xv, wT[r2 + i], s2);
+            s3 = Math.fma(xv, wT[r3 + i], s3);
+        }
+        z[j] = (bias == null ? 0f : bias[j]) + s0;
+        z[j + 1] = (bias == null ? 0f : bias[j + 1]) + s1;
+        z[j + 2] = (bias == null ? 0f : bias[j + 2]) + s2;
+        z[j + 3] = (bias == null ? 0f : bias[j + 3]) + s3;
+    }
+
+    @Override
+    public void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c) {
+        // c in chunks of four vectors held in registers across all units: c is written once, never re-read.
+        int i = 0;
+        for (; i + 4 * lanes <= in; i += 4 * lanes) {
+            denseTransposedChunk(s, wT, in, units, c, i);
+        }
+        for (; i + lanes <= in; i += lanes) {
+            FloatVector acc = FloatVector.zero(species);
+            for (int j = nextNonZero(s, 0, 0, units); j < units; j = nextNonZero(s, 0, j + 1, units)) {
+                acc = FloatVector.broadcast(species, s[j]).fma(FloatVector.fromArray(species, wT, j * in + i), acc);
+            }
+            acc.intoArray(c, i);
+        }
+        for (; i < in; i++) {
+            float acc = 0f;
+            for (int j = 0; j < units; j++) {
+                acc = Math.fma(s[j], wT[j * in + i], acc);
+            }
+            c[i] = acc;
+        }
+    }
+
+    private static void denseTransposedChunk(float[] s, float[] wT, int in, int units, float[] c, int i) {
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = FloatVector.zero(species);
+        FloatVector a2 = FloatVector.zero(species);
+        FloatVector a3 = FloatVector.zero(species);
+        for (int j = nextNonZero(s, 0, 0, units); j < units; j = nextNonZero(s, 0, j + 1, units)) {
+            FloatVector sb = FloatVector.broadcast(species, s[j]);
+            int wi = j * in + i;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wi), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wi + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wi + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wi + 3 * lanes), a3);
+        }
+        a0.intoArray(c, i);
+        a1.intoArray(c, i + lanes);
+        a2.intoArray(c, i + 2 * lanes);
+        a3.intoArray(c, i + 3 * lanes);
     }
 }

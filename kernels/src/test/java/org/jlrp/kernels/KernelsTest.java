@@ -61,6 +61,20 @@ class KernelsTest {
                 expectedC[i] += (double) w[i * units + j] * s[j];
             }
         }
+        float[] wT = new float[w.length];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < units; j++) {
+                wT[j * n + i] = w[i * units + j];
+            }
+        }
+        float[] sparseS = s.clone();
+        sparseS[0] = 0f; // a skipped unit
+        double[] expectedSparseC = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 1; j < units; j++) {
+                expectedSparseC[i] += (double) w[i * units + j] * s[j];
+            }
+        }
         for (Kernels k : implementations()) {
             float[] z = new float[units];
             k.denseForward(x, n, w, units, b, z);
@@ -68,6 +82,43 @@ class KernelsTest {
             float[] c = new float[n];
             k.denseTransposed(s, w, n, units, c);
             assertClose(expectedC, c, k + " denseTransposed n=" + n);
+            float[] zT = new float[units];
+            k.denseForwardUnitsMajor(x, n, wT, units, b, zT);
+            assertClose(expectedZ, zT, k + " denseForwardUnitsMajor n=" + n + " units=" + units);
+            float[] cT = new float[n];
+            java.util.Arrays.fill(cT, 42f); // overwritten, not accumulated
+            k.denseTransposedUnitsMajor(sparseS, wT, n, units, cT);
+            assertClose(expectedSparseC, cT, k + " denseTransposedUnitsMajor n=" + n + " units=" + units);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021, 3000})
+    void unitsMajorDenseMatchesReference(int n) {
+        for (int units : new int[]{1, 3, 4, 5, 13, 17, 50, 67}) {
+            Random random = new Random(n * 131L + units);
+            float[] x = sparseRandom(random, n);
+            float[] wT = random(random, n * units);
+            float[] b = random(random, units);
+            float[] s = sparseRandom(random, units);
+            double[] expectedZ = new double[units];
+            double[] expectedC = new double[n];
+            for (int j = 0; j < units; j++) {
+                expectedZ[j] = b[j];
+                for (int i = 0; i < n; i++) {
+                    expectedZ[j] += (double) x[i] * wT[j * n + i];
+                    expectedC[i] += (double) wT[j * n + i] * s[j];
+                }
+            }
+            for (Kernels k : implementations()) {
+                float[] z = new float[units];
+                k.denseForwardUnitsMajor(x, n, wT, units, b, z);
+                assertClose(expectedZ, z, k + " denseForwardUnitsMajor n=" + n + " units=" + units);
+                float[] c = new float[n];
+                java.util.Arrays.fill(c, 42f); // overwritten, not accumulated
+                k.denseTransposedUnitsMajor(s, wT, n, units, c);
+                assertClose(expectedC, c, k + " denseTransposedUnitsMajor n=" + n + " units=" + units);
+            }
         }
     }
 
@@ -243,11 +294,86 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 13, 17, 33, 100, 207})
+    void foldedConv1dMatchesTheConvolutionOfLookedUpRows(int filters) {
+        Random random = new Random(31 * filters);
+        int steps = 19;
+        int vocabulary = 11;
+        int dim = SIZES[filters % SIZES.length] % 40 + 1;
+        float[] table = random(random, vocabulary * dim);
+        int[] ids = new int[steps];
+        for (int t = 0; t < steps; t++) {
+            ids[t] = random.nextInt(vocabulary);
+        }
+        for (int[] geometry : new int[][]{{3, 1, 1, 0}, {4, 2, 1, 1}, {2, 1, 3, 3}, {5, 1, 1, 2}, {1, 1, 1, 0}}) {
+            int width = geometry[0];
+            int stride = geometry[1];
+            int dilation = geometry[2];
+            int padLeft = geometry[3];
+            int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
+            float[] w = random(random, width * dim * filters);
+            float[] b = random(random, filters);
+            float[] s = sparseRandom(random, outSteps * filters);
+            // tables[v][k][f] = Σ_c E[v][c] w[k][c][f], rounded once to float as the runtime stores them
+            float[] tables = new float[width * vocabulary * filters];
+            for (int k = 0; k < width; k++) {
+                for (int v = 0; v < vocabulary; v++) {
+                    for (int f = 0; f < filters; f++) {
+                        double acc = 0;
+                        for (int c = 0; c < dim; c++) {
+                            acc += (double) table[v * dim + c] * w[(k * dim + c) * filters + f];
+                        }
+                        tables[(v * width + k) * filters + f] = (float) acc;
+                    }
+                }
+            }
+            // the unfolded reference: z over looked-up rows, and r[row] = Σ_c x[row][c] Σ_f w[k][c][f] s[t][f]
+            double[] expectedZ = new double[outSteps * filters];
+            double[] expectedR = new double[steps];
+            for (int t = 0; t < outSteps; t++) {
+                for (int f = 0; f < filters; f++) {
+                    double z = b[f];
+                    for (int k = 0; k < width; k++) {
+                        int row = t * stride + k * dilation - padLeft;
+                        if (row < 0 || row >= steps) {
+                            continue;
+                        }
+                        for (int c = 0; c < dim; c++) {
+                            double term = (double) table[ids[row] * dim + c] * w[(k * dim + c) * filters + f];
+                            z += term;
+                            expectedR[row] += term * s[t * filters + f];
+                        }
+                    }
+                    expectedZ[t * filters + f] = z;
+                }
+            }
+            float[] scalarZ = null;
+            for (Kernels k : implementations()) {
+                float[] z = new float[outSteps * filters];
+                k.foldedConv1dForward(ids, steps, tables, vocabulary, width, filters, b, stride, dilation, padLeft, z,
+                        outSteps);
+                assertClose(expectedZ, z, k + " foldedConv1dForward filters=" + filters + " width " + width);
+                if (scalarZ == null) {
+                    scalarZ = z;
+                } else {
+                    // same additions in the same order: the SIMD result is the scalar one, bit for bit
+                    assertArrayEquals(scalarZ, z, k + " foldedConv1dForward is bit-identical to scalar");
+                }
+                float[] r = new float[steps];
+                k.foldedConv1dTokenRelevance(s, outSteps, filters, ids, steps, tables, vocabulary, width, stride,
+                        dilation, padLeft, r);
+                assertClose(expectedR, r, k + " foldedConv1dTokenRelevance filters=" + filters + " width " + width);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static Kernels[] implementations() {
         if (KernelProvider.vectorModulePresent()) {
-            return new Kernels[]{SCALAR, KernelProvider.vector(0), KernelProvider.vector(128)};
+            // One SIMD width per JVM (it must be a constant for C2); run with -Djlrp.vector.bits=128 for another.
+            return new Kernels[]{SCALAR, KernelProvider.vector(0)};
         }
         return new Kernels[]{SCALAR};
     }

@@ -59,6 +59,14 @@ public final class Explainer {
         return new Explainer(NetworkBuilder.build(model, kernels));
     }
 
+    /**
+     * An explainer whose plan folds the Embedding into the first Conv1D layers when the tables fit
+     * {@code foldBudgetBytes} (0: never fold). See {@link Network#foldingPlanned()}.
+     */
+    public static Explainer of(KerasModel model, Kernels kernels, long foldBudgetBytes) {
+        return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes));
+    }
+
     public Network network() {
         return network;
     }
@@ -131,6 +139,20 @@ public final class Explainer {
         }
     }
 
+    /**
+     * Explains each sequence of a batch on {@code threads} threads; the results are those of
+     * {@link #explainAll(List, ExplainOptions)}, bit for bit, whatever the thread count. For repeated batches keep a
+     * {@link BatchEngine} instead: this starts and stops its threads on every call.
+     */
+    public List<Explanation> explainBatch(List<int[]> sequences, ExplainOptions options, int threads) {
+        if (threads <= 1 || sequences.size() <= 1) {
+            return explainAll(sequences, options);
+        }
+        try (BatchEngine engine = new BatchEngine(this, Math.min(threads, sequences.size()))) {
+            return engine.explain(sequences, options);
+        }
+    }
+
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
         Workspace ws = pool.poll();
@@ -138,30 +160,85 @@ public final class Explainer {
             ws = network.newWorkspace();
         }
         try {
-            network.forward(ws, tokens);
-            float[] logits = network.logits(ws).clone();
-            for (int i = 0; i < logits.length; i++) {
-                if (!Float.isFinite(logits[i])) {
-                    throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
-                            + ")");
-                }
-            }
-            float[] probabilities = probabilities(logits);
-            List<Explanation> out = new ArrayList<>();
-            for (int target : targets(options.target(), logits)) {
-                out.add(explainTarget(ws, sequence, tokens, logits, probabilities, target, options));
-            }
-            return out;
+            return explainSequence(sequence, tokens, options, ws);
         } finally {
             pool.offer(ws);
         }
+    }
+
+    /**
+     * Allocation-free core of the batch engine and the benchmark: forward, the relevance pass for one target (the
+     * predicted class or a fixed index; not {@code all}), per-token relevance into {@code relevance}.
+     *
+     * @return the explained class
+     */
+    int explainInto(Workspace ws, int sequence, int[] tokens, ExplainOptions options, double[] relevance) {
+        if (options.method() != Method.LRP) {
+            throw new IllegalArgumentException("explainInto runs LRP only, not " + options.method().cliName());
+        }
+        validate(sequence, tokens);
+        network.forward(ws, tokens, foldable(options));
+        float[] logits = network.logits(ws);
+        int target;
+        if (options.target().isPred()) {
+            target = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[target]) {
+                    target = i;
+                }
+            }
+        } else if (options.target().isAll()) {
+            throw new IllegalArgumentException("explainInto explains one target; use explain for target all");
+        } else {
+            target = options.target().index();
+            if (target >= logits.length) {
+                targets(options.target(), logits); // throws the one-line range error
+            }
+        }
+        Composite composite = options.effectiveComposite();
+        if (composite == null) {
+            network.backward(ws, target, logits[target], options.rule());
+        } else {
+            network.backward(ws, target, logits[target], network.rulePlan(composite));
+        }
+        network.tokenRelevance(ws, relevance);
+        return target;
+    }
+
+    /**
+     * Whether a pass for these options may run folded: the folded tables carry the plain ε-rule only and yield
+     * per-token relevance without the {@code [T][D]} map, which the other rules, the other methods and
+     * {@code --embedding-relevance} need.
+     */
+    static boolean foldable(ExplainOptions options) {
+        return options.method() == Method.LRP && options.effectiveComposite() == null && !options.embeddingRelevance();
+    }
+
+    /** One sequence on a workspace the caller owns (validated already). */
+    List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options, Workspace ws) {
+        network.forward(ws, tokens, foldable(options));
+        float[] logits = network.logits(ws).clone();
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
+                        + ")");
+            }
+        }
+        float[] probabilities = probabilities(logits);
+        List<Explanation> out = new ArrayList<>();
+        for (int target : targets(options.target(), logits)) {
+            out.add(explainTarget(ws, sequence, tokens, logits, probabilities, target, options));
+        }
+        return out;
     }
 
     private Explanation explainTarget(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
                                       int target, ExplainOptions options) {
         float logit = logits[target];
         int dim = network.embeddingDim();
-        float[] map;
+        // The [T][D] map each method leaves, or null when the ε pass was folded and produced per-token relevance
+        // directly (Network.tokenRelevance reads either).
+        float[] map = null;
         double baselineLogit = Double.NaN;
         boolean norm = false;
         switch (options.method()) {
@@ -172,7 +249,9 @@ public final class Explainer {
                 } else {
                     network.backward(ws, target, logit, network.rulePlan(composite));
                 }
-                map = network.embeddingRelevance(ws);
+                if (!network.wasFolded(ws)) {
+                    map = network.embeddingRelevance(ws);
+                }
             }
             case GRADIENT -> {
                 network.gradient(ws, target);
@@ -200,22 +279,26 @@ public final class Explainer {
             default -> throw new IllegalStateException("unhandled method " + options.method());
         }
         double[] perToken = new double[tokens.length];
+        if (options.method() == Method.LRP) {
+            network.tokenRelevance(ws, perToken); // sums the map in double, or reads the folded relevance
+        } else {
+            for (int t = 0; t < tokens.length; t++) {
+                double r = 0;
+                for (int d = 0; d < dim; d++) {
+                    double v = map[t * dim + d];
+                    r += norm ? v * v : v;
+                }
+                perToken[t] = norm ? Math.sqrt(r) : r;
+            }
+        }
         double sum = 0;
         double padding = 0;
         for (int t = 0; t < tokens.length; t++) {
-            double r = 0;
-            for (int d = 0; d < dim; d++) {
-                double v = map[t * dim + d];
-                r += norm ? v * v : v;
-            }
-            if (norm) {
-                r = Math.sqrt(r);
-            }
+            double r = perToken[t];
             if (!Double.isFinite(r)) {
                 throw new JlrpException("sequence " + sequence + ": relevance at position " + t + " is not finite ("
                         + r + "); try a larger --eps");
             }
-            perToken[t] = r;
             sum += r;
             if (tokens[t] == options.padId()) {
                 padding += r;
@@ -351,7 +434,7 @@ public final class Explainer {
         return null;
     }
 
-    private void validate(int sequence, int[] tokens) {
+    void validate(int sequence, int[] tokens) {
         if (tokens == null || tokens.length == 0) {
             throw new JlrpException("sequence " + sequence + " is empty");
         }

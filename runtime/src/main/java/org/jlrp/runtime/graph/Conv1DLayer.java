@@ -20,6 +20,13 @@ final class Conv1DLayer extends LinearLayer {
     final int padLeft;
     final int inSteps;
     final int outSteps;
+    /**
+     * The Embedding folded into this layer, {@code [vocabulary][width][filters]} (see
+     * {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null when this layer does not read an Embedding or
+     * the plan's memory budget left it unfolded. Set once by the {@link Network} plan.
+     */
+    float[] foldedTables;
+    int foldedVocabulary;
 
     Conv1DLayer(String name, String className, Layer input, float[] kernel, float[] bias, int width, int filters,
                 int stride, int dilation, int padLeft, int outSteps, Activation activation) {
@@ -57,6 +64,45 @@ final class Conv1DLayer extends LinearLayer {
     void linearForward(Kernels kernels, float[] x, float[] z) {
         kernels.conv1dForward(x, inSteps, inChannels, kernel, width, filters, bias, stride, dilation, padLeft, z,
                 outSteps);
+    }
+
+    @Override
+    boolean foldedForward(Workspace ws, Kernels kernels, float[] z) {
+        if (!ws.folded || foldedTables == null) {
+            return false;
+        }
+        kernels.foldedConv1dForward(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias, stride,
+                dilation, padLeft, z, outSteps);
+        return true;
+    }
+
+    @Override
+    boolean foldedRelevance(Workspace ws, Kernels kernels, float[] s) {
+        if (!ws.folded || foldedTables == null) {
+            return false;
+        }
+        kernels.foldedConv1dTokenRelevance(s, outSteps, filters, ws.tokens, inSteps, foldedTables, foldedVocabulary,
+                width, stride, dilation, padLeft, ws.tokenRelevance);
+        return true;
+    }
+
+    /**
+     * {@code tables[v][k][f] = Σ_c table[v][c] · kernel[k][c][f]}: the Embedding folded into each kernel offset.
+     */
+    float[] foldTables(Kernels kernels, float[] embedding, int vocabulary) {
+        float[] tables = new float[width * vocabulary * filters];
+        float[] slice = new float[inChannels * filters];
+        float[] row = new float[inChannels];
+        float[] out = new float[filters];
+        for (int k = 0; k < width; k++) {
+            System.arraycopy(kernel, k * inChannels * filters, slice, 0, slice.length);
+            for (int v = 0; v < vocabulary; v++) {
+                System.arraycopy(embedding, v * inChannels, row, 0, inChannels);
+                kernels.denseForward(row, inChannels, slice, filters, null, out);
+                System.arraycopy(out, 0, tables, (v * width + k) * filters, filters);
+            }
+        }
+        return tables;
     }
 
     @Override

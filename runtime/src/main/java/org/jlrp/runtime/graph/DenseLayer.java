@@ -7,12 +7,24 @@ import org.jlrp.kernels.Kernels;
 final class DenseLayer extends LinearLayer {
 
     final float[] kernel;
+    /**
+     * The kernel as {@code [units][in]}: both products then run along rows of length {@code in} (3000 after the
+     * reference model's Flatten) instead of rows of length {@code units}; measured several times faster.
+     */
+    final float[] kernelTransposed;
     final int units;
 
     DenseLayer(String name, Layer input, float[] kernel, float[] bias, int units, Activation activation) {
         super(name, "Dense", input, Shape.vector(units), bias, activation, units);
         this.kernel = kernel;
         this.units = units;
+        this.kernelTransposed = new float[kernel.length];
+        int in = input.shape.size();
+        for (int i = 0; i < in; i++) {
+            for (int j = 0; j < units; j++) {
+                kernelTransposed[j * in + i] = kernel[i * units + j];
+            }
+        }
     }
 
     @Override
@@ -22,12 +34,12 @@ final class DenseLayer extends LinearLayer {
 
     @Override
     void linearForward(Kernels kernels, float[] x, float[] z) {
-        kernels.denseForward(x, inSize, kernel, units, bias, z);
+        kernels.denseForwardUnitsMajor(x, inSize, kernelTransposed, units, bias, z);
     }
 
     @Override
     void transposedProduct(Kernels kernels, float[] s, float[] c) {
-        kernels.denseTransposed(s, kernel, inSize, units, c);
+        kernels.denseTransposedUnitsMajor(s, kernelTransposed, inSize, units, c);
     }
 
     @Override

@@ -27,7 +27,9 @@ final class EmbeddingLayer extends Layer {
 
     @Override
     void forward(Workspace ws, Kernels kernels) {
-        kernels.gather(table, dim, ws.tokens, ws.values[valueSlot]);
+        if (!ws.folded) { // folded: every reader sums table rows of its own; nothing reads [T][D]
+            kernels.gather(table, dim, ws.tokens, ws.values[valueSlot]);
+        }
     }
 
     @Override

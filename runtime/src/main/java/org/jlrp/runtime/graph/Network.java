@@ -36,8 +36,21 @@ public final class Network {
     private final Map<Composite, RulePlan> rulePlans = new ConcurrentHashMap<>();
     /** Why the gradient pass cannot run on this graph, or null when it can. */
     private final String gradientRefusal;
+    /** The Conv1D layers with folded tables; empty when the plan runs unfolded. */
+    private final List<Conv1DLayer> foldedReaders;
+    private final long foldedTableBytes;
 
-    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation) {
+    /**
+     * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
+     * 0 turns folding off.
+     */
+    public static long defaultFoldBudgetBytes() {
+        // Never more than a quarter of the heap: the tables are an optimisation, not worth an OutOfMemoryError.
+        return Math.min(Long.getLong("jlrp.fold.budget.mb", 256L) << 20, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
+            long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
         this.layers = List.copyOf(layers);
@@ -75,13 +88,21 @@ public final class Network {
         this.winnerSizes = toArray(winners);
         this.maxQuotients = quotients;
         this.maxContributions = contributions;
-        long bytes = workspaceFloats() * Float.BYTES;
+        long workspaceBytes = workspaceFloats() * Float.BYTES;
         long heap = Runtime.getRuntime().maxMemory();
-        if (bytes > heap / 4) {
-            throw new JlrpException(model.source() + ": one explanation needs " + (bytes >> 20) + " MiB of buffers "
+        if (workspaceBytes > heap / 4) {
+            throw new JlrpException(model.source() + ": one explanation needs " + (workspaceBytes >> 20)
+                    + " MiB of buffers "
                     + "(input length " + input.shape.channels() + "), more than a quarter of the " + (heap >> 20)
                     + " MiB JVM heap");
         }
+        // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
+        this.foldedReaders = planFolding(foldBudgetBytes);
+        long bytes = 0;
+        for (Conv1DLayer reader : foldedReaders) {
+            bytes += 4L * reader.foldedTables.length;
+        }
+        this.foldedTableBytes = bytes;
         this.gradientRefusal = gradientRefusal(this.layers);
     }
 
@@ -109,6 +130,56 @@ public final class Network {
             }
         }
         return null;
+    }
+
+    /**
+     * Folds the Embedding into the Conv1D layers that read it when every reader of the Embedding output (through
+     * identity layers such as Dropout) is a Conv1D and all their tables fit the budget. Folding is all or nothing, so
+     * that a folded pass never needs the {@code [T][D]} values or relevance.
+     */
+    private List<Conv1DLayer> planFolding(long budgetBytes) {
+        if (budgetBytes <= 0) {
+            return List.of();
+        }
+        List<Layer> aliases = new ArrayList<>(List.of(embedding)); // layers whose values are the Embedding output
+        List<Conv1DLayer> readers = new ArrayList<>();
+        long floats = 0;
+        for (Layer layer : layers) {
+            boolean readsEmbedding = layer.inputs.stream().anyMatch(aliases::contains);
+            if (!readsEmbedding) {
+                continue;
+            }
+            if (layer instanceof RoutingLayer && layer.shape.equals(embedding.shape)) {
+                aliases.add(layer);
+            } else if (layer instanceof Conv1DLayer conv && conv.inputs.size() == 1) {
+                readers.add(conv);
+                long size = (long) conv.width * embedding.vocabulary * conv.filters;
+                if (size > Integer.MAX_VALUE - 16) {
+                    return List.of();
+                }
+                floats += size;
+            } else {
+                return List.of(); // another reader needs the [T][D] values
+            }
+        }
+        if (readers.isEmpty() || aliases.contains(explained) || 4 * floats > budgetBytes) {
+            return List.of();
+        }
+        for (Conv1DLayer reader : readers) {
+            reader.foldedTables = reader.foldTables(kernels, embedding.table, embedding.vocabulary);
+            reader.foldedVocabulary = embedding.vocabulary;
+        }
+        return List.copyOf(readers);
+    }
+
+    /** Whether the plan folded the Embedding into the Conv1D layers reading it (see {@link #forward(Workspace, int[], boolean)}). */
+    public boolean foldingPlanned() {
+        return !foldedReaders.isEmpty();
+    }
+
+    /** Bytes held by the folded tables (0 when unfolded). */
+    public long foldedTableBytes() {
+        return foldedTableBytes;
     }
 
     private static int add(List<Integer> sizes, int size) {
@@ -142,6 +213,17 @@ public final class Network {
      * {@code [0, vocabularySize())}).
      */
     public void forward(Workspace ws, int[] tokens) {
+        forward(ws, tokens, false);
+    }
+
+    /**
+     * Runs the forward pass, folded when {@code fold} is true and the plan {@linkplain #foldingPlanned() folded}
+     * the Embedding. A folded pass computes the first Conv1D from the tables and its relevance pass yields only
+     * {@link #tokenRelevance per-token relevance}; an unfolded one also keeps the {@code [T][D]} map. Both agree to
+     * float precision.
+     */
+    public void forward(Workspace ws, int[] tokens, boolean fold) {
+        ws.folded = fold && foldingPlanned();
         System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
         for (Layer layer : layers) {
             layer.forward(ws, kernels);
@@ -158,9 +240,12 @@ public final class Network {
      * elsewhere, propagated back to the Embedding output. Requires the forward pass of the same input.
      */
     public void backward(Workspace ws, int target, float initial, LrpRule rule) {
-        for (float[] r : ws.relevance) {
-            Arrays.fill(r, 0f);
+        for (int slot = 0; slot < ws.relevance.length; slot++) {
+            if (!(ws.folded && slot == embedding.relevanceSlot)) { // folded: the [T][D] map is neither read nor written
+                Arrays.fill(ws.relevance[slot], 0f);
+            }
         }
+        Arrays.fill(ws.tokenRelevance, 0f);
         ws.relevance[explained.relevanceSlot][target] = initial;
         for (int i = layers.size() - 1; i >= 0; i--) {
             layers.get(i).backward(ws, kernels, rule);
@@ -221,6 +306,7 @@ public final class Network {
      * Integrated Gradients). {@link #logits} then holds its outputs.
      */
     public void forwardEmbedded(Workspace ws, float[] embedded) {
+        ws.folded = false; // the first Conv1D must read these vectors, not the folded tables
         System.arraycopy(embedded, 0, ws.values[embedding.valueSlot], 0, inputLength() * embedding.dim);
         for (Layer layer : layers) {
             if (!(layer instanceof InputLayer) && !(layer instanceof EmbeddingLayer)) {
@@ -229,7 +315,35 @@ public final class Network {
         }
     }
 
-    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace. */
+    /**
+     * Per-token relevance of the last relevance pass into {@code out[0, inputLength)}: the {@code [T][D]} map summed
+     * over the embedding axis (in double), or, after a folded pass, the relevance the folded layers wrote directly.
+     */
+    public void tokenRelevance(Workspace ws, double[] out) {
+        int steps = inputLength();
+        if (ws.folded) {
+            for (int t = 0; t < steps; t++) {
+                out[t] = ws.tokenRelevance[t];
+            }
+            return;
+        }
+        float[] map = ws.relevance[embedding.relevanceSlot];
+        int dim = embedding.dim;
+        for (int t = 0; t < steps; t++) {
+            double r = 0;
+            for (int d = 0; d < dim; d++) {
+                r += map[t * dim + d];
+            }
+            out[t] = r;
+        }
+    }
+
+    /** Whether the last pass in {@code ws} was folded (so that no {@code [T][D]} map is available). */
+    public boolean wasFolded(Workspace ws) {
+        return ws.folded;
+    }
+
+    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (stale after a folded pass). */
     public float[] embeddingRelevance(Workspace ws) {
         return ws.relevance[embedding.relevanceSlot];
     }

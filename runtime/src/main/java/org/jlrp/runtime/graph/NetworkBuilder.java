@@ -32,14 +32,25 @@ public final class NetworkBuilder {
     private final Kernels kernels;
     private final Map<String, Layer> built = new HashMap<>();
 
-    private NetworkBuilder(KerasModel model, Kernels kernels) {
+    private final long foldBudgetBytes;
+
+    private NetworkBuilder(KerasModel model, Kernels kernels, long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
+        this.foldBudgetBytes = foldBudgetBytes;
     }
 
     public static Network build(KerasModel model, Kernels kernels) {
+        return build(model, kernels, Network.defaultFoldBudgetBytes());
+    }
+
+    /**
+     * Builds the network, folding the Embedding into the Conv1D layers that read it when the tables fit
+     * {@code foldBudgetBytes} (0: never fold).
+     */
+    public static Network build(KerasModel model, Kernels kernels, long foldBudgetBytes) {
         try {
-            return new NetworkBuilder(model, kernels).build();
+            return new NetworkBuilder(model, kernels, foldBudgetBytes).build();
         } catch (ArithmeticException overflow) {
             // Shapes are products of config values; a corrupt config can make them overflow an int.
             throw new JlrpException(model.source() + ": the layer shapes are too large (input length "
@@ -72,7 +83,7 @@ public final class NetworkBuilder {
         if (explained == null || explained instanceof InputLayer || explained instanceof EmbeddingLayer) {
             throw error("the model output '" + explainedName + "' is not computed from the Embedding");
         }
-        return new Network(model, kernels, layers, explained, stripped);
+        return new Network(model, kernels, layers, explained, stripped, foldBudgetBytes);
     }
 
     private static boolean isActivationLayer(LayerSpec spec) {

@@ -15,6 +15,10 @@ public final class Workspace {
     final float[] quotients;
     /** Scratch for the transposed products {@code c = Wᵀ s} of one layer. */
     final float[] contributions;
+    /** Per-token relevance written directly by folded Conv1D layers (see {@link Network#foldingPlanned()}). */
+    final float[] tokenRelevance;
+    /** Whether the current forward/relevance pass uses the folded Embedding → Conv1D tables. */
+    boolean folded;
 
     Workspace(int inputLength, int[] valueSizes, int[] relevanceSizes, int[] preSizes, int[] winnerSizes,
               int maxQuotients, int maxContributions) {
@@ -28,6 +32,7 @@ public final class Workspace {
         }
         this.quotients = new float[maxQuotients];
         this.contributions = new float[maxContributions];
+        this.tokenRelevance = new float[inputLength];
     }
 
     /**

@@ -1,0 +1,199 @@
+package org.jlrp.bench;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.jlrp.kernels.KernelProvider;
+import org.jlrp.kernels.Kernels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Every kernel of the reference workload (seed_textcnn: T=150, D=50, Conv1D 100×3, MaxPooling1D(5), Dense 3000→50)
+ * at the shapes it runs there, SIMD against scalar. Times are per call, in microseconds.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"})
+@State(Scope.Thread)
+public class KernelBench {
+
+    static final int STEPS = 150;
+    static final int DIM = 50;
+    static final int WIDTH = 3;
+    static final int FILTERS = 100;
+    static final int OUT_STEPS = STEPS - WIDTH + 1;
+    static final int POOL = 5;
+    static final int POOLED = OUT_STEPS / POOL;
+    static final int DENSE_IN = POOLED * FILTERS;
+    static final int UNITS = 50;
+    static final int VOCABULARY = 20001;
+
+    /** {@code simd} (the Vector API kernels of this JVM) or {@code scalar}. */
+    @Param({"simd", "scalar"})
+    public String kernels;
+
+    Kernels k;
+    float[] x;
+    float[] w;
+    float[] wT;
+    float[] bias;
+    float[] z;
+    float[] sConv;
+    float[] c;
+    float[] convScratch = new float[OUT_STEPS * FILTERS];
+    float[] pooled;
+    int[] winners;
+    float[] denseX;
+    float[] denseW;
+    float[] denseB;
+    float[] denseZ;
+    float[] denseS;
+    float[] denseC;
+    float[] tables;
+    int[] ids;
+    float[] tokenRelevance;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.vector(0);
+        Random random = new Random(1);
+        x = gaussian(random, STEPS * DIM);
+        w = gaussian(random, WIDTH * DIM * FILTERS);
+        wT = gaussian(random, WIDTH * DIM * FILTERS);
+        bias = gaussian(random, FILTERS);
+        z = new float[OUT_STEPS * FILTERS];
+        k.conv1dForward(x, STEPS, DIM, w, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
+        // relevance after max-pool routing: one winner per window and filter
+        sConv = new float[OUT_STEPS * FILTERS];
+        for (int p = 0; p < POOLED; p++) {
+            for (int f = 0; f < FILTERS; f++) {
+                sConv[(p * POOL + random.nextInt(POOL)) * FILTERS + f] = (float) random.nextGaussian();
+            }
+        }
+        c = new float[STEPS * DIM];
+        pooled = new float[POOLED * FILTERS];
+        winners = new int[POOLED * FILTERS];
+        denseX = gaussian(random, DENSE_IN);
+        for (int i = 0; i < DENSE_IN; i++) {
+            denseX[i] = Math.max(denseX[i], 0f); // ReLU outputs: about half zero
+        }
+        denseW = gaussian(random, DENSE_IN * UNITS);
+        denseB = gaussian(random, UNITS);
+        denseZ = new float[UNITS];
+        denseS = gaussian(random, UNITS);
+        for (int j = 0; j < UNITS; j += 2) {
+            denseS[j] = 0f; // quotients of inactive ReLU units are zero
+        }
+        denseC = new float[DENSE_IN];
+        tables = gaussian(random, WIDTH * VOCABULARY * FILTERS);
+        tokenPool = new int[4096][STEPS];
+        for (int[] pool : tokenPool) {
+            for (int t = 0; t < STEPS; t++) {
+                pool[t] = 1 + random.nextInt(VOCABULARY - 1);
+            }
+        }
+        ids = tokenPool[0];
+        tokenRelevance = new float[STEPS];
+    }
+
+    /**
+     * The folded kernels gather table rows at random: each call takes the next of 4096 random sequences, so that
+     * the rows come from memory as they do in a real run, not from the cache of the previous call.
+     */
+    private int[] nextTokens() {
+        next = (next + 1) & 4095;
+        return tokenPool[next];
+    }
+
+    int[][] tokenPool;
+    int next;
+
+    private static float[] gaussian(Random random, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (random.nextGaussian() * 0.1);
+        }
+        return a;
+    }
+
+    @Benchmark
+    public float[] conv1dForward() {
+        k.conv1dForward(x, STEPS, DIM, w, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
+        return z;
+    }
+
+    @Benchmark
+    public float[] conv1dTransposedRouted() {
+        java.util.Arrays.fill(c, 0f);
+        k.conv1dTransposed(sConv, OUT_STEPS, FILTERS, wT, WIDTH, DIM, 1, 1, 0, c, STEPS);
+        return c;
+    }
+
+    @Benchmark
+    public float[] foldedConv1dForward() {
+        k.foldedConv1dForward(nextTokens(), STEPS, tables, VOCABULARY, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
+        return z;
+    }
+
+    @Benchmark
+    public float[] foldedConv1dTokenRelevance() {
+        java.util.Arrays.fill(tokenRelevance, 0f);
+        k.foldedConv1dTokenRelevance(sConv, OUT_STEPS, FILTERS, nextTokens(), STEPS, tables, VOCABULARY, WIDTH, 1, 1, 0,
+                tokenRelevance);
+        return tokenRelevance;
+    }
+
+    @Benchmark
+    public int[] maxPool1d() {
+        k.maxPool1d(z, OUT_STEPS, FILTERS, POOL, POOL, 0, pooled, winners, POOLED);
+        return winners;
+    }
+
+    @Benchmark
+    public float[] stabilizedDivide() {
+        k.stabilizedDivide(sConv, z, null, FILTERS, 1e-6f, convScratch, OUT_STEPS * FILTERS);
+        return convScratch;
+    }
+
+    @Benchmark
+    public float[] relu() {
+        k.relu(z, convScratch, OUT_STEPS * FILTERS);
+        return convScratch;
+    }
+
+    @Benchmark
+    public float[] denseForward() {
+        k.denseForward(denseX, DENSE_IN, denseW, UNITS, denseB, denseZ);
+        return denseZ;
+    }
+
+    @Benchmark
+    public float[] denseForwardUnitsMajor() {
+        k.denseForwardUnitsMajor(denseX, DENSE_IN, denseW, UNITS, denseB, denseZ);
+        return denseZ;
+    }
+
+    @Benchmark
+    public float[] denseTransposedUnitsMajor() {
+        k.denseTransposedUnitsMajor(denseS, denseW, DENSE_IN, UNITS, denseC);
+        return denseC;
+    }
+
+    @Benchmark
+    public float[] denseTransposed() {
+        k.denseTransposed(denseS, denseW, DENSE_IN, UNITS, denseC);
+        return denseC;
+    }
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""The jlrp workload on PyTorch: the same Keras .h5 read with h5py, the same epsilon-LRP, explicit per-layer rules.
+
+  /usr/bin/python3 bench/torch_compare.py --model ../shared/models/seed_textcnn.h5 [--device auto|cpu|cuda]
+      [--batch 64] [--threads 2] [--seconds 10] [--warmup 5] [--seed 1]
+      [--compare JLRP.json --tokens TOKENS.json]
+
+Prints the JSON of `jlrp bench --format json` (model, jdk -> "torch X", simd -> the device, threads, batch,
+input_length, seconds, explanations, explanations_per_second, latency_ms p50/p90/p99/max) for a forward pass plus an
+epsilon-LRP backward pass (eps 1e-6, biases in the denominator, relevance = the predicted class's logit) to per-token
+relevance, on random token ids 1..V-1, one call = one batch.
+
+With --compare JLRP.json --tokens TOKENS.json it also explains the sequences of TOKENS.json (a JSON array of arrays,
+or a golden *.tokens.json) and checks that per-token relevance agrees with JLRP.json (`jlrp explain --format json`
+of the same tokens) within 1e-4 relative to max |R| per sequence, after merging runs of equal consecutive token ids
+(max-pool ties inside such runs may pick another position). Exits 1 when a sequence is off.
+
+Supported: chain (Sequential or single-path Functional) Keras 2 models made of InputLayer, Embedding, Conv1D
+(valid padding), Dropout/SpatialDropout1D, MaxPooling1D, GlobalMaxPooling1D, Flatten, Dense, Activation — the
+reference workload seed_textcnn.h5. The same script runs unchanged on a CUDA machine (--device auto picks CUDA).
+"""
+import argparse
+import json
+import sys
+import time
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+EPS = 1e-6
+
+
+def stab(z):
+    return z + EPS * torch.where(z >= 0, torch.ones_like(z), -torch.ones_like(z))
+
+
+def load(path, device):
+    """The model as a list of (kind, params) steps, weights as float32 tensors on the device."""
+    f = h5py.File(path, "r")
+    cfg = json.loads(f.attrs["model_config"])
+    layers = cfg["config"]["layers"] if cfg["class_name"] != "Sequential" or isinstance(cfg["config"], dict) \
+        else cfg["config"]
+    if isinstance(layers, dict):
+        layers = layers["layers"]
+    weights = f["model_weights"] if "model_weights" in f else f
+
+    def params(name):
+        group = weights[name]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+        return [torch.tensor(np.array(group[n]), dtype=torch.float32, device=device) for n in names]
+
+    steps, length = [], None
+    for layer in layers:
+        kind, c, name = layer["class_name"], layer["config"], layer["config"]["name"]
+        if kind == "InputLayer":
+            length = c["batch_input_shape"][1]
+        elif kind == "Embedding":
+            length = length or c.get("input_length") or c["batch_input_shape"][1]
+            steps.append(("embedding", params(name)[0]))
+        elif kind == "Conv1D":
+            if c.get("padding", "valid") != "valid" or c["strides"][0] != 1 or c["dilation_rate"][0] != 1:
+                sys.exit(f"torch_compare: {name}: only valid, stride-1, undilated Conv1D is supported")
+            p = params(name)
+            steps.append(("conv1d", (p[0], p[1] if len(p) > 1 else None, c.get("activation", "linear"))))
+        elif kind == "Dense":
+            p = params(name)
+            steps.append(("dense", (p[0], p[1] if len(p) > 1 else None, c.get("activation", "linear"))))
+        elif kind == "MaxPooling1D":
+            if c.get("padding", "valid") != "valid":
+                sys.exit(f"torch_compare: {name}: only valid max pooling is supported")
+            steps.append(("maxpool", (c["pool_size"][0], c["strides"][0])))
+        elif kind == "GlobalMaxPooling1D":
+            steps.append(("globalmax", None))
+        elif kind == "Flatten":
+            steps.append(("flatten", None))
+        elif kind == "Activation":
+            steps.append(("activation", c["activation"]))
+        elif kind in ("Dropout", "SpatialDropout1D"):
+            pass
+        else:
+            sys.exit(f"torch_compare: layer {name} ({kind}) is not supported by this script")
+    # the explained output is the logit: a final softmax/sigmoid is dropped
+    last = steps[-1]
+    if last[0] == "activation" and last[1] in ("softmax", "sigmoid"):
+        steps = steps[:-1]
+    elif last[0] == "dense" and last[1][2] in ("softmax", "sigmoid"):
+        steps[-1] = ("dense", (last[1][0], last[1][1], "linear"))
+    return steps, length, weights_vocab(steps)
+
+
+def weights_vocab(steps):
+    return steps[0][1].shape[0]
+
+
+def activate(z, name):
+    if name in ("linear", None):
+        return z
+    if name == "relu":
+        return torch.relu(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "sigmoid":
+        return torch.sigmoid(z)
+    sys.exit(f"torch_compare: activation {name} is not supported")
+
+
+@torch.no_grad()
+def explain(steps, ids):
+    """Forward, then epsilon-LRP for the predicted class. ids: (B, T) int64. Returns (logits, per-token R)."""
+    x = None
+    tape = []  # what each step's relevance pass needs
+    for kind, p in steps:
+        if kind == "embedding":
+            x = p[ids]                                   # (B, T, D), channels-last as Keras
+            emb = x
+        elif kind == "conv1d":
+            w, b, act = p                                # Keras kernel (W, C_in, F)
+            wt = w.permute(2, 1, 0).contiguous()        # torch (F, C_in, W)
+            z = F.conv1d(x.transpose(1, 2), wt, b)       # (B, F, T')
+            tape.append(("conv1d", x, wt, z, b))
+            x = activate(z, act).transpose(1, 2)         # (B, T', F)
+        elif kind == "maxpool":
+            pool, stride = p
+            out, idx = F.max_pool1d(x.transpose(1, 2), pool, stride, return_indices=True)  # first max on ties
+            tape.append(("maxpool", x.shape, idx))
+            x = out.transpose(1, 2)
+        elif kind == "globalmax":
+            out, idx = x.max(dim=1, keepdim=True)
+            tape.append(("globalmax", x.shape, idx))
+            x = out[:, 0, :]
+        elif kind == "flatten":
+            tape.append(("flatten", x.shape))
+            x = x.reshape(x.shape[0], -1)
+        elif kind == "dense":
+            w, b, act = p
+            z = x @ w + (b if b is not None else 0)
+            tape.append(("dense", x, w, z, b))
+            x = activate(z, act)
+        elif kind == "activation":
+            x = activate(x, p)
+    logits = x
+    target = logits.argmax(dim=1)
+    r = torch.zeros_like(logits)
+    r.scatter_(1, target[:, None], logits.gather(1, target[:, None]))
+    for entry in reversed(tape):
+        kind = entry[0]
+        if kind == "dense":
+            _, xin, w, z, _ = entry
+            r = xin * ((r / stab(z)) @ w.T)
+        elif kind == "flatten":
+            r = r.reshape(entry[1])
+        elif kind == "maxpool":
+            shape, idx = entry[1], entry[2]
+            routed = torch.zeros(shape[0], shape[2], shape[1], dtype=r.dtype, device=r.device)
+            routed.scatter_add_(2, idx, r.transpose(1, 2))
+            r = routed.transpose(1, 2)
+        elif kind == "globalmax":
+            shape, idx = entry[1], entry[2]
+            routed = torch.zeros(shape, dtype=r.dtype, device=r.device)
+            routed.scatter_add_(1, idx, r[:, None, :])
+            r = routed
+        elif kind == "conv1d":
+            _, xin, wt, z, _ = entry
+            s = (r.transpose(1, 2) / stab(z)).transpose(1, 2)  # (B, T', F)
+            # the transposed convolution as one matmul per tap: Debian's CPU build has no fast conv_transpose1d
+            # (it falls back to slow_conv_transpose2d, measured 3x the rest of the pass together)
+            c = torch.zeros_like(xin)                          # (B, T, C_in)
+            out_steps = s.shape[1]
+            for k in range(wt.shape[2]):
+                c[:, k:k + out_steps, :] += s @ wt[:, :, k]    # (B, T', F) @ (F, C_in)
+            r = xin * c
+    return logits, r.sum(dim=2)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def bench(steps, length, vocab, device, args):
+    g = torch.Generator().manual_seed(args.seed)
+    pool = torch.randint(1, vocab, (max(4096, args.batch), length), generator=g).to(device)
+    nxt = 0
+    latencies, calls = [], 0
+
+    def call():
+        nonlocal nxt
+        if nxt + args.batch > pool.shape[0]:
+            nxt = 0
+        explain(steps, pool[nxt:nxt + args.batch])
+        nxt += args.batch
+        sync(device)
+
+    end = time.perf_counter() + args.warmup
+    while time.perf_counter() < end:
+        call()
+    start = time.perf_counter()
+    end = start + args.seconds
+    now = start
+    while now < end:
+        before = now
+        call()
+        now = time.perf_counter()
+        latencies.append(now - before)
+        calls += 1
+    seconds = now - start
+    lat = np.sort(np.array(latencies)) * 1e3
+
+    def pct(p):
+        return float(lat[max(0, int(np.ceil(p * len(lat))) - 1)])
+
+    return {"model": args.model, "jdk": "torch " + torch.__version__,
+            "simd": device.type if device.type != "cpu" else "torch-cpu",
+            "threads": torch.get_num_threads(), "batch": args.batch, "input_length": length,
+            "seconds": round(seconds, 3), "explanations": calls * args.batch,
+            "explanations_per_second": round(calls * args.batch / seconds, 1),
+            "latency_ms": {"p50": round(pct(0.5), 4), "p90": round(pct(0.9), 4), "p99": round(pct(0.99), 4),
+                           "max": round(float(lat[-1]), 4)},
+            "calls": calls, "warmup": args.warmup, "seed": args.seed}
+
+
+def runs(tokens, rel):
+    out, prev = [], None
+    for t, r in zip(tokens, rel):
+        if out and t == prev:
+            out[-1] += r
+        else:
+            out.append(r)
+        prev = t
+    return out
+
+
+def compare(steps, device, args):
+    tokens = json.load(open(args.tokens))
+    if isinstance(tokens, dict):
+        tokens = tokens["tokens"]
+    mine = json.load(open(args.compare))["results"]
+    ids = torch.tensor(tokens, dtype=torch.int64, device=device)
+    _, rel = explain(steps, ids)
+    rel = rel.double().cpu().numpy()
+    worst, bad = 0.0, 0
+    for i, result in enumerate(mine):
+        theirs = rel[i]
+        scale = max(abs(v) for v in result["relevance"]) or 1.0
+        a, b = runs(tokens[i], result["relevance"]), runs(tokens[i], list(theirs))
+        err = max(abs(x - y) for x, y in zip(a, b)) / scale
+        worst = max(worst, err)
+        if err > 1e-4:
+            bad += 1
+            print(f"  sequence {i}: relative error {err:.2e}", file=sys.stderr)
+    print(f"{'ok' if not bad else 'FAIL'}: {len(mine)} sequences, worst relative error {worst:.2e} "
+          f"(torch {device.type} vs jlrp)", file=sys.stderr)
+    return bad == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--compare")
+    ap.add_argument("--tokens")
+    ap.add_argument("--no-bench", action="store_true", help="only the --compare check")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+                          else "cpu")
+    steps, length, vocab = load(args.model, device)
+    ok = True
+    if args.compare:
+        if not args.tokens:
+            sys.exit("torch_compare: --compare needs --tokens")
+        ok = compare(steps, device, args)
+    if not args.no_bench:
+        print(json.dumps(bench(steps, length, vocab, device, args)))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

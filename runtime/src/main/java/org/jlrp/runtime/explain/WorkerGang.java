@@ -1,0 +1,128 @@
+package org.jlrp.runtime.explain;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of threads that run an indexed task together: the calling thread is worker 0 and {@code threads − 1}
+ * helper threads, started once, are workers 1…. Indices are handed out one at a time from a shared counter, so the
+ * split adapts to uneven work; what each index computes must not depend on which worker runs it.
+ *
+ * <p>Hand-over allocates nothing: helpers wait on a volatile generation counter, spinning briefly and then parking,
+ * and the last helper to finish unparks the caller. One {@link #forEach} runs at a time.
+ */
+final class WorkerGang implements AutoCloseable {
+
+    /** One unit of work; {@code worker} in {@code [0, threads)} selects per-thread state such as a workspace. */
+    interface Task {
+        void run(int index, int worker);
+    }
+
+    /** About 10 µs of spinning before parking: long enough to catch back-to-back batches, short on a busy machine. */
+    private static final int SPINS = 200;
+
+    private final Thread[] helpers;
+    private final AtomicInteger nextIndex = new AtomicInteger();
+    private final AtomicInteger busyHelpers = new AtomicInteger();
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Thread caller;
+    // Written before the volatile generation increment and read after reading it: published by that increment.
+    private Task task;
+    private int count;
+
+    WorkerGang(int threads, String name) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        helpers = new Thread[threads - 1];
+        for (int i = 0; i < helpers.length; i++) {
+            int worker = i + 1;
+            helpers[i] = new Thread(() -> helperLoop(worker), name + "-" + worker);
+            helpers[i].setDaemon(true);
+            helpers[i].start();
+        }
+    }
+
+    int threads() {
+        return helpers.length + 1;
+    }
+
+    /** Runs {@code task} for every index in {@code [0, count)} across all workers; returns when all are done. */
+    synchronized void forEach(int count, Task task) {
+        if (closed) {
+            throw new IllegalStateException("this engine is closed");
+        }
+        if (helpers.length == 0 || count <= 1) {
+            for (int i = 0; i < count; i++) {
+                task.run(i, 0);
+            }
+            return;
+        }
+        this.task = task;
+        this.count = count;
+        nextIndex.set(0);
+        caller = Thread.currentThread();
+        busyHelpers.set(helpers.length);
+        generation++; // publishes task and count
+        for (Thread helper : helpers) {
+            LockSupport.unpark(helper);
+        }
+        try {
+            drain(task, count, 0);
+        } finally {
+            // Helpers still read this task: wait for every one of them, even when the caller's share failed.
+            int spins = 0;
+            while (busyHelpers.get() != 0) {
+                if (spins++ < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            this.task = null;
+        }
+    }
+
+    private void drain(Task task, int count, int worker) {
+        for (int i = nextIndex.getAndIncrement(); i < count; i = nextIndex.getAndIncrement()) {
+            task.run(i, worker);
+        }
+    }
+
+    private void helperLoop(int worker) {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (spins++ < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                drain(task, count, worker);
+            } catch (Throwable ignored) {
+                // Tasks report their own failures (the engine records them per index); a helper must survive.
+            } finally {
+                if (busyHelpers.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
+    /** Stops the helper threads; idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread helper : helpers) {
+            LockSupport.unpark(helper);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package org.jlrp.runtime.render;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.Locale;
+import org.jlrp.runtime.bench.Benchmark;
+
+/** The {@code bench} output of the CLI contract, as JSON or as text. */
+public final class BenchReport {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private BenchReport() {
+    }
+
+    /**
+     * The JSON document: the contract's fields, then {@code calls}, {@code warmup}, {@code seed}, {@code folded}
+     * and, where the JVM reports it, {@code cpu_seconds} and {@code explanations_per_cpu_second}.
+     */
+    public static void writeJson(OutputStream out, Benchmark.Result r) throws IOException {
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            g.writeStartObject();
+            g.writeStringField("model", r.model());
+            g.writeStringField("jdk", r.jdk());
+            g.writeStringField("simd", r.simd());
+            g.writeNumberField("threads", r.threads());
+            g.writeNumberField("batch", r.batch());
+            g.writeNumberField("input_length", r.inputLength());
+            g.writeNumberField("seconds", round(r.seconds(), 3));
+            g.writeNumberField("explanations", r.explanations());
+            g.writeNumberField("explanations_per_second", round(r.explanationsPerSecond(), 1));
+            g.writeObjectFieldStart("latency_ms");
+            g.writeNumberField("p50", round(r.p50(), 4));
+            g.writeNumberField("p90", round(r.p90(), 4));
+            g.writeNumberField("p99", round(r.p99(), 4));
+            g.writeNumberField("max", round(r.max(), 4));
+            g.writeEndObject();
+            g.writeNumberField("calls", r.calls());
+            g.writeNumberField("warmup", r.warmupSeconds());
+            g.writeNumberField("seed", r.seed());
+            g.writeBooleanField("folded", r.folded());
+            if (r.cpuSeconds() > 0) {
+                g.writeNumberField("cpu_seconds", round(r.cpuSeconds(), 3));
+                g.writeNumberField("explanations_per_cpu_second", round(r.explanations() / r.cpuSeconds(), 1));
+            }
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+    }
+
+    public static void writeText(PrintStream out, Benchmark.Result r) {
+        out.printf(Locale.ROOT, "model         %s%n", r.model());
+        out.printf(Locale.ROOT, "jdk           %s, kernels %s, %s%n", r.jdk(), r.simd(),
+                r.folded() ? "Embedding folded into Conv1D" : "unfolded");
+        out.printf(Locale.ROOT, "threads       %d, batch %d, input length %d%n", r.threads(), r.batch(),
+                r.inputLength());
+        out.printf(Locale.ROOT, "measured      %.2f s after %.2f s warm-up: %d calls, %d explanations%n",
+                r.seconds(), r.warmupSeconds(), r.calls(), r.explanations());
+        out.printf(Locale.ROOT, "throughput    %.1f explanations/s%s%n", r.explanationsPerSecond(),
+                r.cpuSeconds() > 0 ? String.format(Locale.ROOT, " (%.1f per CPU-second, %.2f CPU-s)",
+                        r.explanations() / r.cpuSeconds(), r.cpuSeconds()) : "");
+        out.printf(Locale.ROOT, "latency/call  p50 %.4f ms, p90 %.4f ms, p99 %.4f ms, max %.4f ms%n",
+                r.p50(), r.p90(), r.p99(), r.max());
+    }
+
+    private static double round(double v, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(v * scale) / scale;
+    }
+}
