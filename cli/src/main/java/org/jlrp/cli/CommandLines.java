@@ -1,6 +1,10 @@
 package org.jlrp.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
@@ -85,5 +89,31 @@ final class CommandLines {
             }
         }
         throw new JlrpException("--" + name + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+
+    /**
+     * Where a command writes its report: the {@code --output} file (buffered), or stdout wrapped so that closing the
+     * report does not close stdout.
+     */
+    static OutputStream openOutput(Path output, PrintStream out) throws IOException {
+        if (output != null) {
+            return new BufferedOutputStream(Files.newOutputStream(output));
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void flush() {
+                out.flush();
+            }
+        };
     }
 }

@@ -1,6 +1,5 @@
 package org.jlrp.cli;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -17,7 +16,6 @@ import org.jlrp.runtime.explain.DeletionEvaluation;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Method;
-import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.LrpRule;
 import org.jlrp.runtime.render.EvaluationReport;
 import org.jlrp.runtime.text.Sequences;
@@ -100,7 +98,7 @@ final class EvaluateCommand {
                 deletion, padId, seed);
 
         Path output = CommandLines.path(line, "output");
-        try (OutputStream sink = output == null ? new NonClosing(out) : new BufferedOutputStream(Files.newOutputStream(output))) {
+        try (OutputStream sink = CommandLines.openOutput(output, out)) {
             PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
             switch (format) {
                 case "json" -> EvaluationReport.writeJson(ps, modelPath.toString(), result);
@@ -162,26 +160,4 @@ final class EvaluateCommand {
     }
 
     /** Writes to a stream without closing it (stdout stays open). */
-    private static final class NonClosing extends OutputStream {
-        private final PrintStream stream;
-
-        NonClosing(PrintStream stream) {
-            this.stream = stream;
-        }
-
-        @Override
-        public void write(int b) {
-            stream.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            stream.write(b, off, len);
-        }
-
-        @Override
-        public void flush() {
-            stream.flush();
-        }
-    }
 }

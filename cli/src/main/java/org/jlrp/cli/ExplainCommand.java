@@ -1,13 +1,11 @@
 package org.jlrp.cli;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -182,7 +180,7 @@ final class ExplainCommand {
         ReportData report = new ReportData(modelName, results, words, labels, padId);
 
         Path output = CommandLines.path(line, "output");
-        try (OutputStream sink = output == null ? nonClosing(out) : new BufferedOutputStream(Files.newOutputStream(output))) {
+        try (OutputStream sink = CommandLines.openOutput(output, out)) {
             switch (format) {
                 case "json":
                     JsonReport.write(sink, length, explainOptions, report);
@@ -270,24 +268,5 @@ final class ExplainCommand {
             return null;
         }
         return Composite.parse(spec, eps);
-    }
-
-    private static OutputStream nonClosing(PrintStream stream) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                stream.write(b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                stream.write(b, off, len);
-            }
-
-            @Override
-            public void flush() {
-                stream.flush();
-            }
-        };
     }
 }
