@@ -1,7 +1,6 @@
 package org.jlrp.runtime.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -431,9 +430,5 @@ final class KerasConfig {
     static String abbreviate(JsonNode node) {
         String s = String.valueOf(node);
         return s.length() > 120 ? s.substring(0, 117) + "..." : s;
-    }
-
-    static ArrayNode array() {
-        return JSON.arrayNode();
     }
 }
