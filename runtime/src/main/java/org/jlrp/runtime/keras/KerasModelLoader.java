@@ -303,6 +303,11 @@ public final class KerasModelLoader {
                             + " entries");
                 }
                 String name = entry.getName();
+                if (isOddEntryName(name)) {
+                    // Nothing is ever extracted, but a path that climbs out or is absolute marks a crafted archive.
+                    throw new JlrpException(source + ": the .keras zip has an odd entry name '"
+                            + name.replaceAll("\\p{Cntrl}", "?") + "'");
+                }
                 switch (name) {
                     case "config.json" -> configBytes = readEntry(zip, entry, source, limits.maxConfigBytes());
                     case "metadata.json" -> metadataBytes = readEntry(zip, entry, source, limits.maxConfigBytes());
@@ -404,6 +409,12 @@ public final class KerasModelLoader {
         }
         sorted.sort((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
         return sorted;
+    }
+
+    private static boolean isOddEntryName(String name) {
+        return name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.contains("\0")
+                || name.matches("(?s).*(^|/)\\.\\.(/|$).*") || name.matches("^[A-Za-z]:.*")
+                || name.chars().anyMatch(Character::isISOControl);
     }
 
     /** Keras's {@code naming.to_snake_case}. */
