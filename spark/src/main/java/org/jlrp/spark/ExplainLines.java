@@ -74,7 +74,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                     out.add(new JobRecord(input.index(), null,
                             where(input.index()) + outcome.error().getMessage()));
                 } else {
-                    out.add(new JobRecord(input.index(), lines(input, outcome.explanations()), null));
+                    out.add(new JobRecord(input.index(), lines(input, outcome.explanations(), settings.padId()), null));
                 }
             }
             return out;
@@ -115,7 +115,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     }
 
     /** The record's result objects, numbered by input position, each with the record's id as its first field. */
-    private static String[] lines(Input input, List<Explanation> explanations) {
+    private static String[] lines(Input input, List<Explanation> explanations, int padId) {
         String[] out = new String[explanations.size()];
         for (int i = 0; i < out.length; i++) {
             Explanation e = explanations.get(i);
@@ -123,16 +123,16 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                     e.explainedLogit(), e.tokens(), e.relevance(), e.embeddingRelevance(), e.embeddingDim(),
                     e.relevancePadding(), e.relevanceSum(), e.relevanceBias());
             // JsonReport writes the CLI's result object whole; the id goes in front of its first field.
-            String result = resultObject(numbered);
+            String result = resultObject(numbered, padId);
             out[i] = "{\"id\":" + input.idJson() + (result.length() > 2 ? "," : "") + result.substring(1);
         }
         return out;
     }
 
-    private static String resultObject(Explanation e) {
+    private static String resultObject(Explanation e, int padId) {
         StringWriter text = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(text)) {
-            JsonReport.writeResult(g, e, null);
+            JsonReport.writeResult(g, e, null, padId);
         } catch (IOException impossible) {
             throw new UncheckedIOException(impossible);
         }

@@ -104,4 +104,9 @@ final class ExplainSettings implements Serializable {
     private static String withoutSequenceNumber(String message) {
         return message.replaceFirst("^sequence \\d+[,:] ", "");
     }
+
+    /** The padding token id, whose positions count as padding in the results' diagnostics. */
+    int padId() {
+        return padId;
+    }
 }

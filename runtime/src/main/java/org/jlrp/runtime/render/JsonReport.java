@@ -89,9 +89,12 @@ public final class JsonReport {
         g.writeEndObject();
     }
 
-    /** One result object, as the CLI contract (and the Spark job's lines) have it. */
-    public static void writeResult(JsonGenerator g, Explanation e, String[] words) throws IOException {
-        writeResult(g, e, words, null);
+    /**
+     * One result object exactly as {@code jlrp explain --format json} writes it (the Spark job's lines use it), with
+     * the diagnostics computed for padding id {@code padId}.
+     */
+    public static void writeResult(JsonGenerator g, Explanation e, String[] words, int padId) throws IOException {
+        writeResult(g, e, words, new ReportData("", List.of(e), null, null, padId));
     }
 
     private static void writeResult(JsonGenerator g, Explanation e, String[] words, ReportData data)
