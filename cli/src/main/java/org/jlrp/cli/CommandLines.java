@@ -14,6 +14,7 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.Sequences;
 
 /** Small helpers shared by the commands: parsing, typed option values, help. */
 final class CommandLines {
@@ -115,5 +116,25 @@ final class CommandLines {
                 out.flush();
             }
         };
+    }
+
+    /** How token-id sequences are fitted to the model's input length: Keras {@code pad_sequences} settings. */
+    record Fitting(Sequences.Side padding, Sequences.Side truncating, int padId) {
+        int[] fit(int[] ids, int length) {
+            return Sequences.pad(ids, length, padding, truncating, padId);
+        }
+    }
+
+    /** {@code --padding}, {@code --truncating} and {@code --pad-id}, shared by the commands that read sequences. */
+    static void addFittingOptions(Options o) {
+        o.addOption(opt("padding", "pre|post", "where to pad short sequences (default pre)"));
+        o.addOption(opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
+        o.addOption(opt("pad-id", "N", "padding token id (default 0)"));
+    }
+
+    static Fitting fitting(CommandLine line) {
+        return new Fitting(Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding"),
+                Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating"),
+                intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE));
     }
 }

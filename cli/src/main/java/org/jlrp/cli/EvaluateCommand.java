@@ -18,7 +18,6 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.graph.LrpRule;
 import org.jlrp.runtime.render.EvaluationReport;
-import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TokenFile;
 
 /** {@code jlrp evaluate}: word deletion with AOPC, comparing methods and rules against a random order. */
@@ -40,9 +39,7 @@ final class EvaluateCommand {
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
         o.addOption(CommandLines.opt("labels", "FILE", "the true class of each sequence: a JSON array or one integer "
                 + "a line (default: agreement with the original prediction)"));
-        o.addOption(CommandLines.opt("padding", "pre|post", "where to pad short sequences (default pre)"));
-        o.addOption(CommandLines.opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
-        o.addOption(CommandLines.opt("pad-id", "N", "padding token id (default 0)"));
+        CommandLines.addFittingOptions(o);
         o.addOption(CommandLines.opt("methods", "LIST", "comma-separated: lrp:RULE (a preset or rule string), "
                 + "gradient, gradient-input, integrated-gradients, occlusion, random (default " + DEFAULT_METHODS
                 + ")"));
@@ -68,9 +65,8 @@ final class EvaluateCommand {
             throw new ParseException("--model and --tokens are required");
         }
         String format = CommandLines.choice(line, "format", "table", "table", "json", "html");
-        Sequences.Side padding = Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding");
-        Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
-        int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
+        CommandLines.Fitting fitting = CommandLines.fitting(line);
+        int padId = fitting.padId();
         int steps = CommandLines.intValue(line, "steps", 10, 1, 10_000);
         int limit = CommandLines.intValue(line, "limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         int seed = CommandLines.intValue(line, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -91,7 +87,7 @@ final class EvaluateCommand {
             if (sequences.size() == limit) {
                 break;
             }
-            sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
+            sequences.add(fitting.fit(ids, length));
         }
         int[] labels = line.hasOption("labels") ? labels(CommandLines.path(line, "labels"), sequences.size()) : null;
         DeletionEvaluation.Result result = DeletionEvaluation.run(explainer, sequences, labels, contenders, steps,

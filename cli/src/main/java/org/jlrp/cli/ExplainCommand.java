@@ -31,7 +31,6 @@ import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.render.ReportData;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
-import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TokenFile;
 
@@ -66,9 +65,7 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped)"));
         o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order"));
-        o.addOption(CommandLines.opt("padding", "pre|post", "where to pad short sequences (default pre)"));
-        o.addOption(CommandLines.opt("truncating", "pre|post", "which end to cut from long sequences (default pre)"));
-        o.addOption(CommandLines.opt("pad-id", "N", "padding token id (default 0)"));
+        CommandLines.addFittingOptions(o);
         o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the argmax)"));
         o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
                 + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
@@ -118,9 +115,8 @@ final class ExplainCommand {
         Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
         String defaultFormat = textInput && env.getOrDefault("NO_COLOR", "").isEmpty() ? "ansi" : "table";
         String format = CommandLines.choice(line, "format", defaultFormat, "table", "ansi", "json", "html");
-        Sequences.Side padding = Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding");
-        Sequences.Side truncating = Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating");
-        int padId = CommandLines.intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE);
+        CommandLines.Fitting fitting = CommandLines.fitting(line);
+        int padId = fitting.padId();
         double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
         int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
         int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
@@ -156,13 +152,14 @@ final class ExplainCommand {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
                         + "or a word->index JSON) for " + modelPath);
             }
-            TextBatch encoded = TextBatch.encode(tokenizer, texts(line), length, padding, truncating, padId);
+            TextBatch encoded = TextBatch.encode(tokenizer, texts(line), length, fitting.padding(),
+                    fitting.truncating(), padId);
             sequences = encoded.sequences();
             words = encoded.words();
         } else {
             sequences = new ArrayList<>();
             for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
-                sequences.add(Sequences.pad(ids, length, padding, truncating, padId));
+                sequences.add(fitting.fit(ids, length));
             }
             words = tokenizer == null ? null : wordsOf(sequences, tokenizer, padId);
         }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.IntConsumer;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
@@ -91,20 +90,9 @@ public final class Explainer {
      * after another on the calling thread.
      */
     public List<Explanation> explainAll(List<int[]> sequences, ExplainOptions options) {
-        return explainAll(sequences, options, null);
-    }
-
-    /**
-     * As {@link #explainAll(List, ExplainOptions)}, telling {@code progress} the number of sequences done after each
-     * one (for progress reports on long batches); {@code progress} may be null.
-     */
-    public List<Explanation> explainAll(List<int[]> sequences, ExplainOptions options, IntConsumer progress) {
         List<Explanation> out = new ArrayList<>();
         for (int i = 0; i < sequences.size(); i++) {
             out.addAll(explainSequence(i, sequences.get(i), options));
-            if (progress != null) {
-                progress.accept(i + 1);
-            }
         }
         return out;
     }
