@@ -134,6 +134,38 @@ public interface Kernels {
     void foldedConv1dTokenRelevance(float[] s, int outSteps, int filters, int[] ids, int steps, float[] tables,
                                     int vocabulary, int width, int stride, int dilation, int padLeft, float[] r);
 
+    /**
+     * The folded Conv1D, its ReLU ({@code relu}) and a MaxPooling1D over non-overlapping windows, in one pass that
+     * keeps no {@code [outSteps][filters]} buffer: window {@code w} covers the Conv1D steps
+     * {@code [w·pool, w·pool + pool)}, each computed into {@code scratch} ({@code pool × filters} floats) exactly as
+     * {@link #foldedConv1dForward} computes it. For every window and filter:
+     * <ul>
+     *   <li>{@code zMax[w][f]}: the window's maximum of z;</li>
+     *   <li>{@code pooled[w][f]}: {@code max(zMax, 0)} under ReLU, else {@code zMax} — what the MaxPooling1D
+     *       outputs;</li>
+     *   <li>{@code winners[w][f]}: the step MaxPooling1D over the activated values picks, the first maximum. Under
+     *       ReLU a window with {@code zMax <= 0} has only zeros, so that is its first step.</li>
+     * </ul>
+     * The three outputs are bit-identical to {@link #foldedConv1dForward}, {@link #relu} and {@link #maxPool1d} run
+     * one after another.
+     */
+    void foldedConv1dMaxPool(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                             float[] bias, int stride, int dilation, int padLeft, boolean relu, int pool, int windows,
+                             float[] scratch, float[] zMax, float[] pooled, int[] winners);
+
+    /**
+     * Per-token ε-relevance through a fused folded Conv1D + MaxPooling1D ({@link #foldedConv1dMaxPool}): the
+     * quotients {@code s[w][f]} of each window (from {@link #stabilizedDivide} over {@code zMax}) belong to its
+     * winner step only; then, as {@link #foldedConv1dTokenRelevance},
+     * {@code r[row] += Σ_f tables[ids[row]][k][f] · s_t[f]} for every step {@code t} that won some filter and every
+     * offset {@code k} with {@code row = t·stride + k·dilation − padLeft} in {@code [0, steps)}. Each step's
+     * quotient row is rebuilt in {@code scratch} ({@code filters} floats), so the products and their order are
+     * those of {@link #foldedConv1dTokenRelevance} on the routed {@code [outSteps][filters]} quotients.
+     */
+    void foldedConv1dPooledTokenRelevance(float[] s, int[] winners, int windows, int pool, int filters, int[] ids,
+                                          int steps, float[] tables, int vocabulary, int width, int stride,
+                                          int dilation, int padLeft, float[] scratch, float[] r);
+
     // ------------------------------------------------------------------------ Dense, kernel laid out [units][in]
 
     /*

@@ -210,6 +210,83 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void foldedConv1dMaxPool(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, boolean relu, int pool,
+                                    int windows, float[] scratch, float[] zMax, float[] pooled, int[] winners) {
+        for (int w = 0; w < windows; w++) {
+            int first = w * pool;
+            for (int p = 0; p < pool; p++) {
+                int pRow = p * filters;
+                for (int f = 0; f < filters; f++) {
+                    scratch[pRow + f] = bias == null ? 0f : bias[f];
+                }
+                for (int k = 0; k < width; k++) {
+                    int row = (first + p) * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int tRow = (ids[row] * width + k) * filters;
+                    for (int f = 0; f < filters; f++) {
+                        scratch[pRow + f] += tables[tRow + f];
+                    }
+                }
+            }
+            int oRow = w * filters;
+            for (int f = 0; f < filters; f++) {
+                float best = scratch[f];
+                int where = 0;
+                for (int p = 1; p < pool; p++) {
+                    float v = scratch[p * filters + f];
+                    if (v > best) {
+                        best = v;
+                        where = p;
+                    }
+                }
+                zMax[oRow + f] = best;
+                if (relu) {
+                    pooled[oRow + f] = Math.max(best, 0f);
+                    winners[oRow + f] = first + (best > 0f ? where : 0); // all zeros after ReLU: the first wins
+                } else {
+                    pooled[oRow + f] = best;
+                    winners[oRow + f] = first + where;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void foldedConv1dPooledTokenRelevance(float[] s, int[] winners, int windows, int pool, int filters,
+                                                 int[] ids, int steps, float[] tables, int vocabulary, int width,
+                                                 int stride, int dilation, int padLeft, float[] scratch, float[] r) {
+        for (int w = 0; w < windows; w++) {
+            int oRow = w * filters;
+            for (int t = w * pool; t < (w + 1) * pool; t++) {
+                boolean won = false;
+                for (int f = 0; f < filters; f++) {
+                    boolean mine = winners[oRow + f] == t;
+                    scratch[f] = mine ? s[oRow + f] : 0f;
+                    won |= mine;
+                }
+                if (!won) {
+                    continue;
+                }
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row < 0 || row >= steps) {
+                        continue;
+                    }
+                    int tRow = (ids[row] * width + k) * filters;
+                    float acc = 0f;
+                    for (int f = 0; f < filters; f++) {
+                        acc += tables[tRow + f] * scratch[f];
+                    }
+                    r[row] += acc;
+                }
+            }
+        }
+    }
+
+    @Override
     public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
         for (int j = 0; j < units; j++) {
             float acc = bias == null ? 0f : bias[j];

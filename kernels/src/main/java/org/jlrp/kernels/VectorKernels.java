@@ -634,6 +634,108 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void foldedConv1dMaxPool(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
+                                    float[] bias, int stride, int dilation, int padLeft, boolean relu, int pool,
+                                    int windows, float[] scratch, float[] zMax, float[] pooled, int[] winners) {
+        for (int w = 0; w < windows; w++) {
+            // The window's steps go to an L1-resident scratch (pool × filters), never to a [steps][filters] buffer.
+            for (int p = 0; p < pool; p++) {
+                int first = (w * pool + p) * stride - padLeft;
+                if (first >= 0 && first + (width - 1) * dilation < steps) {
+                    foldedStepInterior(ids, tables, width, filters, bias, dilation, first, scratch, p * filters);
+                } else {
+                    foldedStepEdge(ids, steps, tables, width, filters, bias, dilation, first, scratch, p * filters);
+                }
+            }
+            int oRow = w * filters;
+            int f = 0;
+            for (int end = species.loopBound(filters); f < end; f += lanes) {
+                poolWindow(scratch, pool, filters, f, w * pool, relu, zMax, pooled, winners, oRow);
+            }
+            if (f < filters && filters >= lanes) {
+                // One vector overlapping the last full one: its lanes are recomputed identically.
+                poolWindow(scratch, pool, filters, filters - lanes, w * pool, relu, zMax, pooled, winners, oRow);
+                f = filters;
+            }
+            for (; f < filters; f++) {
+                float best = scratch[f];
+                int where = 0;
+                for (int p = 1; p < pool; p++) {
+                    float v = scratch[p * filters + f];
+                    if (v > best) {
+                        best = v;
+                        where = p;
+                    }
+                }
+                zMax[oRow + f] = best;
+                pooled[oRow + f] = relu ? Math.max(best, 0f) : best;
+                winners[oRow + f] = w * pool + (relu && !(best > 0f) ? 0 : where);
+            }
+        }
+    }
+
+    /** One vector of filters from {@code f}: the window's maximum, its activation and its first winner. */
+    private static void poolWindow(float[] scratch, int pool, int filters, int f, int firstStep, boolean relu,
+                                   float[] zMax, float[] pooled, int[] winners, int oRow) {
+        IntVector first = IntVector.broadcast(intSpecies, firstStep);
+        FloatVector best = FloatVector.fromArray(species, scratch, f);
+        IntVector where = first;
+        for (int p = 1; p < pool; p++) {
+            FloatVector v = FloatVector.fromArray(species, scratch, p * filters + f);
+            VectorMask<Float> better = v.compare(VectorOperators.GT, best); // strictly: the first maximum wins ties
+            best = best.blend(v, better);
+            where = where.blend(IntVector.broadcast(intSpecies, firstStep + p), better.cast(intSpecies));
+        }
+        best.intoArray(zMax, oRow + f);
+        if (relu) {
+            FloatVector zero = FloatVector.zero(species);
+            best.max(zero).intoArray(pooled, oRow + f);
+            // Under ReLU a window with max z <= 0 holds only zeros, and MaxPooling1D picks the first of them.
+            first.blend(where, best.compare(VectorOperators.GT, zero).cast(intSpecies)).intoArray(winners, oRow + f);
+        } else {
+            best.intoArray(pooled, oRow + f);
+            where.intoArray(winners, oRow + f);
+        }
+    }
+
+    @Override
+    public void foldedConv1dPooledTokenRelevance(float[] s, int[] winners, int windows, int pool, int filters,
+                                                 int[] ids, int steps, float[] tables, int vocabulary, int width,
+                                                 int stride, int dilation, int padLeft, float[] scratch, float[] r) {
+        FloatVector zero = FloatVector.zero(species);
+        int vectorEnd = species.loopBound(filters);
+        for (int w = 0; w < windows; w++) {
+            int oRow = w * filters;
+            for (int t = w * pool; t < (w + 1) * pool; t++) {
+                // The routed quotient row of step t: the window's quotient where t won, 0 elsewhere.
+                IntVector step = IntVector.broadcast(intSpecies, t);
+                boolean won = false;
+                int f = 0;
+                for (; f < vectorEnd; f += lanes) {
+                    VectorMask<Integer> mine = IntVector.fromArray(intSpecies, winners, oRow + f)
+                            .compare(VectorOperators.EQ, step);
+                    zero.blend(FloatVector.fromArray(species, s, oRow + f), mine.cast(species)).intoArray(scratch, f);
+                    won |= mine.anyTrue();
+                }
+                for (; f < filters; f++) {
+                    boolean mine = winners[oRow + f] == t;
+                    scratch[f] = mine ? s[oRow + f] : 0f;
+                    won |= mine;
+                }
+                if (!won) {
+                    continue;
+                }
+                for (int k = 0; k < width; k++) {
+                    int row = t * stride + k * dilation - padLeft;
+                    if (row >= 0 && row < steps) {
+                        r[row] += dot(tables, (ids[row] * width + k) * filters, scratch, 0, filters);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
     public void denseForwardUnitsMajor(float[] x, int in, float[] wT, int units, float[] bias, float[] z) {
         int j = 0;
         for (; j + 4 <= units; j += 4) {

@@ -368,6 +368,93 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The fused folded Conv1D + activation + MaxPooling1D must give exactly what the three kernels give one after
+     * another, and its relevance pass exactly what the routed quotients give the unfused token-relevance kernel:
+     * the graph switches between the two paths by model shape, so any difference would be a silent change of
+     * results. Covers every filter tail, padding edges, strides, dilation, ties and all-negative windows, and a
+     * global pool (one window over every step).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 16, 17, 33, 100})
+    void foldedConv1dMaxPoolIsTheUnfusedSequenceBitForBit(int filters) {
+        Random random = new Random(97 * filters);
+        int steps = 23;
+        int vocabulary = 13;
+        // {width, stride, dilation, padLeft, pool}; pool 0: global (one window of all steps)
+        for (int[] g : new int[][]{{3, 1, 1, 0, 5}, {3, 1, 1, 0, 0}, {4, 2, 1, 1, 2}, {2, 1, 3, 3, 3}, {1, 1, 1, 0, 1},
+                {5, 1, 1, 2, 4}}) {
+            int width = g[0];
+            int stride = g[1];
+            int dilation = g[2];
+            int padLeft = g[3];
+            int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
+            int pool = g[4] == 0 ? outSteps : g[4];
+            int windows = outSteps / pool;
+            float[] tables = random(random, width * vocabulary * filters);
+            for (int i = 0; i < tables.length; i += 7) {
+                tables[i] = tables[i] > 0 ? 0.5f : -0.5f; // repeated values: ties between steps of a window
+            }
+            float[] b = random(random, filters);
+            for (int f = 0; f < filters; f += 3) {
+                b[f] = -100f; // every step negative: the all-zero windows of ReLU
+            }
+            int[] ids = new int[steps];
+            for (int t = 0; t < steps; t++) {
+                ids[t] = random.nextInt(vocabulary);
+            }
+            for (boolean relu : new boolean[]{true, false}) {
+                for (Kernels k : implementations()) {
+                    String what = k + " filters=" + filters + " geometry " + java.util.Arrays.toString(g) + " relu "
+                            + relu;
+                    // the unfused sequence
+                    float[] z = new float[outSteps * filters];
+                    k.foldedConv1dForward(ids, steps, tables, vocabulary, width, filters, b, stride, dilation,
+                            padLeft, z, outSteps);
+                    float[] a = z.clone();
+                    if (relu) {
+                        k.relu(z, a, z.length);
+                    }
+                    float[] expectedPooled = new float[windows * filters];
+                    int[] expectedWinners = new int[windows * filters];
+                    k.maxPool1d(a, outSteps, filters, pool, pool, 0, expectedPooled, expectedWinners, windows);
+                    // fused
+                    float[] zMax = new float[windows * filters];
+                    float[] pooled = new float[windows * filters];
+                    int[] winners = new int[windows * filters];
+                    k.foldedConv1dMaxPool(ids, steps, tables, vocabulary, width, filters, b, stride, dilation,
+                            padLeft, relu, pool, windows, new float[pool * filters], zMax, pooled, winners);
+                    assertArrayEquals(expectedPooled, pooled, what + ": pooled");
+                    assertArrayEquals(expectedWinners, winners, what + ": winners");
+                    for (int i = 0; i < zMax.length; i++) {
+                        int f = i % filters;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int t = i / filters * pool; t < (i / filters + 1) * pool; t++) {
+                            max = Math.max(max, z[t * filters + f]);
+                        }
+                        assertEquals(max, zMax[i], 0f, what + ": zMax is the window's maximum of z");
+                        if (!relu || zMax[i] > 0) { // else all activations are 0 and the first step wins
+                            assertEquals(zMax[i], z[expectedWinners[i] * filters + f], 0f, what + ": z at the winner");
+                        }
+                    }
+                    // relevance: window quotients routed to their winners, then the unfused token relevance
+                    float[] s = sparseRandom(random, windows * filters);
+                    float[] routed = new float[outSteps * filters];
+                    for (int i = 0; i < s.length; i++) {
+                        routed[winners[i] * filters + i % filters] = s[i];
+                    }
+                    float[] expectedR = new float[steps];
+                    k.foldedConv1dTokenRelevance(routed, outSteps, filters, ids, steps, tables, vocabulary, width,
+                            stride, dilation, padLeft, expectedR);
+                    float[] r = new float[steps];
+                    k.foldedConv1dPooledTokenRelevance(s, winners, windows, pool, filters, ids, steps, tables,
+                            vocabulary, width, stride, dilation, padLeft, new float[filters], r);
+                    assertArrayEquals(expectedR, r, what + ": token relevance");
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static Kernels[] implementations() {

@@ -27,6 +27,13 @@ final class Conv1DLayer extends LinearLayer {
      */
     float[] foldedTables;
     int foldedVocabulary;
+    /**
+     * The MaxPooling1D this folded layer computes together with its activation, in one pass per pooling window
+     * (see {@link org.jlrp.kernels.Kernels#foldedConv1dMaxPool}); null when the plan did not fuse one. The folded
+     * pass then never fills this layer's {@code [steps][filters]} values or relevance: {@code z}'s buffer holds each
+     * window's maximum, and the pool's own buffers hold its outputs, winners and relevance.
+     */
+    MaxPoolLayer fusedPool;
 
     Conv1DLayer(String name, String className, Layer input, float[] kernel, float[] bias, int width, int filters,
                 int stride, int dilation, int padLeft, int outSteps, Activation activation) {
@@ -55,6 +62,12 @@ final class Conv1DLayer extends LinearLayer {
         return out;
     }
 
+    /** At least one row of filters: the fused folded relevance pass rebuilds a step's quotients there. */
+    @Override
+    int contributionSize() {
+        return Math.max(inSize, filters);
+    }
+
     @Override
     public long parameterCount() {
         return kernel.length + (bias == null ? 0 : bias.length);
@@ -71,19 +84,59 @@ final class Conv1DLayer extends LinearLayer {
         if (!ws.folded || foldedTables == null) {
             return false;
         }
+        if (fusedPool != null) {
+            // ws.quotients is free during the forward pass and holds at least this layer's outSteps × filters.
+            kernels.foldedConv1dMaxPool(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias,
+                    stride, dilation, padLeft, activation == Activation.RELU, fusedPool.pool, fusedPool.outSteps,
+                    ws.quotients, z, ws.values[fusedPool.valueSlot], ws.winners[fusedPool.winnerSlot]);
+            return true;
+        }
         kernels.foldedConv1dForward(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias, stride,
                 dilation, padLeft, z, outSteps);
+        if (activation != Activation.LINEAR) {
+            activation.apply(kernels, z, ws.values[valueSlot], outSize);
+        }
         return true;
     }
 
     @Override
-    boolean foldedRelevance(Workspace ws, Kernels kernels, float[] s) {
+    boolean foldedRelevance(Workspace ws, Kernels kernels, LrpRule rule) {
         if (!ws.folded || foldedTables == null) {
             return false;
         }
+        float[] s = ws.quotients;
+        float[] ignoredBias = rule.ignoreBias() ? bias : null;
+        float eps = (float) rule.eps();
+        if (fusedPool != null) {
+            int pooledSize = fusedPool.outSteps * filters;
+            // The quotients of the windows' maxima (z's buffer holds them); each winning step's routed row is
+            // rebuilt in the contributions scratch, which nothing else uses in a folded pass.
+            kernels.stabilizedDivide(ws.relevance[fusedPool.relevanceSlot], preActivations(ws), ignoredBias,
+                    biasPeriod, eps, s, pooledSize);
+            float[] row = ws.contributions;
+            kernels.foldedConv1dPooledTokenRelevance(s, ws.winners[fusedPool.winnerSlot], fusedPool.outSteps,
+                    fusedPool.pool, filters, ws.tokens, inSteps, foldedTables, foldedVocabulary, width, stride,
+                    dilation, padLeft, row, ws.tokenRelevance);
+            return true;
+        }
+        kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws), ignoredBias, biasPeriod, eps, s,
+                outSize);
         kernels.foldedConv1dTokenRelevance(s, outSteps, filters, ws.tokens, inSteps, foldedTables, foldedVocabulary,
                 width, stride, dilation, padLeft, ws.tokenRelevance);
         return true;
+    }
+
+    /**
+     * Whether {@code pool} (reading this layer's output, through identity layers only) can be computed with the
+     * folded pass: a ReLU or linear activation, which commute with taking the maximum, and non-overlapping windows
+     * from step 0 without padding (each step then belongs to at most one window, so each winner receives one
+     * window's relevance).
+     */
+    boolean canFuse(MaxPoolLayer pool) {
+        boolean activationCommutes = activation == Activation.RELU || activation == Activation.LINEAR;
+        boolean disjointWindows = pool.padLeft == 0 && (pool.stride == pool.pool || pool.outSteps == 1)
+                && pool.outSteps * pool.pool <= outSteps;
+        return activationCommutes && disjointWindows && pool.inSteps == outSteps && pool.channels == filters;
     }
 
     /**

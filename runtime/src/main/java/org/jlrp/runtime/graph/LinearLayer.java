@@ -57,9 +57,10 @@ abstract class LinearLayer extends Layer {
     @Override
     final void forward(Workspace ws, Kernels kernels) {
         float[] z = preActivations(ws);
-        if (!foldedForward(ws, kernels, z)) {
-            linearForward(kernels, ws.values[input().valueSlot], z);
+        if (foldedForward(ws, kernels, z)) {
+            return;
         }
+        linearForward(kernels, ws.values[input().valueSlot], z);
         if (activation != Activation.LINEAR) {
             activation.apply(kernels, z, ws.values[valueSlot], outSize);
         }
@@ -67,13 +68,13 @@ abstract class LinearLayer extends Layer {
 
     @Override
     final void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+        if (foldedRelevance(ws, kernels, rule)) {
+            return; // a folded first Conv1D writes per-token relevance directly; there is no [T][D] map to fill
+        }
         float[] s = ws.quotients;
         float[] c = ws.contributions;
         kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws),
                 rule.ignoreBias() ? bias : null, biasPeriod, (float) rule.eps(), s, outSize);
-        if (foldedRelevance(ws, kernels, s)) {
-            return; // a folded first Conv1D writes per-token relevance directly; there is no [T][D] map to fill
-        }
         Arrays.fill(c, 0, inSize, 0f);
         transposedProduct(kernels, s, c);
         kernels.multiplyAccumulate(ws.values[input().valueSlot], c, ws.relevance[input().relevanceSlot], inSize);
@@ -81,14 +82,14 @@ abstract class LinearLayer extends Layer {
 
     /**
      * The folded forward pass (an Embedding-reading Conv1D with precomputed tables, when the workspace asks for
-     * it); false when this layer runs unfolded.
+     * it), activation included; false when this layer runs unfolded.
      */
     boolean foldedForward(Workspace ws, Kernels kernels, float[] z) {
         return false;
     }
 
-    /** The folded ε-relevance pass from the quotients {@code s}; false when this layer runs unfolded. */
-    boolean foldedRelevance(Workspace ws, Kernels kernels, float[] s) {
+    /** The folded ε-relevance pass, to per-token relevance; false when this layer runs unfolded. */
+    boolean foldedRelevance(Workspace ws, Kernels kernels, LrpRule rule) {
         return false;
     }
 

@@ -39,6 +39,8 @@ public final class Network {
     /** The Conv1D layers with folded tables; empty when the plan runs unfolded. */
     private final List<Conv1DLayer> foldedReaders;
     private final long foldedTableBytes;
+    /** Per relevance slot, whether a folded pass leaves it untouched (so that it need not be zeroed). */
+    private final boolean[] foldedSkipsRelevance;
 
     /**
      * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
@@ -103,6 +105,16 @@ public final class Network {
             bytes += 4L * reader.foldedTables.length;
         }
         this.foldedTableBytes = bytes;
+        // A folded pass neither reads nor writes the [T][D] map, nor the relevance of a Conv1D fused with its pool.
+        this.foldedSkipsRelevance = new boolean[relevanceSizes.length];
+        if (!foldedReaders.isEmpty()) {
+            foldedSkipsRelevance[embedding.relevanceSlot] = true;
+            for (Conv1DLayer reader : foldedReaders) {
+                if (reader.fusedPool != null) {
+                    foldedSkipsRelevance[reader.relevanceSlot] = true;
+                }
+            }
+        }
         this.gradientRefusal = gradientRefusal(this.layers);
     }
 
@@ -168,13 +180,45 @@ public final class Network {
         for (Conv1DLayer reader : readers) {
             reader.foldedTables = reader.foldTables(kernels, embedding.table, embedding.vocabulary);
             reader.foldedVocabulary = embedding.vocabulary;
+            fusePool(reader);
         }
         return List.copyOf(readers);
+    }
+
+    /**
+     * Lets a folded Conv1D compute the MaxPooling1D that alone reads its output (through identity layers such as
+     * Dropout) in the same pass, when {@link Conv1DLayer#canFuse} allows: the folded pass then skips the
+     * {@code [steps][filters]} activations and relevance, which only that pool would read.
+     */
+    private void fusePool(Conv1DLayer conv) {
+        List<Layer> aliases = new ArrayList<>(List.of(conv)); // layers whose values are the Conv1D output
+        MaxPoolLayer pool = null;
+        for (Layer layer : layers) {
+            if (layer.inputs.stream().noneMatch(aliases::contains)) {
+                continue;
+            }
+            if (layer instanceof RoutingLayer && layer.shape.equals(conv.shape)) {
+                aliases.add(layer);
+            } else if (pool == null && layer instanceof MaxPoolLayer candidate) {
+                pool = candidate;
+            } else {
+                return; // a second reader needs the activations
+            }
+        }
+        if (pool != null && !aliases.contains(explained) && pool != explained && conv.canFuse(pool)) {
+            conv.fusedPool = pool;
+            pool.fusedIntoConv = true;
+        }
     }
 
     /** Whether the plan folded the Embedding into the Conv1D layers reading it (see {@link #forward(Workspace, int[], boolean)}). */
     public boolean foldingPlanned() {
         return !foldedReaders.isEmpty();
+    }
+
+    /** How many MaxPooling1D layers the folded pass computes inside their Conv1D (see {@link Conv1DLayer#fusedPool}). */
+    public int fusedPoolCount() {
+        return (int) foldedReaders.stream().filter(reader -> reader.fusedPool != null).count();
     }
 
     /** Bytes held by the folded tables (0 when unfolded). */
@@ -241,7 +285,7 @@ public final class Network {
      */
     public void backward(Workspace ws, int target, float initial, LrpRule rule) {
         for (int slot = 0; slot < ws.relevance.length; slot++) {
-            if (!(ws.folded && slot == embedding.relevanceSlot)) { // folded: the [T][D] map is neither read nor written
+            if (!(ws.folded && foldedSkipsRelevance[slot])) {
                 Arrays.fill(ws.relevance[slot], 0f);
             }
         }
