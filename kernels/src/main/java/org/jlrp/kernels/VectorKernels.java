@@ -725,14 +725,100 @@ final class VectorKernels implements Kernels {
                 if (!won) {
                     continue;
                 }
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
+                int k = 0;
+                int row = t * stride - padLeft;
+                if (width >= 3 && row >= 0 && row + 2 * dilation < steps) {
+                    // three offsets at once: three independent FMA chains and reductions in flight
+                    dotThree(tables, (ids[row] * width) * filters, (ids[row + dilation] * width + 1) * filters,
+                            (ids[row + 2 * dilation] * width + 2) * filters, filters, scratch, r, row, dilation);
+                    k = 3;
+                }
+                for (; k < width; k++) {
+                    row = t * stride + k * dilation - padLeft;
                     if (row >= 0 && row < steps) {
                         r[row] += dot(tables, (ids[row] * width + k) * filters, scratch, 0, filters);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * {@code r[row + k·dilation] += dot(a[b_k …], s)} for k = 0, 1, 2, each dot computed exactly as {@link #dot}
+     * computes it (same accumulators, same order), interleaved so that their latencies overlap: a lone dot of 100
+     * floats is mostly the latency of its FMA chain, lane sum and scalar tail.
+     */
+    private static void dotThree(float[] a, int b0, int b1, int b2, int n, float[] s, float[] r, int row,
+                                 int dilation) {
+        int i = 0;
+        float d0;
+        float d1;
+        float d2;
+        if (n >= 2 * lanes) {
+            FloatVector a00 = FloatVector.zero(species);
+            FloatVector a01 = a00;
+            FloatVector a10 = a00;
+            FloatVector a11 = a00;
+            FloatVector a20 = a00;
+            FloatVector a21 = a00;
+            for (int end = species.loopBound(n / 2) * 2; i < end; i += 2 * lanes) {
+                FloatVector s0 = FloatVector.fromArray(species, s, i);
+                FloatVector s1 = FloatVector.fromArray(species, s, i + lanes);
+                a00 = FloatVector.fromArray(species, a, b0 + i).fma(s0, a00);
+                a01 = FloatVector.fromArray(species, a, b0 + i + lanes).fma(s1, a01);
+                a10 = FloatVector.fromArray(species, a, b1 + i).fma(s0, a10);
+                a11 = FloatVector.fromArray(species, a, b1 + i + lanes).fma(s1, a11);
+                a20 = FloatVector.fromArray(species, a, b2 + i).fma(s0, a20);
+                a21 = FloatVector.fromArray(species, a, b2 + i + lanes).fma(s1, a21);
+            }
+            if (i < species.loopBound(n)) { // at most one more whole vector (the bound above is even)
+                FloatVector s0 = FloatVector.fromArray(species, s, i);
+                a00 = FloatVector.fromArray(species, a, b0 + i).fma(s0, a00);
+                a10 = FloatVector.fromArray(species, a, b1 + i).fma(s0, a10);
+                a20 = FloatVector.fromArray(species, a, b2 + i).fma(s0, a20);
+                i += lanes;
+            }
+            // sum() written out (see denseFourUnits): vectors passed to a call that is not inlined are boxed
+            FloatVector v0 = a00.add(a01);
+            FloatVector v1 = a10.add(a11);
+            FloatVector v2 = a20.add(a21);
+            if (SWAP_8 != null) {
+                v0 = v0.add(v0.rearrange(SWAP_8));
+                v1 = v1.add(v1.rearrange(SWAP_8));
+                v2 = v2.add(v2.rearrange(SWAP_8));
+            }
+            if (SWAP_4 != null) {
+                v0 = v0.add(v0.rearrange(SWAP_4));
+                v1 = v1.add(v1.rearrange(SWAP_4));
+                v2 = v2.add(v2.rearrange(SWAP_4));
+            }
+            if (SWAP_2 != null) {
+                v0 = v0.add(v0.rearrange(SWAP_2));
+                v1 = v1.add(v1.rearrange(SWAP_2));
+                v2 = v2.add(v2.rearrange(SWAP_2));
+            }
+            if (SWAP_1 != null) {
+                v0 = v0.add(v0.rearrange(SWAP_1));
+                v1 = v1.add(v1.rearrange(SWAP_1));
+                v2 = v2.add(v2.rearrange(SWAP_1));
+            }
+            d0 = v0.lane(0);
+            d1 = v1.lane(0);
+            d2 = v2.lane(0);
+        } else {
+            d0 = 0f;
+            d1 = 0f;
+            d2 = 0f;
+        }
+        for (; i < n; i++) {
+            float sv = s[i];
+            d0 = Math.fma(a[b0 + i], sv, d0);
+            d1 = Math.fma(a[b1 + i], sv, d1);
+            d2 = Math.fma(a[b2 + i], sv, d2);
+        }
+        r[row] += d0;
+        r[row + dilation] += d1;
+        r[row + 2 * dilation] += d2;
     }
 
     @Override
