@@ -585,14 +585,26 @@ final class VectorKernels implements Kernels {
     /** One output step whose taps are all in range: no branch around the vector adds (C2 keeps them unboxed). */
     private static void foldedStepInterior(int[] ids, float[] tables, int width, int filters, float[] bias,
                                            int dilation, int first, float[] z, int zRow) {
-        int f = 0;
-        for (int end = species.loopBound(filters); f < end; f += lanes) {
-            FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
-            for (int k = 0; k < width; k++) {
-                acc = acc.add(FloatVector.fromArray(species, tables,
-                        (ids[first + k * dilation] * width + k) * filters + f));
+        // Offset by offset over the whole row, so that each table row's base index is computed once per step, not
+        // once per vector: the index arithmetic and its bounds checks were most of this loop's instructions. The
+        // additions per filter stay bias, k = 0, 1, …, as everywhere.
+        int vectorEnd = species.loopBound(filters);
+        for (int f = 0; f < vectorEnd; f += lanes) {
+            (bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f)).intoArray(z, zRow + f);
+        }
+        for (int k = 0; k < width; k++) {
+            int base = (ids[first + k * dilation] * width + k) * filters;
+            for (int f = 0; f < vectorEnd; f += lanes) {
+                FloatVector.fromArray(species, z, zRow + f).add(FloatVector.fromArray(species, tables, base + f))
+                        .intoArray(z, zRow + f);
             }
-            acc.intoArray(z, zRow + f);
+        }
+        int f = vectorEnd;
+        if (f < filters && filters >= lanes) {
+            // The leftover filters as one vector overlapping the last full one, summed in registers and stored
+            // after the others: the overlapped lanes get the same additions in the same order, so the same bits.
+            foldedStepVector(ids, tables, width, filters, bias, dilation, first, z, zRow, filters - lanes);
+            f = filters;
         }
         for (; f < filters; f++) {
             float acc = bias == null ? 0f : bias[f];
@@ -601,6 +613,15 @@ final class VectorKernels implements Kernels {
             }
             z[zRow + f] = acc;
         }
+    }
+
+    private static void foldedStepVector(int[] ids, float[] tables, int width, int filters, float[] bias,
+                                         int dilation, int first, float[] z, int zRow, int f) {
+        FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+        for (int k = 0; k < width; k++) {
+            acc = acc.add(FloatVector.fromArray(species, tables, (ids[first + k * dilation] * width + k) * filters + f));
+        }
+        acc.intoArray(z, zRow + f);
     }
 
     /** One output step with taps outside the input (same/causal padding): scalar, in the same order. */
