@@ -63,6 +63,7 @@ public class KernelBench {
     float[] denseC;
     float[] tables;
     int[] ids;
+    int[] nonZero = new int[FILTERS];
     float[] tokenRelevance;
 
     @Setup(Level.Trial)
@@ -137,7 +138,7 @@ public class KernelBench {
     @Benchmark
     public float[] conv1dTransposedRouted() {
         java.util.Arrays.fill(c, 0f);
-        k.conv1dTransposed(sConv, OUT_STEPS, FILTERS, wT, WIDTH, DIM, 1, 1, 0, c, STEPS);
+        k.conv1dTransposed(sConv, OUT_STEPS, FILTERS, wT, WIDTH, DIM, 1, 1, 0, c, STEPS, nonZero);
         return c;
     }
 

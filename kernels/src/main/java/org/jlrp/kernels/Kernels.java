@@ -39,12 +39,13 @@ public interface Kernels {
      * {@code c[t·stride + k·dilation − padLeft][c] += Σ_f wT[k][f][c] · s[t][f]} for every output step {@code t}.
      * {@code wT} is the kernel transposed to {@code [width][filters][in]}, so that each term is a contiguous
      * multiply-add over input channels. Terms with {@code s[t][f] == 0} are skipped: after max-pooling only the
-     * winners carry relevance, so most of {@code s} is zero.
+     * winners carry relevance, so most of {@code s} is zero. {@code nonZero} is scratch for at least
+     * {@code filters} indices (an implementation may list each step's non-zero filters there).
      */
     void conv1dTransposed(float[] s, int outSteps, int filters,
                           float[] wT, int width, int inChannels,
                           int stride, int dilation, int padLeft,
-                          float[] c, int steps);
+                          float[] c, int steps, int[] nonZero);
 
     /**
      * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) are skipped.

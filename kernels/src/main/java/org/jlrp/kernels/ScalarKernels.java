@@ -42,7 +42,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
-                                 int stride, int dilation, int padLeft, float[] c, int steps) {
+                                 int stride, int dilation, int padLeft, float[] c, int steps, int[] nonZero) {
         for (int t = 0; t < outSteps; t++) {
             for (int f = 0; f < filters; f++) {
                 float sv = s[t * filters + f];

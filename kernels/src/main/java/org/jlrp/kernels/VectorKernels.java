@@ -265,17 +265,25 @@ final class VectorKernels implements Kernels {
     /*
      * Transposed Conv1D, per (output step, tap): the input row's contributions stay in registers while every filter
      * with a non-zero quotient adds its weight row, so c is loaded and stored once per (step, tap) instead of once
-     * per (step, tap, filter). Max-pool routing leaves about one step in five non-zero per filter; steps whose
-     * quotients are all zero are skipped outright. A row that does not fill whole vectors ends with a pair of
-     * vectors that may overlap: both are loaded before either is stored, and the overlapped lanes get the same
-     * operations in the same order, so storing them twice is exact.
+     * per (step, tap, filter). Max-pool routing leaves about one step in five non-zero per filter, at random, so
+     * each step's non-zero filters are listed once, without a branch, into nonZero; the register blocks then loop
+     * over that list. (Scanning the quotients in every block instead, one compare-and-branch per filter, cost a
+     * mispredicted branch per non-zero and made this kernel slower than the forward pass.) Steps with no non-zero
+     * quotient are skipped outright. A row that does not fill whole vectors ends with a pair of vectors that may
+     * overlap: both are loaded before either is stored, and the overlapped lanes get the same operations in the
+     * same order, so storing them twice is exact.
      */
     @Override
     public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
-                                 int stride, int dilation, int padLeft, float[] c, int steps) {
+                                 int stride, int dilation, int padLeft, float[] c, int steps, int[] nonZero) {
         for (int t = 0; t < outSteps; t++) {
             int sRow = t * filters;
-            if (allZero(s, sRow, filters)) {
+            int count = 0;
+            for (int f = 0; f < filters; f++) {
+                nonZero[count] = f;
+                count += s[sRow + f] != 0f ? 1 : 0;
+            }
+            if (count == 0) {
                 continue;
             }
             for (int k = 0; k < width; k++) {
@@ -286,19 +294,19 @@ final class VectorKernels implements Kernels {
                 int wk = k * filters * inChannels;
                 int cRow = row * inChannels;
                 if (inChannels < lanes) {
-                    transposedScalar(s, sRow, filters, wT, wk, inChannels, c, cRow, 0);
+                    transposedScalar(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow);
                     continue;
                 }
                 int i = 0;
                 while (inChannels - i >= 3 * lanes) {
-                    transposedTwoVectors(s, sRow, filters, wT, wk, inChannels, c, cRow, i);
+                    transposedTwoVectors(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i);
                     i += 2 * lanes;
                 }
                 if (inChannels - i >= 2 * lanes) {
-                    transposedLastPair(s, sRow, filters, wT, wk, inChannels, c, cRow, i, i);
+                    transposedLastPair(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i, i);
                     i += lanes;
                 }
-                transposedLastPair(s, sRow, filters, wT, wk, inChannels, c, cRow, i, inChannels - lanes);
+                transposedLastPair(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i, inChannels - lanes);
             }
         }
     }
@@ -316,20 +324,12 @@ final class VectorKernels implements Kernels {
         return f;
     }
 
-    private static boolean allZero(float[] a, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            if (a[offset + i] != 0f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void transposedTwoVectors(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
-                                             int cRow, int i) {
+    private static void transposedTwoVectors(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk,
+                                             int in, float[] c, int cRow, int i) {
         FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
         FloatVector a1 = FloatVector.fromArray(species, c, cRow + i + lanes);
-        for (int f = nextNonZero(s, sRow, 0, filters); f < filters; f = nextNonZero(s, sRow, f + 1, filters)) {
+        for (int j = 0; j < count; j++) {
+            int f = nonZero[j];
             FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
             int wi = wk + f * in + i;
             a0 = sb.fma(FloatVector.fromArray(species, wT, wi), a0);
@@ -340,11 +340,12 @@ final class VectorKernels implements Kernels {
     }
 
     /** Two vectors at {@code i} and {@code j >= i} (possibly overlapping), both loaded before either is stored. */
-    private static void transposedLastPair(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
-                                           int cRow, int i, int j) {
+    private static void transposedLastPair(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk, int in,
+                                           float[] c, int cRow, int i, int j) {
         FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
         FloatVector a1 = FloatVector.fromArray(species, c, cRow + j);
-        for (int f = nextNonZero(s, sRow, 0, filters); f < filters; f = nextNonZero(s, sRow, f + 1, filters)) {
+        for (int n = 0; n < count; n++) {
+            int f = nonZero[n];
             FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
             int wf = wk + f * in;
             a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
@@ -354,15 +355,13 @@ final class VectorKernels implements Kernels {
         a1.intoArray(c, cRow + j);
     }
 
-    private static void transposedScalar(float[] s, int sRow, int filters, float[] wT, int wk, int in, float[] c,
-                                         int cRow, int from) {
-        for (int i = from; i < in; i++) {
+    private static void transposedScalar(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk, int in,
+                                         float[] c, int cRow) {
+        for (int i = 0; i < in; i++) {
             float acc = c[cRow + i];
-            for (int f = 0; f < filters; f++) {
-                float sv = s[sRow + f];
-                if (sv != 0f) {
-                    acc = Math.fma(sv, wT[wk + f * in + i], acc);
-                }
+            for (int j = 0; j < count; j++) {
+                int f = nonZero[j];
+                acc = Math.fma(s[sRow + f], wT[wk + f * in + i], acc);
             }
             c[cRow + i] = acc;
         }

@@ -169,7 +169,8 @@ class KernelsTest {
                 k.conv1dForward(x, steps, in, w, width, filters, b, stride, dilation, padLeft, z, outSteps);
                 assertClose(expectedZ, z, k + " conv1dForward filters=" + filters + " geometry " + geometry[0]);
                 float[] c = new float[steps * in];
-                k.conv1dTransposed(s, outSteps, filters, wT, width, in, stride, dilation, padLeft, c, steps);
+                k.conv1dTransposed(s, outSteps, filters, wT, width, in, stride, dilation, padLeft, c, steps,
+                        new int[filters]);
                 assertClose(expectedC, c, k + " conv1dTransposed filters=" + filters);
             }
         }

@@ -159,9 +159,9 @@ final class Conv1DLayer extends LinearLayer {
     }
 
     @Override
-    void transposedProduct(Kernels kernels, float[] s, float[] c) {
+    void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c) {
         kernels.conv1dTransposed(s, outSteps, filters, kernelTransposed, width, inChannels, stride, dilation, padLeft,
-                c, inSteps);
+                c, inSteps, ws.nonZero);
     }
 
     @Override
@@ -180,8 +180,8 @@ final class Conv1DLayer extends LinearLayer {
     }
 
     @Override
-    void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c) {
+    void transposedWith(Workspace ws, Kernels kernels, float[] s, LinearWeights w, float[] c) {
         kernels.conv1dTransposed(s, outSteps, filters, w.transposed(), width, inChannels, stride, dilation, padLeft,
-                c, inSteps);
+                c, inSteps, ws.nonZero);
     }
 }

@@ -38,7 +38,7 @@ final class DenseLayer extends LinearLayer {
     }
 
     @Override
-    void transposedProduct(Kernels kernels, float[] s, float[] c) {
+    void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c) {
         kernels.denseTransposedUnitsMajor(s, kernelTransposed, inSize, units, c);
     }
 
@@ -57,7 +57,7 @@ final class DenseLayer extends LinearLayer {
     }
 
     @Override
-    void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c) {
+    void transposedWith(Workspace ws, Kernels kernels, float[] s, LinearWeights w, float[] c) {
         kernels.denseTransposed(s, w.transposed(), inSize, units, c);
     }
 }

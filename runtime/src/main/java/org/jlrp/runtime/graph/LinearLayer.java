@@ -76,7 +76,7 @@ abstract class LinearLayer extends Layer {
         kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws),
                 rule.ignoreBias() ? bias : null, biasPeriod, (float) rule.eps(), s, outSize);
         Arrays.fill(c, 0, inSize, 0f);
-        transposedProduct(kernels, s, c);
+        transposedProduct(ws, kernels, s, c);
         kernels.multiplyAccumulate(ws.values[input().valueSlot], c, ws.relevance[input().relevanceSlot], inSize);
     }
 
@@ -96,8 +96,8 @@ abstract class LinearLayer extends Layer {
     /** {@code z = x·W + b}. */
     abstract void linearForward(Kernels kernels, float[] x, float[] z);
 
-    /** {@code c += Wᵀ s}, with c zeroed by the caller. */
-    abstract void transposedProduct(Kernels kernels, float[] s, float[] c);
+    /** {@code c += Wᵀ s}, with c zeroed by the caller; {@code ws} lends scratch. */
+    abstract void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c);
 
     // --------------------------------------------------------------- seams for the other rules and the gradient
 
@@ -114,8 +114,8 @@ abstract class LinearLayer extends Layer {
     /** {@code z = x·W' + b'}, for modified weights {@code W'} and bias {@code b'} (null: none). */
     abstract void forwardWith(Kernels kernels, float[] x, LinearWeights w, float[] bias, float[] z);
 
-    /** {@code c += W'ᵀ s}, with c zeroed by the caller. */
-    abstract void transposedWith(Kernels kernels, float[] s, LinearWeights w, float[] c);
+    /** {@code c += W'ᵀ s}, with c zeroed by the caller; {@code ws} lends scratch. */
+    abstract void transposedWith(Workspace ws, Kernels kernels, float[] s, LinearWeights w, float[] c);
 
     /** The bias, or null when the layer has none. Read-only by contract. */
     float[] bias() {
@@ -136,7 +136,7 @@ abstract class LinearLayer extends Layer {
         }
         float[] c = ws.contributions;
         Arrays.fill(c, 0, inSize, 0f);
-        transposedProduct(kernels, g, c);
+        transposedProduct(ws, kernels, g, c);
         kernels.add(c, ws.relevance[input().relevanceSlot], inSize);
     }
 }

@@ -243,7 +243,7 @@ public final class Network {
 
     /** Floats one workspace holds, for memory planning. */
     public long workspaceFloats() {
-        long total = (long) maxQuotients + maxContributions;
+        long total = 2L * maxQuotients + maxContributions; // quotients, the nonZero indices beside them, contributions
         for (int[] sizes : new int[][]{valueSizes, relevanceSizes, preSizes, winnerSizes}) {
             for (int s : sizes) {
                 total += s;

@@ -180,7 +180,7 @@ final class RulePass {
         for (int g = 0; g < groups.length; g++) {
             for (Term term : groups[g].terms()) {
                 Arrays.fill(c, 0, in, 0f);
-                layer.transposedWith(kernels, buffers.quotients[g], term.weights(), c);
+                layer.transposedWith(ws, kernels, buffers.quotients[g], term.weights(), c);
                 kernels.multiplyAccumulate(input(term.input(), x, buffers), c, rIn, in);
             }
         }

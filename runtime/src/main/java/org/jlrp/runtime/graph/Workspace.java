@@ -15,6 +15,8 @@ public final class Workspace {
     final float[] quotients;
     /** Scratch for the transposed products {@code c = Wᵀ s} of one layer. */
     final float[] contributions;
+    /** Scratch for the indices of one step's non-zero quotients (see {@code Kernels.conv1dTransposed}). */
+    final int[] nonZero;
     /** Per-token relevance written directly by folded Conv1D layers (see {@link Network#foldingPlanned()}). */
     final float[] tokenRelevance;
     /** Whether the current forward/relevance pass uses the folded Embedding → Conv1D tables. */
@@ -32,6 +34,7 @@ public final class Workspace {
         }
         this.quotients = new float[maxQuotients];
         this.contributions = new float[maxContributions];
+        this.nonZero = new int[maxQuotients];
         this.tokenRelevance = new float[inputLength];
     }
 
