@@ -109,6 +109,9 @@ final class VectorKernels implements Kernels {
         int xTap = dilation * in;
         int zRow = t * filters;
         int f = 0;
+        for (; f + 3 * lanes <= filters; f += 3 * lanes) {
+            convBlockThreeVectors(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, f);
+        }
         for (; f + 2 * lanes <= filters; f += 2 * lanes) {
             convBlockTwoVectors(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, f);
         }
@@ -174,6 +177,69 @@ final class VectorKernels implements Kernels {
         a21.intoArray(z, zRow + 2 * filters + f + lanes);
         a30.intoArray(z, zRow + 3 * filters + f);
         a31.intoArray(z, zRow + 3 * filters + f + lanes);
+    }
+
+    /**
+     * Four steps × three filter vectors: twelve FMA chains per (tap, channel) for three weight loads and four
+     * broadcasts, against eight for two and four in {@link #convBlockTwoVectors}; the loop's index arithmetic and
+     * bounds checks are then spread over more FMAs.
+     */
+    private static void convBlockThreeVectors(float[] x, int in, float[] w, int width, int filters, float[] bias,
+                                              int xBase, int xStep, int xTap, float[] z, int zRow, int f) {
+        FloatVector a00 = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
+        FloatVector a01 = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f + lanes);
+        FloatVector a02 = bias == null ? FloatVector.zero(species)
+                : FloatVector.fromArray(species, bias, f + 2 * lanes);
+        FloatVector a10 = a00;
+        FloatVector a11 = a01;
+        FloatVector a12 = a02;
+        FloatVector a20 = a00;
+        FloatVector a21 = a01;
+        FloatVector a22 = a02;
+        FloatVector a30 = a00;
+        FloatVector a31 = a01;
+        FloatVector a32 = a02;
+        int xi = xBase;
+        int c = 0;
+        for (int j = 0, end = width * in; j < end; j++) {
+            int wi = j * filters + f;
+            FloatVector w0 = FloatVector.fromArray(species, w, wi);
+            FloatVector w1 = FloatVector.fromArray(species, w, wi + lanes);
+            FloatVector w2 = FloatVector.fromArray(species, w, wi + 2 * lanes);
+            FloatVector x0 = FloatVector.broadcast(species, x[xi]);
+            a00 = x0.fma(w0, a00);
+            a01 = x0.fma(w1, a01);
+            a02 = x0.fma(w2, a02);
+            FloatVector x1 = FloatVector.broadcast(species, x[xi + xStep]);
+            a10 = x1.fma(w0, a10);
+            a11 = x1.fma(w1, a11);
+            a12 = x1.fma(w2, a12);
+            FloatVector x2 = FloatVector.broadcast(species, x[xi + 2 * xStep]);
+            a20 = x2.fma(w0, a20);
+            a21 = x2.fma(w1, a21);
+            a22 = x2.fma(w2, a22);
+            FloatVector x3 = FloatVector.broadcast(species, x[xi + 3 * xStep]);
+            a30 = x3.fma(w0, a30);
+            a31 = x3.fma(w1, a31);
+            a32 = x3.fma(w2, a32);
+            xi++;
+            if (++c == in) { // next tap
+                c = 0;
+                xi += xTap - in;
+            }
+        }
+        a00.intoArray(z, zRow + f);
+        a01.intoArray(z, zRow + f + lanes);
+        a02.intoArray(z, zRow + f + 2 * lanes);
+        a10.intoArray(z, zRow + filters + f);
+        a11.intoArray(z, zRow + filters + f + lanes);
+        a12.intoArray(z, zRow + filters + f + 2 * lanes);
+        a20.intoArray(z, zRow + 2 * filters + f);
+        a21.intoArray(z, zRow + 2 * filters + f + lanes);
+        a22.intoArray(z, zRow + 2 * filters + f + 2 * lanes);
+        a30.intoArray(z, zRow + 3 * filters + f);
+        a31.intoArray(z, zRow + 3 * filters + f + lanes);
+        a32.intoArray(z, zRow + 3 * filters + f + 2 * lanes);
     }
 
     private static void convBlockOneVector(float[] x, int in, float[] w, int width,
