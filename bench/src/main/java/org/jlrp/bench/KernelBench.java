@@ -64,6 +64,9 @@ public class KernelBench {
     float[] tables;
     int[] ids;
     int[] nonZero = new int[FILTERS];
+    float[] zMax;
+    float[] sPooled;
+    float[] filterRow;
     float[] tokenRelevance;
 
     @Setup(Level.Trial)
@@ -107,6 +110,11 @@ public class KernelBench {
         }
         ids = tokenPool[0];
         tokenRelevance = new float[STEPS];
+        zMax = new float[POOLED * FILTERS];
+        sPooled = gaussian(random, POOLED * FILTERS);
+        filterRow = new float[FILTERS];
+        k.foldedConv1dMaxPool(ids, STEPS, tables, VOCABULARY, WIDTH, FILTERS, bias, 1, 1, 0, true, POOL, POOLED,
+                convScratch, zMax, pooled, winners);
     }
 
     /**
@@ -153,6 +161,26 @@ public class KernelBench {
         java.util.Arrays.fill(tokenRelevance, 0f);
         k.foldedConv1dTokenRelevance(sConv, OUT_STEPS, FILTERS, nextTokens(), STEPS, tables, VOCABULARY, WIDTH, 1, 1, 0,
                 tokenRelevance);
+        return tokenRelevance;
+    }
+
+    /** The fused folded Conv1D + ReLU + MaxPooling1D(5) forward, rows from memory (see {@link #nextTokens}). */
+    @Benchmark
+    public int[] foldedConv1dMaxPool() {
+        k.foldedConv1dMaxPool(nextTokens(), STEPS, tables, VOCABULARY, WIDTH, FILTERS, bias, 1, 1, 0, true, POOL, POOLED,
+                convScratch, zMax, pooled, winners);
+        return winners;
+    }
+
+    /**
+     * Its relevance pass on the winners of the last forward call; the rows are those of another sequence, so they
+     * come from memory, as after the Dense layers of a real pass have pushed them out of L1.
+     */
+    @Benchmark
+    public float[] foldedConv1dPooledTokenRelevance() {
+        java.util.Arrays.fill(tokenRelevance, 0f);
+        k.foldedConv1dPooledTokenRelevance(sPooled, winners, POOLED, POOL, FILTERS, nextTokens(), STEPS, tables,
+                VOCABULARY, WIDTH, 1, 1, 0, filterRow, tokenRelevance);
         return tokenRelevance;
     }
 
