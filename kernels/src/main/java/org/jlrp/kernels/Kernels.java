@@ -112,13 +112,21 @@ public interface Kernels {
      * A Conv1D reading an Embedding is linear in the looked-up rows, so each kernel offset k can be folded into the
      * table once: tables[v][k][f] = Σ_c E[v][c] · w[k][c][f]. The forward pass then sums table rows instead of
      * multiplying, and the per-token ε-relevance Σ_c x[row][c] · Σ_f w[k][c][f] · s[t][f] becomes a dot product of a
-     * table row with s[t]. The tables are laid out [vocabulary][width][filters], flat: the rows one token needs
-     * are one contiguous block (fewer pages and cache streams for random token ids than [width][vocabulary][filters]).
+     * table row with s[t]. The rows one token needs are one contiguous block, flat, with the offsets in reverse
+     * ({@link #foldedRow}): step t reads offset k of token t + k, so a token entering the window is read at offset
+     * width − 1 first, then downwards; reversed, that is the start of its block, then upwards, which the hardware
+     * prefetcher follows (the fused forward pass with rows from memory: 10.7–11.5 µs before, 9.9–10.1 µs after).
      */
+
+    /** The start of {@code tables[id][k]}, the folded row of token {@code id} at kernel offset {@code k}. */
+    static int foldedRow(int id, int k, int width, int filters) {
+        return (id * width + width - 1 - k) * filters;
+    }
 
     /**
      * Conv1D pre-activations from folded tables:
-     * {@code z[t][f] = bias[f] + Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]}, rows outside
+     * {@code z[t][f] = bias[f] + Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]} (laid out by
+     * {@link #foldedRow}), rows outside
      * {@code [0, steps)} contributing nothing. Additions run in the order bias, k = 0, 1, … in every implementation.
      *
      * @param bias may be null (no bias)

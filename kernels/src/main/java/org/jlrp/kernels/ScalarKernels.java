@@ -180,7 +180,7 @@ public final class ScalarKernels implements Kernels {
                 if (row < 0 || row >= steps) {
                     continue;
                 }
-                int tRow = (ids[row] * width + k) * filters;
+                int tRow = Kernels.foldedRow(ids[row], k, width, filters);
                 for (int f = 0; f < filters; f++) {
                     z[zRow + f] += tables[tRow + f];
                 }
@@ -199,7 +199,7 @@ public final class ScalarKernels implements Kernels {
                 if (row < 0 || row >= steps) {
                     continue;
                 }
-                int tRow = (ids[row] * width + k) * filters;
+                int tRow = Kernels.foldedRow(ids[row], k, width, filters);
                 float acc = 0f;
                 for (int f = 0; f < filters; f++) {
                     acc += tables[tRow + f] * s[sRow + f];
@@ -225,7 +225,7 @@ public final class ScalarKernels implements Kernels {
                     if (row < 0 || row >= steps) {
                         continue;
                     }
-                    int tRow = (ids[row] * width + k) * filters;
+                    int tRow = Kernels.foldedRow(ids[row], k, width, filters);
                     for (int f = 0; f < filters; f++) {
                         scratch[pRow + f] += tables[tRow + f];
                     }
@@ -275,7 +275,7 @@ public final class ScalarKernels implements Kernels {
                     if (row < 0 || row >= steps) {
                         continue;
                     }
-                    int tRow = (ids[row] * width + k) * filters;
+                    int tRow = Kernels.foldedRow(ids[row], k, width, filters);
                     float acc = 0f;
                     for (int f = 0; f < filters; f++) {
                         acc += tables[tRow + f] * scratch[f];

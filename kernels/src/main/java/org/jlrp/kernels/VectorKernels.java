@@ -662,7 +662,7 @@ final class VectorKernels implements Kernels {
             (bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f)).intoArray(z, zRow + f);
         }
         for (int k = 0; k < width; k++) {
-            int base = (ids[first + k * dilation] * width + k) * filters;
+            int base = Kernels.foldedRow(ids[first + k * dilation], k, width, filters);
             for (int f = 0; f < vectorEnd; f += lanes) {
                 FloatVector.fromArray(species, z, zRow + f).add(FloatVector.fromArray(species, tables, base + f))
                         .intoArray(z, zRow + f);
@@ -678,7 +678,7 @@ final class VectorKernels implements Kernels {
         for (; f < filters; f++) {
             float acc = bias == null ? 0f : bias[f];
             for (int k = 0; k < width; k++) {
-                acc += tables[(ids[first + k * dilation] * width + k) * filters + f];
+                acc += tables[Kernels.foldedRow(ids[first + k * dilation], k, width, filters) + f];
             }
             z[zRow + f] = acc;
         }
@@ -691,9 +691,9 @@ final class VectorKernels implements Kernels {
      */
     private static void foldedStepThree(int[] ids, float[] tables, int filters, float[] bias, int dilation,
                                         int first, float[] z, int zRow) {
-        int b0 = (ids[first] * 3) * filters;
-        int b1 = (ids[first + dilation] * 3 + 1) * filters;
-        int b2 = (ids[first + 2 * dilation] * 3 + 2) * filters;
+        int b0 = Kernels.foldedRow(ids[first], 0, 3, filters);
+        int b1 = Kernels.foldedRow(ids[first + dilation], 1, 3, filters);
+        int b2 = Kernels.foldedRow(ids[first + 2 * dilation], 2, 3, filters);
         int f = 0;
         for (int end = species.loopBound(filters); f < end; f += lanes) {
             foldedSumThree(tables, b0, b1, b2, bias, z, zRow, f);
@@ -716,7 +716,7 @@ final class VectorKernels implements Kernels {
                                          int dilation, int first, float[] z, int zRow, int f) {
         FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
         for (int k = 0; k < width; k++) {
-            acc = acc.add(FloatVector.fromArray(species, tables, (ids[first + k * dilation] * width + k) * filters + f));
+            acc = acc.add(FloatVector.fromArray(species, tables, Kernels.foldedRow(ids[first + k * dilation], k, width, filters) + f));
         }
         acc.intoArray(z, zRow + f);
     }
@@ -729,7 +729,7 @@ final class VectorKernels implements Kernels {
             for (int k = 0; k < width; k++) {
                 int row = first + k * dilation;
                 if (row >= 0 && row < steps) {
-                    acc += tables[(ids[row] * width + k) * filters + f];
+                    acc += tables[Kernels.foldedRow(ids[row], k, width, filters) + f];
                 }
             }
             z[zRow + f] = acc;
@@ -745,7 +745,7 @@ final class VectorKernels implements Kernels {
             for (int k = 0; k < width; k++) {
                 int row = t * stride + k * dilation - padLeft;
                 if (row >= 0 && row < steps) {
-                    r[row] += dot(tables, (ids[row] * width + k) * filters, s, sRow, filters);
+                    r[row] += dot(tables, Kernels.foldedRow(ids[row], k, width, filters), s, sRow, filters);
                 }
             }
         }
@@ -847,14 +847,16 @@ final class VectorKernels implements Kernels {
                 int row = t * stride - padLeft;
                 if (width >= 3 && row >= 0 && row + 2 * dilation < steps) {
                     // three offsets at once: three independent FMA chains and reductions in flight
-                    dotThree(tables, (ids[row] * width) * filters, (ids[row + dilation] * width + 1) * filters,
-                            (ids[row + 2 * dilation] * width + 2) * filters, filters, scratch, r, row, dilation);
+                    dotThree(tables, Kernels.foldedRow(ids[row], 0, width, filters),
+                            Kernels.foldedRow(ids[row + dilation], 1, width, filters),
+                            Kernels.foldedRow(ids[row + 2 * dilation], 2, width, filters), filters, scratch, r, row,
+                            dilation);
                     k = 3;
                 }
                 for (; k < width; k++) {
                     row = t * stride + k * dilation - padLeft;
                     if (row >= 0 && row < steps) {
-                        r[row] += dot(tables, (ids[row] * width + k) * filters, scratch, 0, filters);
+                        r[row] += dot(tables, Kernels.foldedRow(ids[row], k, width, filters), scratch, 0, filters);
                     }
                 }
             }

@@ -325,7 +325,7 @@ class KernelsTest {
                         for (int c = 0; c < dim; c++) {
                             acc += (double) table[v * dim + c] * w[(k * dim + c) * filters + f];
                         }
-                        tables[(v * width + k) * filters + f] = (float) acc;
+                        tables[Kernels.foldedRow(v, k, width, filters) + f] = (float) acc;
                     }
                 }
             }

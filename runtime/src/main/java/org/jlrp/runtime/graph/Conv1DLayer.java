@@ -21,7 +21,7 @@ final class Conv1DLayer extends LinearLayer {
     final int inSteps;
     final int outSteps;
     /**
-     * The Embedding folded into this layer, {@code [vocabulary][width][filters]} (see
+     * The Embedding folded into this layer, {@code [vocabulary][width][filters]} with the offsets reversed (see
      * {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null when this layer does not read an Embedding or
      * the plan's memory budget left it unfolded. Set once by the {@link Network} plan.
      */
@@ -152,7 +152,7 @@ final class Conv1DLayer extends LinearLayer {
             for (int v = 0; v < vocabulary; v++) {
                 System.arraycopy(embedding, v * inChannels, row, 0, inChannels);
                 kernels.denseForward(row, inChannels, slice, filters, null, out);
-                System.arraycopy(out, 0, tables, (v * width + k) * filters, filters);
+                System.arraycopy(out, 0, tables, Kernels.foldedRow(v, k, width, filters), filters);
             }
         }
         return tables;
