@@ -43,6 +43,21 @@ final class DenseLayer extends LinearLayer {
     }
 
     @Override
+    long groupWeightBytes() {
+        return (long) Float.BYTES * kernelTransposed.length;
+    }
+
+    @Override
+    void linearForwardGroup(Kernels kernels, float[][] xs, int count, float[][] zs) {
+        kernels.denseForwardUnitsMajorGroup(xs, count, inSize, kernelTransposed, units, bias, zs);
+    }
+
+    @Override
+    void transposedProductGroup(Kernels kernels, float[][] ss, int count, float[][] cs) {
+        kernels.denseTransposedUnitsMajorGroup(ss, count, kernelTransposed, inSize, units, cs);
+    }
+
+    @Override
     LinearWeights modifiedWeights(DoubleUnaryOperator f) {
         float[] modified = new float[kernel.length];
         for (int i = 0; i < modified.length; i++) {
