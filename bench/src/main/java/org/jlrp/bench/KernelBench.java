@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Every kernel of the reference workload (seed_textcnn: T=150, D=50, Conv1D 100×3, MaxPooling1D(5), Dense 3000→50)
+ * Every kernel of the reference workload (seed_textcnn: T=150, D=50, Conv1D 100×3, MaxPooling1D(5), Dense 2900→50)
  * at the shapes it runs there, SIMD against scalar. Times are per call, in microseconds.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -62,6 +62,16 @@ public class KernelBench {
     float[] denseS;
     float[] denseC;
     float[] tables;
+    /**
+     * Samples per call of the Dense group benchmarks, and of their one-sample-at-a-time counterparts (4: the batch
+     * engine's group); {@code -p group=2,4,8} to compare.
+     */
+    @Param({"4"})
+    public int group;
+    float[][] groupX;
+    float[][] groupZ;
+    float[][] groupS;
+    float[][] groupC;
     int[] ids;
     int[] nonZero = new int[FILTERS];
     float[] zMax;
@@ -101,6 +111,22 @@ public class KernelBench {
             denseS[j] = 0f; // quotients of inactive ReLU units are zero
         }
         denseC = new float[DENSE_IN];
+        groupX = new float[group][];
+        groupZ = new float[group][UNITS];
+        groupS = new float[group][];
+        groupC = new float[group][DENSE_IN];
+        for (int g = 0; g < group; g++) {
+            groupX[g] = gaussian(random, DENSE_IN);
+            for (int i = 0; i < DENSE_IN; i++) {
+                groupX[g][i] = Math.max(groupX[g][i], 0f);
+            }
+            groupS[g] = gaussian(random, UNITS);
+            for (int j = 0; j < UNITS; j++) {
+                if (random.nextBoolean()) {
+                    groupS[g][j] = 0f; // each sample has its own inactive units
+                }
+            }
+        }
         tables = gaussian(random, WIDTH * VOCABULARY * FILTERS);
         tokenPool = new int[4096][STEPS];
         for (int[] pool : tokenPool) {
@@ -224,5 +250,35 @@ public class KernelBench {
     public float[] denseTransposed() {
         k.denseTransposed(denseS, denseW, DENSE_IN, UNITS, denseC);
         return denseC;
+    }
+
+    /** {@code group} samples through Dense 2900→50, one call each (what the engine did before grouping). */
+    @Benchmark
+    public float[][] denseForwardUnitsMajorOneByOne() {
+        for (int g = 0; g < group; g++) {
+            k.denseForwardUnitsMajor(groupX[g], DENSE_IN, denseW, UNITS, denseB, groupZ[g]);
+        }
+        return groupZ;
+    }
+
+    /** The same {@code group} samples in one group call: the weights are read once for all of them. */
+    @Benchmark
+    public float[][] denseForwardUnitsMajorGroup() {
+        k.denseForwardUnitsMajorGroup(groupX, group, DENSE_IN, denseW, UNITS, denseB, groupZ);
+        return groupZ;
+    }
+
+    @Benchmark
+    public float[][] denseTransposedUnitsMajorOneByOne() {
+        for (int g = 0; g < group; g++) {
+            k.denseTransposedUnitsMajor(groupS[g], denseW, DENSE_IN, UNITS, groupC[g]);
+        }
+        return groupC;
+    }
+
+    @Benchmark
+    public float[][] denseTransposedUnitsMajorGroup() {
+        k.denseTransposedUnitsMajorGroup(groupS, group, denseW, DENSE_IN, UNITS, groupC);
+        return groupC;
     }
 }

@@ -196,6 +196,37 @@ public interface Kernels {
      */
     void denseTransposedUnitsMajor(float[] s, float[] wT, int in, int units, float[] c);
 
+    /*
+     * Groups of samples through one Dense layer. The kernel of a Dense after a Flatten is hundreds of KB: one sample
+     * at a time, every explanation streams it from L2 twice (forward and relevance pass). A group reads each weight
+     * once for all its samples. Each sample's result is the single-sample kernel's, bit for bit, whatever the group
+     * size and whatever the other samples: results must not depend on how a batch is split across threads.
+     */
+
+    /**
+     * {@link #denseForwardUnitsMajor} on {@code count} samples sharing the kernel: for each {@code g < count},
+     * {@code zs[g]} receives exactly what {@code denseForwardUnitsMajor(xs[g], in, wT, units, bias, zs[g])} writes.
+     *
+     * @param bias may be null (no bias)
+     */
+    default void denseForwardUnitsMajorGroup(float[][] xs, int count, int in, float[] wT, int units, float[] bias,
+                                             float[][] zs) {
+        for (int g = 0; g < count; g++) {
+            denseForwardUnitsMajor(xs[g], in, wT, units, bias, zs[g]);
+        }
+    }
+
+    /**
+     * {@link #denseTransposedUnitsMajor} on {@code count} samples sharing the kernel: for each {@code g < count},
+     * {@code cs[g]} receives exactly what {@code denseTransposedUnitsMajor(ss[g], wT, in, units, cs[g])} writes.
+     */
+    default void denseTransposedUnitsMajorGroup(float[][] ss, int count, float[] wT, int in, int units,
+                                                float[][] cs) {
+        for (int g = 0; g < count; g++) {
+            denseTransposedUnitsMajor(ss[g], wT, in, units, cs[g]);
+        }
+    }
+
     // ------------------------------------------------------------------------ elementwise steps of the other rules
     //
     // The LRP rules other than ε (z⁺, αβ, γ, zB, flat, w²) run the same forward and transposed products on modified

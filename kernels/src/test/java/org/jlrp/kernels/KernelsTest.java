@@ -122,6 +122,63 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The group kernels give every sample exactly the bits of the one-sample kernels, whatever the group size, the
+     * position in the group and the other samples (one of which overflows to infinity), over sizes that leave every
+     * vector and scalar tail; with and without bias. Nothing beyond {@code units} or {@code in} is written.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 17, 63, 100, 2900})
+    void denseGroupKernelsAreBitIdenticalToOneSampleAtATime(int in) {
+        int samples = 5;
+        for (int units : new int[]{1, 3, 4, 5, 50}) {
+            Random random = new Random(in * 1009L + units);
+            float[] wT = random(random, in * units);
+            float[] bias = random(random, units);
+            float[][] xs = new float[samples][];
+            float[][] ss = new float[samples][];
+            for (int g = 0; g < samples; g++) {
+                xs[g] = sparseRandom(random, in);
+                ss[g] = sparseRandom(random, units);
+            }
+            java.util.Arrays.fill(ss[1], 0f); // a sample with no relevance left at this layer
+            xs[4][0] = 3e38f; // a sample whose outputs overflow must not disturb the others
+            for (Kernels k : implementations()) {
+                for (float[] b : new float[][]{bias, null}) {
+                    float[][] zOne = new float[samples][units];
+                    float[][] cOne = new float[samples][in];
+                    for (int g = 0; g < samples; g++) {
+                        k.denseForwardUnitsMajor(xs[g], in, wT, units, b, zOne[g]);
+                        k.denseTransposedUnitsMajor(ss[g], wT, in, units, cOne[g]);
+                    }
+                    for (int count = 1; count <= samples; count++) {
+                        for (int first = 0; first < samples; first++) { // every sample at every position
+                            float[][] xGroup = new float[count][];
+                            float[][] sGroup = new float[count][];
+                            float[][] zs = new float[count][];
+                            float[][] cs = new float[count][];
+                            for (int g = 0; g < count; g++) {
+                                xGroup[g] = xs[(first + g) % samples];
+                                sGroup[g] = ss[(first + g) % samples];
+                                zs[g] = filled(units + 3, 42f); // overwritten up to units, untouched beyond
+                                cs[g] = filled(in + 3, 42f);
+                            }
+                            k.denseForwardUnitsMajorGroup(xGroup, count, in, wT, units, b, zs);
+                            k.denseTransposedUnitsMajorGroup(sGroup, count, wT, in, units, cs);
+                            for (int g = 0; g < count; g++) {
+                                int sample = (first + g) % samples;
+                                String what = k.description() + " in=" + in + " units=" + units + " bias=" + (b != null)
+                                        + " count=" + count + " sample " + sample + " at " + g;
+                                assertSameBits(zOne[sample], zs[g], units, what + ": denseForwardUnitsMajorGroup");
+                                assertSameBits(cOne[sample], cs[g], in, what + ": denseTransposedUnitsMajorGroup");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 13, 17, 33, 207})
     void conv1dForwardAndTransposedMatchReference(int filters) {
@@ -483,6 +540,25 @@ class KernelsTest {
             }
         }
         return a;
+    }
+
+    private static float[] filled(int n, float value) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, value);
+        return a;
+    }
+
+    /** {@code actual[0, n)} has exactly the bits of {@code expected}, and {@code actual[n…]} still holds 42. */
+    private static void assertSameBits(float[] expected, float[] actual, int n, String what) {
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", the one-sample kernel gives "
+                        + expected[i]);
+            }
+        }
+        for (int i = n; i < actual.length; i++) {
+            assertEquals(42f, actual[i], what + ": wrote element " + i + ", beyond " + n);
+        }
     }
 
     private static double maxAbs(float[] a) {

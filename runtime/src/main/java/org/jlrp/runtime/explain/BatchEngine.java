@@ -6,7 +6,7 @@ import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.Workspace;
 
 /**
- * Explains batches of sequences across a fixed set of threads, each with its own {@link Workspace} sized once from
+ * Explains batches of sequences across a fixed set of threads, each with its own {@link Workspace}s sized once from
  * the network's plan.
  *
  * <pre>{@code
@@ -17,10 +17,13 @@ import org.jlrp.runtime.graph.Workspace;
  *
  * <p><b>Determinism.</b> Every sequence is explained from start to end by one thread on one workspace, with the
  * same kernels, so its result is bit-identical to {@link Explainer#explainAll} whatever the thread count or how the
- * input is split into batches.
+ * input is split into batches. Where {@link #relevance} explains a few consecutive sequences on one thread as a group
+ * (see {@link #GROUP}), the group kernels give every member exactly its single-sequence result, so that holds there
+ * too.
  *
- * <p><b>Allocation.</b> {@link #explain} allocates only its results. {@link #relevance} allocates nothing: it
- * writes per-token relevance into arrays the caller owns, for benchmarks and services that keep their buffers.
+ * <p><b>Allocation.</b> {@link #explain} allocates only its results. {@link #relevance} allocates nothing after its
+ * first call (which creates the workers' group workspaces): it writes per-token relevance into arrays the caller
+ * owns, for benchmarks and services that keep their buffers.
  *
  * <p><b>Thread safety.</b> One batch runs at a time (calls from several threads queue up). For many concurrent
  * single-sequence requests, call {@link Explainer#explain(int[], ExplainOptions)} directly: it draws workspaces from
@@ -28,10 +31,28 @@ import org.jlrp.runtime.graph.Workspace;
  */
 public final class BatchEngine implements AutoCloseable {
 
+    /**
+     * Sequences a worker explains together in {@link #relevance} when grouping pays (see
+     * {@link #GROUP_MIN_WEIGHT_BYTES}): each Dense kernel is then read once per group instead of once per sequence.
+     * 4: the Dense kernel blocks four samples in registers; 8 measured no faster, 2 slower (docs/issue-5-dense.md).
+     */
+    static final int GROUP = 4;
+
+    /**
+     * Groups only for a Dense kernel of at least this size. A smaller one stays in a core's L2 from one sequence to
+     * the next anyway, and a group then costs more than it saves: by the time a member's relevance pass runs, the
+     * other members' forward passes have pushed its folded-table rows and buffers out of L2. Measured on a Xeon
+     * with 2 MB of L2 per core: a 580 KB kernel (the reference model) slower grouped, 1 MB even, 1.5 MB faster,
+     * 3 MB 1.45× faster (docs/issue-5-dense.md).
+     */
+    static final long GROUP_MIN_WEIGHT_BYTES = 1L << 20;
+
     private final Explainer explainer;
-    private final Network network;
     private final WorkerGang gang;
     private final Workspace[] workspaces;
+    private final int groupSize;
+    /** Per worker, for {@link #relevance}; created by its first call (see {@link #groups()}). */
+    private Explainer.Group[] groups;
     private final ExplainTask explainTask = new ExplainTask();
     private final RelevanceTask relevanceTask = new RelevanceTask();
 
@@ -41,13 +62,26 @@ public final class BatchEngine implements AutoCloseable {
      * @param threads at least 1
      */
     public BatchEngine(Explainer explainer, int threads) {
+        this(explainer, threads, groupSizeFor(explainer.network()));
+    }
+
+    /** With groups of up to {@code groupSize} sequences in {@link #relevance}, whatever the network's kernels. */
+    BatchEngine(Explainer explainer, int threads, int groupSize) {
+        if (groupSize < 1) {
+            throw new IllegalArgumentException("groupSize must be >= 1, got " + groupSize);
+        }
+        this.groupSize = groupSize;
         this.explainer = explainer;
-        this.network = explainer.network();
         this.gang = new WorkerGang(threads, "jlrp-worker");
         this.workspaces = new Workspace[threads];
         for (int i = 0; i < threads; i++) {
-            workspaces[i] = network.newWorkspace();
+            workspaces[i] = explainer.network().newWorkspace();
         }
+    }
+
+    /** {@link #GROUP} when the network has a Dense kernel worth sharing, 1 otherwise. */
+    static int groupSizeFor(Network network) {
+        return network.groupedWeightBytes() >= GROUP_MIN_WEIGHT_BYTES ? GROUP : 1;
     }
 
     public int threads() {
@@ -95,7 +129,9 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * The allocation-free path: for each {@code i < count}, explains {@code sequences[from + i]} for the target of
      * {@code options} (the predicted class or a fixed index; not {@code all}), writing the explained class to
-     * {@code targets[i]} and the per-token relevance to {@code relevance[i][0, inputLength)}.
+     * {@code targets[i]} and the per-token relevance to {@code relevance[i][0, inputLength)}. Where the network has a
+     * large Dense kernel, each thread explains runs of up to {@link #GROUP} consecutive sequences together, layer by
+     * layer; results are those of one sequence at a time, bit for bit.
      *
      * @throws org.jlrp.runtime.JlrpException for the first bad sequence (numbered from {@code from})
      */
@@ -104,11 +140,13 @@ public final class BatchEngine implements AutoCloseable {
         if (options.target().isAll()) {
             throw new IllegalArgumentException("relevance() explains one target per sequence; use explain() for all");
         }
-        relevanceTask.set(sequences, from, options, targets, relevance);
+        // Groups as large as the workers' own, but small enough that every thread gets one when the batch is small.
+        int groupSize = Math.max(1, Math.min(groups()[0].workspaces.size(), ceilDiv(count, gang.threads())));
+        relevanceTask.set(sequences, from, count, groupSize, options, targets, relevance);
         try {
-            gang.forEach(count, relevanceTask);
+            gang.forEach(ceilDiv(count, groupSize), relevanceTask);
         } finally {
-            relevanceTask.set(null, 0, null, null, null);
+            relevanceTask.set(null, 0, 0, 1, null, null, null);
         }
         if (relevanceTask.failure != null) {
             RuntimeException failure = relevanceTask.failure;
@@ -151,19 +189,47 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The workers' groups, created by the first {@link #relevance} call ({@link #explain} never needs them): of
+     * {@code groupSize} members, or of 1 where that many workspaces per thread would take more than a quarter of the
+     * heap (a long input can need megabytes per workspace).
+     */
+    private Explainer.Group[] groups() {
+        if (groups == null) {
+            long bytes = explainer.network().workspaceFloats() * Float.BYTES * groupSize * gang.threads();
+            int size = bytes <= Runtime.getRuntime().maxMemory() / 4 ? groupSize : 1;
+            Explainer.Group[] created = new Explainer.Group[gang.threads()];
+            for (int i = 0; i < created.length; i++) {
+                created[i] = explainer.newGroup(size);
+            }
+            groups = created;
+        }
+        return groups;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Index {@code k} of the gang explains sequences {@code [k·groupSize, (k+1)·groupSize)} of the call, as a group. */
     private final class RelevanceTask implements WorkerGang.Task {
         private int[][] sequences;
         private int from;
+        private int count;
+        private int groupSize;
         private ExplainOptions options;
         private int[] targets;
         private double[][] relevance;
-        /** The failure of the lowest failing index; guarded by this task's monitor. */
+        /** The failure of the lowest failing group (its first bad sequence); guarded by this task's monitor. */
         private RuntimeException failure;
         private int failureIndex = Integer.MAX_VALUE;
 
-        void set(int[][] sequences, int from, ExplainOptions options, int[] targets, double[][] relevance) {
+        void set(int[][] sequences, int from, int count, int groupSize, ExplainOptions options, int[] targets,
+                 double[][] relevance) {
             this.sequences = sequences;
             this.from = from;
+            this.count = count;
+            this.groupSize = groupSize;
             this.options = options;
             this.targets = targets;
             this.relevance = relevance;
@@ -172,9 +238,10 @@ public final class BatchEngine implements AutoCloseable {
 
         @Override
         public void run(int index, int worker) {
+            int first = index * groupSize;
             try {
-                targets[index] = explainer.explainInto(workspaces[worker], from + index, sequences[from + index],
-                        options, relevance[index]);
+                explainer.explainInto(groups[worker], Math.min(groupSize, count - first), sequences, from + first,
+                        options, targets, relevance, first);
             } catch (RuntimeException e) {
                 synchronized (this) {
                     if (index < failureIndex) {

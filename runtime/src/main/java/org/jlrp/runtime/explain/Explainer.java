@@ -12,6 +12,7 @@ import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.NetworkBuilder;
 import org.jlrp.runtime.graph.Workspace;
+import org.jlrp.runtime.graph.WorkspaceGroup;
 import org.jlrp.runtime.keras.KerasModel;
 import org.jlrp.runtime.keras.KerasModelLoader;
 import org.jlrp.runtime.keras.Limits;
@@ -161,28 +162,15 @@ public final class Explainer {
      * @return the explained class
      */
     int explainInto(Workspace ws, int sequence, int[] tokens, ExplainOptions options, double[] relevance) {
-        if (options.method() != Method.LRP) {
-            throw new IllegalArgumentException("explainInto runs LRP only, not " + options.method().cliName());
-        }
+        requireLrp(options);
         validate(sequence, tokens);
+        return explainValidated(ws, tokens, options, relevance);
+    }
+
+    private int explainValidated(Workspace ws, int[] tokens, ExplainOptions options, double[] relevance) {
         network.forward(ws, tokens, foldable(options));
         float[] logits = network.logits(ws);
-        int target;
-        if (options.target().isPred()) {
-            target = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[target]) {
-                    target = i;
-                }
-            }
-        } else if (options.target().isAll()) {
-            throw new IllegalArgumentException("explainInto explains one target; use explain for target all");
-        } else {
-            target = options.target().index();
-            if (target >= logits.length) {
-                targets(options.target(), logits); // throws the one-line range error
-            }
-        }
+        int target = explainedTarget(options.target(), logits);
         Composite composite = options.effectiveComposite();
         if (composite == null) {
             network.backward(ws, target, logits[target], options.rule());
@@ -191,6 +179,88 @@ public final class Explainer {
         }
         network.tokenRelevance(ws, relevance);
         return target;
+    }
+
+    /**
+     * {@link #explainInto(Workspace, int, int[], ExplainOptions, double[])} for {@code sequences[from + g]},
+     * {@code g < count}, run together on the members of {@code group} (Dense weights are then read once for the
+     * group): writes the explained class to {@code targets[at + g]} and the per-token relevance to
+     * {@code relevance[at + g]}. Each result is the single call's, bit for bit. A composite runs sequence by
+     * sequence: its rules have no group products.
+     *
+     * @param count at most the group's size
+     * @throws JlrpException for the first bad sequence (numbered {@code from + g}); nothing is explained then
+     */
+    void explainInto(Group group, int count, int[][] sequences, int from, ExplainOptions options, int[] targets,
+                     double[][] relevance, int at) {
+        requireLrp(options);
+        for (int g = 0; g < count; g++) {
+            validate(from + g, sequences[from + g]);
+        }
+        WorkspaceGroup members = group.workspaces;
+        if (options.effectiveComposite() != null) {
+            for (int g = 0; g < count; g++) {
+                targets[at + g] = explainValidated(members.member(g), sequences[from + g], options, relevance[at + g]);
+            }
+            return;
+        }
+        network.forward(members, count, sequences, from, foldable(options));
+        for (int g = 0; g < count; g++) {
+            float[] logits = network.logits(members.member(g));
+            int target = explainedTarget(options.target(), logits);
+            group.targets[g] = target;
+            group.initial[g] = logits[target];
+        }
+        network.backward(members, count, group.targets, group.initial, options.rule());
+        for (int g = 0; g < count; g++) {
+            network.tokenRelevance(members.member(g), relevance[at + g]);
+            targets[at + g] = group.targets[g];
+        }
+    }
+
+    /** Buffers for explaining up to {@code size} sequences together on one thread. */
+    Group newGroup(int size) {
+        return new Group(network.newWorkspaceGroup(size));
+    }
+
+    /** A {@link WorkspaceGroup} and, per member, where its relevance pass starts: the class and its logit. */
+    static final class Group {
+        final WorkspaceGroup workspaces;
+        final int[] targets;
+        final float[] initial;
+
+        private Group(WorkspaceGroup workspaces) {
+            this.workspaces = workspaces;
+            this.targets = new int[workspaces.size()];
+            this.initial = new float[workspaces.size()];
+        }
+    }
+
+    private static void requireLrp(ExplainOptions options) {
+        if (options.method() != Method.LRP) {
+            throw new IllegalArgumentException("explainInto runs LRP only, not " + options.method().cliName());
+        }
+    }
+
+    /** The one class explained for a target other than {@code all}: the predicted one or a fixed index. */
+    private static int explainedTarget(Target target, float[] logits) {
+        if (target.isAll()) {
+            throw new IllegalArgumentException("explainInto explains one target; use explain for target all");
+        }
+        if (target.isPred()) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        if (target.index() >= logits.length) {
+            throw new JlrpException("target class " + target.index() + " is out of range: the model has "
+                    + logits.length + " output" + (logits.length == 1 ? "" : "s"));
+        }
+        return target.index();
     }
 
     /**
@@ -369,7 +439,7 @@ public final class Explainer {
         return options.padId();
     }
 
-    private int[] targets(Target target, float[] logits) {
+    private static int[] targets(Target target, float[] logits) {
         if (target.isAll()) {
             int[] all = new int[logits.length];
             for (int i = 0; i < all.length; i++) {
@@ -377,20 +447,7 @@ public final class Explainer {
             }
             return all;
         }
-        if (target.isPred()) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
-                }
-            }
-            return new int[]{best};
-        }
-        if (target.index() >= logits.length) {
-            throw new JlrpException("target class " + target.index() + " is out of range: the model has "
-                    + logits.length + " output" + (logits.length == 1 ? "" : "s"));
-        }
-        return new int[]{target.index()};
+        return new int[]{explainedTarget(target, logits)};
     }
 
     private float[] probabilities(float[] logits) {

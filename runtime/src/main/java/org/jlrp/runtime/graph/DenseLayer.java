@@ -8,7 +8,7 @@ final class DenseLayer extends LinearLayer {
 
     final float[] kernel;
     /**
-     * The kernel as {@code [units][in]}: both products then run along rows of length {@code in} (3000 after the
+     * The kernel as {@code [units][in]}: both products then run along rows of length {@code in} (2900 after the
      * reference model's Flatten) instead of rows of length {@code units}; measured several times faster.
      */
     final float[] kernelTransposed;
@@ -40,6 +40,21 @@ final class DenseLayer extends LinearLayer {
     @Override
     void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c) {
         kernels.denseTransposedUnitsMajor(s, kernelTransposed, inSize, units, c);
+    }
+
+    @Override
+    long groupWeightBytes() {
+        return (long) Float.BYTES * kernelTransposed.length;
+    }
+
+    @Override
+    void linearForwardGroup(Kernels kernels, float[][] xs, int count, float[][] zs) {
+        kernels.denseForwardUnitsMajorGroup(xs, count, inSize, kernelTransposed, units, bias, zs);
+    }
+
+    @Override
+    void transposedProductGroup(Kernels kernels, float[][] ss, int count, float[][] cs) {
+        kernels.denseTransposedUnitsMajorGroup(ss, count, kernelTransposed, inSize, units, cs);
     }
 
     @Override

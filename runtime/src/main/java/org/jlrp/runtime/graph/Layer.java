@@ -97,6 +97,32 @@ public abstract class Layer {
     abstract void backward(Workspace ws, Kernels kernels, LrpRule rule);
 
     /**
+     * The bytes of weights this layer's group passes ({@link #forwardGroup}, {@link #backwardGroup}) read once for
+     * all members of a group instead of once per member (Dense: its kernel); 0 for a layer without group passes,
+     * which the network runs member by member.
+     */
+    long groupWeightBytes() {
+        return 0;
+    }
+
+    final boolean runsGroups() {
+        return groupWeightBytes() > 0;
+    }
+
+    /**
+     * {@link #forward} on members {@code 0…count−1} of a group, each ending up exactly as {@link #forward} alone
+     * leaves it; only for layers that {@link #runsGroups()}.
+     */
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels) {
+        throw new UnsupportedOperationException(name + " runs member by member");
+    }
+
+    /** {@link #backward} on members {@code 0…count−1} of a group; as {@link #forwardGroup}. */
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, LrpRule rule) {
+        throw new UnsupportedOperationException(name + " runs member by member");
+    }
+
+    /**
      * The gradient pass (for the gradient-based methods): adds {@code ∂logit/∂input}, given {@code ∂logit/∂output} in
      * {@code ws.relevance[relevanceSlot]}, into the input's slot. The default serves the layers whose relevance pass is
      * a rule-independent routing, which is also their gradient (Dropout, Flatten, Concatenate, max-pooling's winner

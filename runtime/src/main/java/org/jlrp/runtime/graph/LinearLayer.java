@@ -61,6 +61,26 @@ abstract class LinearLayer extends Layer {
             return;
         }
         linearForward(kernels, ws.values[input().valueSlot], z);
+        activate(ws, kernels, z);
+    }
+
+    /** One group call for {@code z = x·W + b}; the rest of {@link #forward} per member. */
+    @Override
+    final void forwardGroup(WorkspaceGroup group, int count, Kernels kernels) {
+        float[][] xs = group.inputSide;
+        float[][] zs = group.outputSide;
+        for (int g = 0; g < count; g++) {
+            Workspace ws = group.members[g];
+            xs[g] = ws.values[input().valueSlot];
+            zs[g] = preActivations(ws);
+        }
+        linearForwardGroup(kernels, xs, count, zs);
+        for (int g = 0; g < count; g++) {
+            activate(group.members[g], kernels, zs[g]);
+        }
+    }
+
+    private void activate(Workspace ws, Kernels kernels, float[] z) {
         if (activation != Activation.LINEAR) {
             activation.apply(kernels, z, ws.values[valueSlot], outSize);
         }
@@ -71,12 +91,44 @@ abstract class LinearLayer extends Layer {
         if (foldedRelevance(ws, kernels, rule)) {
             return; // a folded first Conv1D writes per-token relevance directly; there is no [T][D] map to fill
         }
+        float[] s = quotients(ws, kernels, rule);
+        float[] c = clearedContributions(ws);
+        transposedProduct(ws, kernels, s, c);
+        addInputRelevance(ws, kernels, c);
+    }
+
+    /** One group call for {@code c = Wᵀ s}; the rest of {@link #backward} per member. */
+    @Override
+    final void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, LrpRule rule) {
+        float[][] cs = group.inputSide;
+        float[][] ss = group.outputSide;
+        for (int g = 0; g < count; g++) {
+            Workspace ws = group.members[g];
+            ss[g] = quotients(ws, kernels, rule);
+            cs[g] = clearedContributions(ws);
+        }
+        transposedProductGroup(kernels, ss, count, cs);
+        for (int g = 0; g < count; g++) {
+            addInputRelevance(group.members[g], kernels, cs[g]);
+        }
+    }
+
+    /** The ε-rule's stabilised division {@code s = R / (z + ε·sign(z))}, into the workspace's quotient buffer. */
+    private float[] quotients(Workspace ws, Kernels kernels, LrpRule rule) {
         float[] s = ws.quotients;
-        float[] c = ws.contributions;
         kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws),
                 rule.ignoreBias() ? bias : null, biasPeriod, (float) rule.eps(), s, outSize);
+        return s;
+    }
+
+    private float[] clearedContributions(Workspace ws) {
+        float[] c = ws.contributions;
         Arrays.fill(c, 0, inSize, 0f);
-        transposedProduct(ws, kernels, s, c);
+        return c;
+    }
+
+    /** {@code R_in += x · c}. */
+    private void addInputRelevance(Workspace ws, Kernels kernels, float[] c) {
         kernels.multiplyAccumulate(ws.values[input().valueSlot], c, ws.relevance[input().relevanceSlot], inSize);
     }
 
@@ -98,6 +150,21 @@ abstract class LinearLayer extends Layer {
 
     /** {@code c += Wᵀ s}, with c zeroed by the caller; {@code ws} lends scratch. */
     abstract void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c);
+
+    /*
+     * Group products, for a layer that runsGroups() (never a folded one): the products of members 0…count−1 in one
+     * call that reads the weights once, each member's result bit-identical to its own call.
+     */
+
+    /** {@link #linearForward} for a group. */
+    void linearForwardGroup(Kernels kernels, float[][] xs, int count, float[][] zs) {
+        throw new UnsupportedOperationException(name + " runs member by member");
+    }
+
+    /** {@link #transposedProduct} for a group. */
+    void transposedProductGroup(Kernels kernels, float[][] ss, int count, float[][] cs) {
+        throw new UnsupportedOperationException(name + " runs member by member");
+    }
 
     // --------------------------------------------------------------- seams for the other rules and the gradient
 

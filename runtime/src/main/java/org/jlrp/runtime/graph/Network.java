@@ -241,6 +241,33 @@ public final class Network {
                 maxContributions);
     }
 
+    /**
+     * Workspaces for up to {@code size} explanations run together (see
+     * {@link #forward(WorkspaceGroup, int, int[][], int, boolean)}).
+     */
+    public WorkspaceGroup newWorkspaceGroup(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a group has at least one member, got " + size);
+        }
+        Workspace[] members = new Workspace[size];
+        for (int g = 0; g < size; g++) {
+            members[g] = newWorkspace();
+        }
+        return new WorkspaceGroup(members);
+    }
+
+    /**
+     * The most bytes of weights one layer's group passes read once per group instead of once per explanation (the
+     * largest Dense kernel); 0 when no layer has group passes, and a group then only runs its members in turn.
+     */
+    public long groupedWeightBytes() {
+        long most = 0;
+        for (Layer layer : layers) {
+            most = Math.max(most, layer.groupWeightBytes());
+        }
+        return most;
+    }
+
     /** Floats one workspace holds, for memory planning. */
     public long workspaceFloats() {
         long total = 2L * maxQuotients + maxContributions; // quotients, the nonZero indices beside them, contributions
@@ -267,10 +294,54 @@ public final class Network {
      * float precision.
      */
     public void forward(Workspace ws, int[] tokens, boolean fold) {
-        ws.folded = fold && foldingPlanned();
-        System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
+        load(ws, tokens, fold);
         for (Layer layer : layers) {
             layer.forward(ws, kernels);
+        }
+    }
+
+    /**
+     * {@link #forward(Workspace, int[], boolean)} for {@code tokens[from + g]} on member {@code g < count} of a
+     * group: a Dense layer runs the whole group in one pass, reading its weights once for it; the runs of layers
+     * between them go member by member. Each member ends up exactly, bit for bit, as the single-workspace pass on its
+     * tokens leaves it.
+     */
+    public void forward(WorkspaceGroup group, int count, int[][] tokens, int from, boolean fold) {
+        checkCount(group, count);
+        for (int g = 0; g < count; g++) {
+            load(group.members[g], tokens[from + g], fold);
+        }
+        int next = 0;
+        while (next < layers.size()) {
+            Layer layer = layers.get(next);
+            if (layer.runsGroups()) {
+                layer.forwardGroup(group, count, kernels);
+                next++;
+                continue;
+            }
+            // The layers up to the next grouped one, member by member: each member's intermediate buffers are
+            // consumed while still in cache.
+            int end = next;
+            while (end < layers.size() && !layers.get(end).runsGroups()) {
+                end++;
+            }
+            for (int g = 0; g < count; g++) {
+                for (int i = next; i < end; i++) {
+                    layers.get(i).forward(group.members[g], kernels);
+                }
+            }
+            next = end;
+        }
+    }
+
+    private void load(Workspace ws, int[] tokens, boolean fold) {
+        ws.folded = fold && foldingPlanned();
+        System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
+    }
+
+    private static void checkCount(WorkspaceGroup group, int count) {
+        if (count < 1 || count > group.size()) {
+            throw new IllegalArgumentException("count " + count + " is not in [1, " + group.size() + "]");
         }
     }
 
@@ -284,6 +355,45 @@ public final class Network {
      * elsewhere, propagated back to the Embedding output. Requires the forward pass of the same input.
      */
     public void backward(Workspace ws, int target, float initial, LrpRule rule) {
+        seed(ws, target, initial);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            layers.get(i).backward(ws, kernels, rule);
+        }
+    }
+
+    /**
+     * {@link #backward(Workspace, int, float, LrpRule)} with {@code targets[g]} and {@code initial[g]} on member
+     * {@code g < count} of a group, grouped as {@link #forward(WorkspaceGroup, int, int[][], int, boolean)}. Requires
+     * the forward pass of the same inputs. Each member ends up exactly as the single-workspace pass leaves it.
+     */
+    public void backward(WorkspaceGroup group, int count, int[] targets, float[] initial, LrpRule rule) {
+        checkCount(group, count);
+        for (int g = 0; g < count; g++) {
+            seed(group.members[g], targets[g], initial[g]);
+        }
+        int next = layers.size() - 1;
+        while (next >= 0) {
+            Layer layer = layers.get(next);
+            if (layer.runsGroups()) {
+                layer.backwardGroup(group, count, kernels, rule);
+                next--;
+                continue;
+            }
+            int end = next; // as in the forward pass: runs of ungrouped layers member by member
+            while (end >= 0 && !layers.get(end).runsGroups()) {
+                end--;
+            }
+            for (int g = 0; g < count; g++) {
+                for (int i = next; i > end; i--) {
+                    layers.get(i).backward(group.members[g], kernels, rule);
+                }
+            }
+            next = end;
+        }
+    }
+
+    /** Zero relevance everywhere but {@code initial} at logit {@code target}: where the ε relevance pass starts. */
+    private void seed(Workspace ws, int target, float initial) {
         for (int slot = 0; slot < ws.relevance.length; slot++) {
             if (!(ws.folded && foldedSkipsRelevance[slot])) {
                 Arrays.fill(ws.relevance[slot], 0f);
@@ -291,9 +401,6 @@ public final class Network {
         }
         Arrays.fill(ws.tokenRelevance, 0f);
         ws.relevance[explained.relevanceSlot][target] = initial;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            layers.get(i).backward(ws, kernels, rule);
-        }
     }
 
     /**
