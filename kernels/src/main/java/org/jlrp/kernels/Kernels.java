@@ -155,8 +155,8 @@ public interface Kernels {
      *   <li>{@code winners[w][f]}: the step MaxPooling1D over the activated values picks, the first maximum. Under
      *       ReLU a window with {@code zMax <= 0} has only zeros, so that is its first step.</li>
      * </ul>
-     * The three outputs are bit-identical to {@link #foldedConv1dForward}, {@link #relu} and {@link #maxPool1d} run
-     * one after another.
+     * {@code pooled} and {@code winners} are bit-identical to {@link #foldedConv1dForward}, {@link #relu} and
+     * {@link #maxPool1d} run one after another, and {@code zMax} to the maximum of that z.
      */
     void foldedConv1dMaxPool(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
                              float[] bias, int stride, int dilation, int padLeft, boolean relu, int pool, int windows,

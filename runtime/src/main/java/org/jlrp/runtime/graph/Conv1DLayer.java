@@ -22,8 +22,9 @@ final class Conv1DLayer extends LinearLayer {
     final int outSteps;
     /**
      * The Embedding folded into this layer, {@code [vocabulary][width][filters]} with the offsets reversed (see
-     * {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null when this layer does not read an Embedding or
-     * the plan's memory budget left it unfolded. Set once by the {@link Network} plan.
+     * {@link org.jlrp.kernels.Kernels#foldedRow} and {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null
+     * when this layer does not read an Embedding or the plan's memory budget left it unfolded. Set once by the
+     * {@link Network} plan.
      */
     float[] foldedTables;
     int foldedVocabulary;
