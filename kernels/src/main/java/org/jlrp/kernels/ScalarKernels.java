@@ -231,27 +231,32 @@ public final class ScalarKernels implements Kernels {
                     }
                 }
             }
-            int oRow = w * filters;
             for (int f = 0; f < filters; f++) {
-                float best = scratch[f];
-                int where = 0;
-                for (int p = 1; p < pool; p++) {
-                    float v = scratch[p * filters + f];
-                    if (v > best) {
-                        best = v;
-                        where = p;
-                    }
-                }
-                zMax[oRow + f] = best;
-                if (relu) {
-                    pooled[oRow + f] = Math.max(best, 0f);
-                    winners[oRow + f] = first + (best > 0f ? where : 0); // all zeros after ReLU: the first wins
-                } else {
-                    pooled[oRow + f] = best;
-                    winners[oRow + f] = first + where;
-                }
+                poolWindowFilter(scratch, pool, filters, f, first, relu, zMax, pooled, winners, w * filters);
             }
         }
+    }
+
+    /**
+     * One filter of a pooling window held in {@code scratch} ({@code pool × filters}): its maximum of z, activation
+     * and first winner (see {@link Kernels#foldedConv1dMaxPool}). Also the vector kernel's tail for filters that do
+     * not fill a vector.
+     */
+    static void poolWindowFilter(float[] scratch, int pool, int filters, int f, int firstStep, boolean relu,
+                                 float[] zMax, float[] pooled, int[] winners, int oRow) {
+        float best = scratch[f];
+        int where = 0;
+        for (int p = 1; p < pool; p++) {
+            float v = scratch[p * filters + f];
+            if (v > best) {
+                best = v;
+                where = p;
+            }
+        }
+        zMax[oRow + f] = best;
+        pooled[oRow + f] = relu ? Math.max(best, 0f) : best;
+        // under ReLU a window with max z <= 0 holds only zeros after the activation, and the first of them wins
+        winners[oRow + f] = firstStep + (relu && !(best > 0f) ? 0 : where);
     }
 
     @Override

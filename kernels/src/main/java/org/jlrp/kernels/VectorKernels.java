@@ -776,18 +776,7 @@ final class VectorKernels implements Kernels {
                 f = filters;
             }
             for (; f < filters; f++) {
-                float best = scratch[f];
-                int where = 0;
-                for (int p = 1; p < pool; p++) {
-                    float v = scratch[p * filters + f];
-                    if (v > best) {
-                        best = v;
-                        where = p;
-                    }
-                }
-                zMax[oRow + f] = best;
-                pooled[oRow + f] = relu ? Math.max(best, 0f) : best;
-                winners[oRow + f] = w * pool + (relu && !(best > 0f) ? 0 : where);
+                ScalarKernels.poolWindowFilter(scratch, pool, filters, f, w * pool, relu, zMax, pooled, winners, oRow);
             }
         }
     }
