@@ -94,9 +94,7 @@ final class Conv1DLayer extends LinearLayer {
         }
         kernels.foldedConv1dForward(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias, stride,
                 dilation, padLeft, z, outSteps);
-        if (activation != Activation.LINEAR) {
-            activation.apply(kernels, z, ws.values[valueSlot], outSize);
-        }
+        activate(ws, kernels, z);
         return true;
     }
 

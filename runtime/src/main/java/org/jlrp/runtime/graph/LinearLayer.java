@@ -80,7 +80,8 @@ abstract class LinearLayer extends Layer {
         }
     }
 
-    private void activate(Workspace ws, Kernels kernels, float[] z) {
+    /** {@code a = f(z)} into this layer's values; nothing for a linear activation, whose values are z. */
+    final void activate(Workspace ws, Kernels kernels, float[] z) {
         if (activation != Activation.LINEAR) {
             activation.apply(kernels, z, ws.values[valueSlot], outSize);
         }
