@@ -218,7 +218,18 @@ public final class Network {
 
     /** How many MaxPooling1D layers the folded pass computes inside their Conv1D (see {@link Conv1DLayer#fusedPool}). */
     public int fusedPoolCount() {
-        return (int) foldedReaders.stream().filter(reader -> reader.fusedPool != null).count();
+        return fusedPoolNames().size();
+    }
+
+    /** The Conv1D layers the plan folded the Embedding into, in graph order (empty when unfolded). */
+    public List<String> foldedLayerNames() {
+        return foldedReaders.stream().map(reader -> reader.name).toList();
+    }
+
+    /** The MaxPooling1D layers the folded pass computes inside their Conv1D, in graph order. */
+    public List<String> fusedPoolNames() {
+        return foldedReaders.stream().filter(reader -> reader.fusedPool != null)
+                .map(reader -> reader.fusedPool.name).toList();
     }
 
     /** Bytes held by the folded tables (0 when unfolded). */

@@ -48,6 +48,7 @@ public final class ModelReport {
         out.printf(Locale.ROOT, "output         %s%n", outputActivation(network));
         out.printf(Locale.ROOT, "explained      %s%n", explained(network));
         out.printf(Locale.ROOT, "kernels        %s%n", network.kernels().description());
+        out.printf(Locale.ROOT, "folding        %s%n", folding(network));
         for (String note : model.notes()) {
             out.printf(Locale.ROOT, "note           %s%n", note);
         }
@@ -113,6 +114,19 @@ public final class ModelReport {
             g.writeNumberField("outputs", network.outputSize());
             g.writeNumberField("parameters", network.parameterCount());
             g.writeStringField("kernels", network.kernels().description());
+            g.writeObjectFieldStart("folding");
+            g.writeArrayFieldStart("folded_layers");
+            for (String name : network.foldedLayerNames()) {
+                g.writeString(name);
+            }
+            g.writeEndArray();
+            g.writeNumberField("table_bytes", network.foldedTableBytes());
+            g.writeArrayFieldStart("fused_pools");
+            for (String name : network.fusedPoolNames()) {
+                g.writeString(name);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
             if (plan != null) {
                 g.writeObjectFieldStart("rule");
                 g.writeStringField("name", plan.composite().name());
@@ -179,6 +193,20 @@ public final class ModelReport {
             map.put(layer.name(), layer);
         }
         return map;
+    }
+
+    /**
+     * Which fast path the plain ε-rule takes: the Conv1D layers with the Embedding folded in, the tables' size, and
+     * the pools computed in the same pass (other rules, methods and --embedding-relevance always run unfolded).
+     */
+    private static String folding(Network network) {
+        if (!network.foldingPlanned()) {
+            return "none: every pass runs the Embedding and the first Conv1D unfolded";
+        }
+        String pools = network.fusedPoolNames().isEmpty() ? ""
+                : "; " + String.join(", ", network.fusedPoolNames()) + " computed in the same pass";
+        return String.format(Locale.ROOT, "Embedding folded into %s (%.1f MB of tables)%s; plain ε-rule only",
+                String.join(", ", network.foldedLayerNames()), network.foldedTableBytes() / 1e6, pools);
     }
 
     private static String outputActivation(Network network) {

@@ -16,12 +16,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.keras.KerasModelLoader;
 import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.keras.Limits;
 import org.jlrp.runtime.keras.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -85,6 +89,14 @@ class ModelReportTest {
                     "table row for " + layer.name() + " with " + params + " parameters:\n" + text);
         }
         assertTrue(text.contains(String.format(Locale.ROOT, "Total params: %,d", totalWeights(model))), text);
+        if (network.foldingPlanned()) {
+            assertLine(text, "folding", "Embedding folded into " + String.join(", ", network.foldedLayerNames()));
+            for (String pool : network.fusedPoolNames()) {
+                assertTrue(text.lines().anyMatch(l -> l.startsWith("folding ") && l.contains(pool)), text);
+            }
+        } else {
+            assertLine(text, "folding", "none");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -119,6 +131,42 @@ class ModelReportTest {
             assertTrue(layer.get("output_shape").asText().startsWith("(None, "), layer.toString());
         }
         assertEquals(model.layers().stream().map(LayerSpec::name).toList(), names);
+        JsonNode folding = report.get("folding");
+        List<String> folded = new ArrayList<>();
+        folding.get("folded_layers").forEach(n -> folded.add(n.asText()));
+        List<String> pools = new ArrayList<>();
+        folding.get("fused_pools").forEach(n -> pools.add(n.asText()));
+        assertEquals(network.foldedLayerNames(), folded);
+        assertEquals(network.fusedPoolNames(), pools);
+        assertEquals(network.foldedTableBytes(), folding.get("table_bytes").asLong());
+        for (String layer : folded) {
+            assertEquals("Conv1D", model.layer(layer).className(), layer);
+        }
+        for (String pool : pools) {
+            assertTrue(model.layer(pool).className().endsWith("MaxPooling1D"), pool);
+        }
+    }
+
+    @Test
+    void foldingLineNamesTheFastPathOrItsAbsence() throws IOException {
+        KerasModel model = KerasModelLoader.load(SharedFiles.require("models/seed_textcnn.h5"), null, Limits.DEFAULT);
+        String folded = text(Explainer.of(model, KernelProvider.get(), 256L << 20).network());
+        assertLine(folded, "folding", "Embedding folded into conv1d_1 (24.0 MB of tables); max_pooling1d_1 computed in "
+                + "the same pass");
+        String unfolded = text(Explainer.of(model, KernelProvider.get(), 0).network());
+        assertLine(unfolded, "folding", "none: every pass runs the Embedding and the first Conv1D unfolded");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelReport.writeJson(bytes, Explainer.of(model, KernelProvider.get(), 0).network());
+        JsonNode folding = JSON.readTree(bytes.toByteArray()).get("folding");
+        assertEquals(0, folding.get("folded_layers").size());
+        assertEquals(0, folding.get("table_bytes").asLong());
+        assertEquals(0, folding.get("fused_pools").size());
+    }
+
+    private static String text(Network network) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelReport.writeText(new PrintStream(bytes, true, StandardCharsets.UTF_8), network);
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static void assertLine(String text, String label, String expectedStart) {
