@@ -171,19 +171,24 @@ public final class ScalarKernels implements Kernels {
     public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
                                     float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
         for (int t = 0; t < outSteps; t++) {
-            int zRow = t * filters;
-            for (int f = 0; f < filters; f++) {
-                z[zRow + f] = bias == null ? 0f : bias[f];
+            foldedStep(ids, steps, tables, width, filters, bias, stride, dilation, padLeft, t, z, t * filters);
+        }
+    }
+
+    /** Step {@code t} of the folded Conv1D into {@code z[zRow…]}: bias, then the rows of k = 0, 1, … in range. */
+    private static void foldedStep(int[] ids, int steps, float[] tables, int width, int filters, float[] bias,
+                                   int stride, int dilation, int padLeft, int t, float[] z, int zRow) {
+        for (int f = 0; f < filters; f++) {
+            z[zRow + f] = bias == null ? 0f : bias[f];
+        }
+        for (int k = 0; k < width; k++) {
+            int row = t * stride + k * dilation - padLeft;
+            if (row < 0 || row >= steps) {
+                continue;
             }
-            for (int k = 0; k < width; k++) {
-                int row = t * stride + k * dilation - padLeft;
-                if (row < 0 || row >= steps) {
-                    continue;
-                }
-                int tRow = Kernels.foldedRow(ids[row], k, width, filters);
-                for (int f = 0; f < filters; f++) {
-                    z[zRow + f] += tables[tRow + f];
-                }
+            int tRow = Kernels.foldedRow(ids[row], k, width, filters);
+            for (int f = 0; f < filters; f++) {
+                z[zRow + f] += tables[tRow + f];
             }
         }
     }
@@ -193,19 +198,24 @@ public final class ScalarKernels implements Kernels {
                                            int vocabulary, int width, int stride, int dilation, int padLeft,
                                            float[] r) {
         for (int t = 0; t < outSteps; t++) {
-            int sRow = t * filters;
-            for (int k = 0; k < width; k++) {
-                int row = t * stride + k * dilation - padLeft;
-                if (row < 0 || row >= steps) {
-                    continue;
-                }
-                int tRow = Kernels.foldedRow(ids[row], k, width, filters);
-                float acc = 0f;
-                for (int f = 0; f < filters; f++) {
-                    acc += tables[tRow + f] * s[sRow + f];
-                }
-                r[row] += acc;
+            foldedStepRelevance(s, t * filters, ids, steps, tables, width, filters, stride, dilation, padLeft, t, r);
+        }
+    }
+
+    /** {@code r[row] += Σ_f tables[ids[row]][k][f] · s[sRow + f]} for step {@code t}'s offsets k in range. */
+    private static void foldedStepRelevance(float[] s, int sRow, int[] ids, int steps, float[] tables, int width,
+                                            int filters, int stride, int dilation, int padLeft, int t, float[] r) {
+        for (int k = 0; k < width; k++) {
+            int row = t * stride + k * dilation - padLeft;
+            if (row < 0 || row >= steps) {
+                continue;
             }
+            int tRow = Kernels.foldedRow(ids[row], k, width, filters);
+            float acc = 0f;
+            for (int f = 0; f < filters; f++) {
+                acc += tables[tRow + f] * s[sRow + f];
+            }
+            r[row] += acc;
         }
     }
 
@@ -216,20 +226,8 @@ public final class ScalarKernels implements Kernels {
         for (int w = 0; w < windows; w++) {
             int first = w * pool;
             for (int p = 0; p < pool; p++) {
-                int pRow = p * filters;
-                for (int f = 0; f < filters; f++) {
-                    scratch[pRow + f] = bias == null ? 0f : bias[f];
-                }
-                for (int k = 0; k < width; k++) {
-                    int row = (first + p) * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    int tRow = Kernels.foldedRow(ids[row], k, width, filters);
-                    for (int f = 0; f < filters; f++) {
-                        scratch[pRow + f] += tables[tRow + f];
-                    }
-                }
+                foldedStep(ids, steps, tables, width, filters, bias, stride, dilation, padLeft, first + p, scratch,
+                        p * filters);
             }
             for (int f = 0; f < filters; f++) {
                 poolWindowFilter(scratch, pool, filters, f, first, relu, zMax, pooled, winners, w * filters);
@@ -272,20 +270,9 @@ public final class ScalarKernels implements Kernels {
                     scratch[f] = mine ? s[oRow + f] : 0f;
                     won |= mine;
                 }
-                if (!won) {
-                    continue;
-                }
-                for (int k = 0; k < width; k++) {
-                    int row = t * stride + k * dilation - padLeft;
-                    if (row < 0 || row >= steps) {
-                        continue;
-                    }
-                    int tRow = Kernels.foldedRow(ids[row], k, width, filters);
-                    float acc = 0f;
-                    for (int f = 0; f < filters; f++) {
-                        acc += tables[tRow + f] * scratch[f];
-                    }
-                    r[row] += acc;
+                if (won) {
+                    foldedStepRelevance(scratch, 0, ids, steps, tables, width, filters, stride, dilation, padLeft, t,
+                            r);
                 }
             }
         }

@@ -716,7 +716,8 @@ final class VectorKernels implements Kernels {
                                          int dilation, int first, float[] z, int zRow, int f) {
         FloatVector acc = bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, f);
         for (int k = 0; k < width; k++) {
-            acc = acc.add(FloatVector.fromArray(species, tables, Kernels.foldedRow(ids[first + k * dilation], k, width, filters) + f));
+            int base = Kernels.foldedRow(ids[first + k * dilation], k, width, filters);
+            acc = acc.add(FloatVector.fromArray(species, tables, base + f));
         }
         acc.intoArray(z, zRow + f);
     }
