@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Locates the project's shared fixtures ({@code ../shared} beside the checkout), read in place, never copied.
@@ -40,5 +43,32 @@ public final class SharedFiles {
             assumeTrue(false, "shared fixture " + file + " not found; skipping");
         }
         return file;
+    }
+
+    /**
+     * The golden models with recurrent layers (LSTM, GRU, SimpleRNN, Bidirectional). jlrp refuses them with one line
+     * naming the layer until it explains them; the tests that walk every golden model check that refusal instead.
+     */
+    public static final Set<String> RECURRENT_GOLDENS = Set.of("anushree1001_imdb_gru", "anushree1001_imdb_lstm",
+            "anushree1001_imdb_simplernn", "chen0040-umich-bilstm", "dl4j_embedding_lstm_tensorflow_2",
+            "sudar2005-phishurl-chargru", "twrzeszcz-finsent-bilstm", "ycw666-phishguard-textvec-bilstm");
+
+    /** Whether a golden file name ({@code NAME}, {@code NAME.lrp.json}, …) belongs to a recurrent golden model. */
+    public static boolean isRecurrentGolden(String goldenFile) {
+        int dot = goldenFile.indexOf('.');
+        return RECURRENT_GOLDENS.contains(dot < 0 ? goldenFile : goldenFile.substring(0, dot));
+    }
+
+    /**
+     * Asserts that loading a recurrent model fails with one line giving one of the reasons jlrp has for it today: a
+     * recurrent layer class, a TextVectorization input, or no fixed input length (recurrent models read any length).
+     */
+    public static void assertRecurrentRefusal(String what, Executable load) {
+        JlrpException e = Assertions.assertThrows(JlrpException.class, load, what);
+        String message = e.getMessage();
+        Assertions.assertFalse(message.contains("\n"), what + ": one line: " + message);
+        Assertions.assertTrue(message.matches(".*\\b(LSTM|GRU|SimpleRNN|Bidirectional|CuDNNLSTM|CuDNNGRU|TextVectorization)\\b.*")
+                        || message.contains("does not state the input length"),
+                what + ": the refusal names its reason: " + message);
     }
 }
