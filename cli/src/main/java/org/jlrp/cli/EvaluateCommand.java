@@ -11,12 +11,13 @@ import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.DeletionEvaluation;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Method;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.render.EvaluationReport;
 import org.jlrp.runtime.text.TokenFile;
 
@@ -77,8 +78,8 @@ final class EvaluateCommand {
 
         Explainer explainer = Explainer.load(modelPath, CommandLines.path(line, "architecture"));
         for (DeletionEvaluation.Contender c : contenders) {
-            if (c.options() != null && c.options().composite() != null) {
-                explainer.network().rulePlan(c.options().composite());
+            if (c.options() != null) {
+                explainer.network().rulePlan(c.options().rules()); // a bad key fails before any work
             }
         }
         int length = explainer.network().inputLength();
@@ -108,8 +109,7 @@ final class EvaluateCommand {
 
     static List<DeletionEvaluation.Contender> contenders(String list, int padId) {
         List<DeletionEvaluation.Contender> out = new ArrayList<>();
-        ExplainOptions base = new ExplainOptions(org.jlrp.runtime.explain.Target.pred(), LrpRule.DEFAULT, padId,
-                false);
+        ExplainOptions base = ExplainOptions.DEFAULT.withPadId(padId);
         for (String raw : list.split(",")) {
             String item = raw.trim();
             if (item.isEmpty()) {
@@ -120,7 +120,7 @@ final class EvaluateCommand {
             } else if (item.equals("lrp") || item.startsWith("lrp:")) {
                 String spec = item.equals("lrp") ? "epsilon" : item.substring(4);
                 out.add(new DeletionEvaluation.Contender("lrp " + spec,
-                        base.withComposite(ExplainCommand.composite(spec, LrpRule.DEFAULT_EPS))));
+                        base.withRules(Composite.parse(spec))));
             } else {
                 out.add(new DeletionEvaluation.Contender(item, base.withMethod(Method.parse(item))));
             }

@@ -15,6 +15,7 @@ import java.util.function.IntConsumer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.BatchEngine;
@@ -23,8 +24,8 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.explain.Composite;
+
 import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
 import org.jlrp.runtime.render.JsonReport;
@@ -69,14 +70,14 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the argmax)"));
         o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
                 + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
-                + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:nobias] (default epsilon)"));
+                + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
         o.addOption(CommandLines.opt("method", "NAME", "lrp (default), gradient, gradient-input, "
                 + "integrated-gradients or occlusion"));
         o.addOption(CommandLines.opt("steps", "N", "integrated-gradients: Riemann steps (default "
                 + ExplainOptions.DEFAULT_STEPS + ")"));
         o.addOption(CommandLines.opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
                 + "(default padding: the pad id's row at every position)"));
-        o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + LrpRule.DEFAULT_EPS + ")"));
+        o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
         o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
         o.addOption(CommandLines.opt("format", "table|ansi|json|html",
                 "output format (default: ansi for text input, unless NO_COLOR is set; table otherwise)"));
@@ -117,12 +118,14 @@ final class ExplainCommand {
         String format = CommandLines.choice(line, "format", defaultFormat, "table", "ansi", "json", "html");
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         int padId = fitting.padId();
-        double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
+        double eps = CommandLines.doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
         int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
         int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
-        ExplainOptions explainOptions = new ExplainOptions(Target.parse(line.getOptionValue("target", "pred")),
-                new LrpRule(eps, line.hasOption("ignore-bias")), padId, line.hasOption("embedding-relevance"))
-                .withComposite(composite(line.getOptionValue("rule"), eps))
+        ExplainOptions explainOptions = ExplainOptions.DEFAULT
+                .withTarget(Target.parse(line.getOptionValue("target", "pred")))
+                .withRules(Composite.parse(line.getOptionValue("rule", "epsilon"), eps)
+                        .withIgnoreBias(line.hasOption("ignore-bias")))
+                .withPadId(padId).withEmbeddingRelevance(line.hasOption("embedding-relevance"))
                 .withMethod(method).withSteps(steps).withBaseline(baseline);
 
         // Without --model: the built-in demo, its tokenizer and its class names.
@@ -140,8 +143,8 @@ final class ExplainCommand {
             throw new JlrpException("--labels names " + labels.size() + " class" + (labels.size() == 1 ? "" : "es")
                     + " but the model has " + outputs + " output" + (outputs == 1 ? "" : "s"));
         }
-        if (explainOptions.effectiveComposite() != null) {
-            explainer.network().rulePlan(explainOptions.effectiveComposite()); // a bad key fails before any work
+        if (method == Method.LRP) {
+            explainer.network().rulePlan(explainOptions.rules()); // a bad key fails before any work
         }
 
         int length = explainer.network().inputLength();
@@ -256,14 +259,4 @@ final class ExplainCommand {
         };
     }
 
-    /**
-     * The composite of {@code --rule}; null for none or the plain {@code epsilon} preset, which keep the historical
-     * ε path (ε = {@code --eps} on every layer, average pools included).
-     */
-    static Composite composite(String spec, double eps) {
-        if (spec == null || spec.trim().equalsIgnoreCase("epsilon")) {
-            return null;
-        }
-        return Composite.parse(spec, eps);
-    }
 }

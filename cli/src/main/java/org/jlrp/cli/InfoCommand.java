@@ -5,10 +5,11 @@ import java.io.PrintStream;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.demo.DemoModel;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+import org.jlrp.runtime.explain.Composite;
+
 import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.render.ModelReport;
 
@@ -31,8 +32,8 @@ final class InfoCommand {
         options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
         options.addOption(CommandLines.opt("rule", "SPEC", "also list the LRP rule each Conv1D/Dense layer gets"));
         options.addOption(CommandLines.opt("eps", "X", "the default epsilon of --rule (default "
-                + LrpRule.DEFAULT_EPS + ")"));
-        options.addOption(CommandLines.opt("ignore-bias", null, "with --rule: :nobias on every rule"));
+                + Rule.DEFAULT_EPS + ")"));
+        options.addOption(CommandLines.opt("ignore-bias", null, "with --rule: :ignore-bias on every rule"));
         CommandLine line = CommandLines.parse(options, args);
         if (line.hasOption("help")) {
             CommandLines.help(out, SYNTAX, options);
@@ -48,10 +49,9 @@ final class InfoCommand {
                 : DemoModel.explainer();
         RulePlan plan = null;
         if (line.hasOption("rule")) {
-            double eps = CommandLines.doubleValue(line, "eps", LrpRule.DEFAULT_EPS, 0, Double.MAX_VALUE);
-            // Unlike explain, the plain epsilon preset is resolved too: info shows what every layer gets.
+            double eps = CommandLines.doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
             Composite composite = Composite.parse(line.getOptionValue("rule"), eps);
-            plan = explainer.network().rulePlan(line.hasOption("ignore-bias") ? composite.withNoBias() : composite);
+            plan = explainer.network().rulePlan(composite.withIgnoreBias(line.hasOption("ignore-bias")));
         } else if (line.hasOption("eps") || line.hasOption("ignore-bias")) {
             throw new ParseException("--eps and --ignore-bias need --rule");
         }

@@ -57,7 +57,7 @@ class RulesAndMethodsCliTest {
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertEquals("epsilon-gamma-box", json.path("rule").path("name").asText());
-        assertEquals("first=zbox:nobias;conv1d=gamma:0.25:nobias;dense=epsilon:1.0E-6:nobias",
+        assertEquals("first=zbox:ignore-bias;conv1d=gamma:0.25:ignore-bias;dense=epsilon:1.0E-6:ignore-bias",
                 json.path("rule").path("spec").asText());
         assertTrue(json.path("rule").path("ignore_bias").asBoolean());
         assertEquals("lrp", json.path("method").asText());

@@ -9,7 +9,7 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.text.Sequences;
 
 /**
@@ -41,7 +41,7 @@ final class ExplainSettings implements Serializable {
 
     ExplainOptions options() {
         if (options == null) {
-            options = new ExplainOptions(Target.parse(target), new LrpRule(eps, ignoreBias), padId, false);
+            options = ExplainOptions.DEFAULT.withTarget(Target.parse(target)).withEps(eps).withIgnoreBias(ignoreBias).withPadId(padId).withEmbeddingRelevance(false);
         }
         return options;
     }

@@ -5,9 +5,10 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.LrpRule;
+
 
 /**
  * The options of {@code jlrp-spark explain}, parsed and checked before Spark starts, so a typo costs no cluster time.
@@ -39,7 +40,7 @@ final class JobOptions {
             "  --master URL          Spark master (default: spark-submit's, else local[*])",
             "  --target T            pred (default: the argmax), all (one result per class) or a class index",
             "  --rule SPEC           LRP rule (default epsilon)",
-            "  --eps X               epsilon-rule stabiliser (default " + LrpRule.DEFAULT_EPS + ")",
+            "  --eps X               epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")",
             "  --ignore-bias         leave biases out of the rule: relevance is conserved",
             "  --pad-id N            padding token id (default 0); short sequences are padded at the front",
             "  --on-error MODE       a bad record fails the job (fail, default) or is skipped with a warning (skip)",
@@ -75,7 +76,7 @@ final class JobOptions {
         master = values.get("master");
         target = Target.parse(values.getOrDefault("target", "pred")).toString();
         rule = values.getOrDefault("rule", "epsilon");
-        eps = number(values, "eps", LrpRule.DEFAULT_EPS);
+        eps = number(values, "eps", Rule.DEFAULT_EPS);
         ignoreBias = values.containsKey("ignore-bias");
         padId = (int) integer(values, "pad-id", 0, 0, Integer.MAX_VALUE);
         batch = (int) integer(values, "batch", 64, 1, 1 << 20);

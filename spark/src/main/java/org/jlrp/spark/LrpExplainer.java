@@ -15,9 +15,10 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.LrpRule;
+
 
 /**
  * Explains a Keras text model's predictions for every row of a Dataset with ε-LRP, as {@code jlrp explain} does for
@@ -52,7 +53,7 @@ public final class LrpExplainer {
     private String inputCol = "tokens";
     private String outputCol = "lrp";
     private String target = "pred";
-    private double eps = LrpRule.DEFAULT_EPS;
+    private double eps = Rule.DEFAULT_EPS;
     private boolean ignoreBias;
     private int padId;
     private int batchSize = 64;
@@ -118,7 +119,7 @@ public final class LrpExplainer {
         return this;
     }
 
-    /** The ε-rule stabiliser, {@value LrpRule#DEFAULT_EPS} by default. */
+    /** The ε-rule stabiliser, {@value org.jlrp.runtime.explain.Rule#DEFAULT_EPS} by default. */
     public LrpExplainer setEps(double epsilon) {
         if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
             throw new JlrpException("eps must be a finite number >= 0, got " + epsilon);

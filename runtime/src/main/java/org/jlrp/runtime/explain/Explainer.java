@@ -8,9 +8,10 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.graph.Activation;
-import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.graph.ExecutionPlan;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.NetworkBuilder;
+import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.graph.Workspace;
 import org.jlrp.runtime.graph.WorkspaceGroup;
 import org.jlrp.runtime.keras.KerasModel;
@@ -18,8 +19,8 @@ import org.jlrp.runtime.keras.KerasModelLoader;
 import org.jlrp.runtime.keras.Limits;
 
 /**
- * Explains a Keras text model's predictions: per-token relevance for the logit of a target class, by LRP (the ε-rule
- * or a per-layer {@link Composite}) or by one of the cross-check {@link Method}s.
+ * Explains a text model's predictions: per-token relevance for the logit of a target class, by LRP (per-layer rules,
+ * a {@link Composite}) or by one of the cross-check {@link Method}s.
  *
  * <pre>{@code
  * Explainer explainer = Explainer.load(Path.of("model.h5"));
@@ -67,8 +68,24 @@ public final class Explainer {
         return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes));
     }
 
+    /** The bound graph: internal, with no compatibility promise (for {@code jlrp info} and the tests). */
     public Network network() {
         return network;
+    }
+
+    /** The number of token ids the model reads: every sequence is padded or truncated to it. */
+    public int inputLength() {
+        return network.inputLength();
+    }
+
+    /** The token ids the model accepts are {@code [0, vocabularySize())}. */
+    public int vocabularySize() {
+        return network.vocabularySize();
+    }
+
+    /** The number of logits (classes; 1 for a single sigmoid unit). */
+    public int outputSize() {
+        return network.outputSize();
     }
 
     /** Explains the predicted class with the default ε-rule. */
@@ -156,28 +173,20 @@ public final class Explainer {
     }
 
     /**
-     * Allocation-free core of the batch engine and the benchmark: forward, the relevance pass for one target (the
-     * predicted class or a fixed index; not {@code all}), per-token relevance into {@code relevance}.
+     * Allocation-free path of the batch engine and the benchmark: forward, the relevance pass for one target (the
+     * predicted class or a fixed index; not {@code all}), per-token relevance into {@code relevance}. The checks are
+     * those of {@link #explain}: valid tokens in, finite logits and relevance out.
      *
      * @return the explained class
      */
     int explainInto(Workspace ws, int sequence, int[] tokens, ExplainOptions options, double[] relevance) {
         requireLrp(options);
         validate(sequence, tokens);
-        return explainValidated(ws, tokens, options, relevance);
-    }
-
-    private int explainValidated(Workspace ws, int[] tokens, ExplainOptions options, double[] relevance) {
-        network.forward(ws, tokens, foldable(options));
-        float[] logits = network.logits(ws);
+        RulePlan rules = network.rulePlan(options.rules());
+        ExecutionPlan plan = network.planFor(rules, options.embeddingRelevance());
+        float[] logits = forward(plan, ws, sequence, tokens);
         int target = explainedTarget(options.target(), logits);
-        Composite composite = options.effectiveComposite();
-        if (composite == null) {
-            network.backward(ws, target, logits[target], options.rule());
-        } else {
-            network.backward(ws, target, logits[target], network.rulePlan(composite));
-        }
-        network.tokenRelevance(ws, relevance);
+        lrp(plan, rules, ws, sequence, target, logits[target], relevance);
         return target;
     }
 
@@ -185,8 +194,8 @@ public final class Explainer {
      * {@link #explainInto(Workspace, int, int[], ExplainOptions, double[])} for {@code sequences[from + g]},
      * {@code g < count}, run together on the members of {@code group} (Dense weights are then read once for the
      * group): writes the explained class to {@code targets[at + g]} and the per-token relevance to
-     * {@code relevance[at + g]}. Each result is the single call's, bit for bit. A composite runs sequence by
-     * sequence: its rules have no group products.
+     * {@code relevance[at + g]}. Each result is the single call's, bit for bit. Rules other than ε run sequence by
+     * sequence: they have no group products.
      *
      * @param count at most the group's size
      * @throws JlrpException for the first bad sequence (numbered {@code from + g}); nothing is explained then
@@ -198,23 +207,65 @@ public final class Explainer {
             validate(from + g, sequences[from + g]);
         }
         WorkspaceGroup members = group.workspaces;
-        if (options.effectiveComposite() != null) {
+        RulePlan rules = network.rulePlan(options.rules());
+        if (!rules.allEpsilon()) {
             for (int g = 0; g < count; g++) {
-                targets[at + g] = explainValidated(members.member(g), sequences[from + g], options, relevance[at + g]);
+                targets[at + g] = explainInto(members.member(g), from + g, sequences[from + g], options,
+                        relevance[at + g]);
             }
             return;
         }
-        network.forward(members, count, sequences, from, foldable(options));
+        ExecutionPlan plan = network.planFor(rules, options.embeddingRelevance());
+        network.forward(plan, members, count, sequences, from);
         for (int g = 0; g < count; g++) {
             float[] logits = network.logits(members.member(g));
+            checkFinite(from + g, logits);
             int target = explainedTarget(options.target(), logits);
             group.targets[g] = target;
             group.initial[g] = logits[target];
         }
-        network.backward(members, count, group.targets, group.initial, options.rule());
+        network.backward(plan, members, count, group.targets, group.initial, rules);
         for (int g = 0; g < count; g++) {
-            network.tokenRelevance(members.member(g), relevance[at + g]);
+            network.tokenRelevance(plan, members.member(g), relevance[at + g]);
+            checkFinite(from + g, relevance[at + g]);
             targets[at + g] = group.targets[g];
+        }
+    }
+
+    /** The forward pass under a plan; refuses non-finite logits. Returns a view into the workspace. */
+    private float[] forward(ExecutionPlan plan, Workspace ws, int sequence, int[] tokens) {
+        network.forward(plan, ws, tokens);
+        float[] logits = network.logits(ws);
+        checkFinite(sequence, logits);
+        return logits;
+    }
+
+    /**
+     * The LRP relevance pass for one target after {@link #forward} under the same plan, summed per token into
+     * {@code relevance}; refuses non-finite relevance. The one LRP core of every path.
+     */
+    private void lrp(ExecutionPlan plan, RulePlan rules, Workspace ws, int sequence, int target, float logit,
+                     double[] relevance) {
+        network.backward(plan, ws, target, logit, rules);
+        network.tokenRelevance(plan, ws, relevance);
+        checkFinite(sequence, relevance);
+    }
+
+    private static void checkFinite(int sequence, float[] logits) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
+                        + ")");
+            }
+        }
+    }
+
+    private static void checkFinite(int sequence, double[] relevance) {
+        for (int t = 0; t < relevance.length; t++) {
+            if (!Double.isFinite(relevance[t])) {
+                throw new JlrpException("sequence " + sequence + ": relevance at position " + t + " is not finite ("
+                        + relevance[t] + "); try a larger --eps");
+            }
         }
     }
 
@@ -263,51 +314,34 @@ public final class Explainer {
         return target.index();
     }
 
-    /**
-     * Whether a pass for these options may run folded: the folded tables carry the plain ε-rule only and yield
-     * per-token relevance without the {@code [T][D]} map, which the other rules, the other methods and
-     * {@code --embedding-relevance} need.
-     */
-    static boolean foldable(ExplainOptions options) {
-        return options.method() == Method.LRP && options.effectiveComposite() == null && !options.embeddingRelevance();
-    }
-
     /** One sequence on a workspace the caller owns (validated already). */
     List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options, Workspace ws) {
-        network.forward(ws, tokens, foldable(options));
-        float[] logits = network.logits(ws).clone();
-        for (int i = 0; i < logits.length; i++) {
-            if (!Float.isFinite(logits[i])) {
-                throw new JlrpException("sequence " + sequence + ": logit " + i + " is not finite (" + logits[i]
-                        + ")");
-            }
-        }
+        RulePlan rules = options.method() == Method.LRP ? network.rulePlan(options.rules()) : null;
+        ExecutionPlan plan = rules != null ? network.planFor(rules, options.embeddingRelevance())
+                : network.unfoldedPlan();
+        float[] logits = forward(plan, ws, sequence, tokens).clone();
         float[] probabilities = probabilities(logits);
         List<Explanation> out = new ArrayList<>();
         for (int target : targets(options.target(), logits)) {
-            out.add(explainTarget(ws, sequence, tokens, logits, probabilities, target, options));
+            out.add(explainTarget(ws, plan, rules, sequence, tokens, logits, probabilities, target, options));
         }
         return out;
     }
 
-    private Explanation explainTarget(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
-                                      int target, ExplainOptions options) {
+    private Explanation explainTarget(Workspace ws, ExecutionPlan plan, RulePlan rules, int sequence, int[] tokens,
+                                      float[] logits, float[] probabilities, int target, ExplainOptions options) {
         float logit = logits[target];
         int dim = network.embeddingDim();
-        // The [T][D] map each method leaves, or null when the ε pass was folded and produced per-token relevance
-        // directly (Network.tokenRelevance reads either).
+        double[] perToken = new double[tokens.length];
+        // The [T][D] map each method leaves, or null when the LRP pass was folded and produced per-token relevance
+        // directly.
         float[] map = null;
         double baselineLogit = Double.NaN;
         boolean norm = false;
         switch (options.method()) {
             case LRP -> {
-                Composite composite = options.effectiveComposite();
-                if (composite == null) {
-                    network.backward(ws, target, logit, options.rule());
-                } else {
-                    network.backward(ws, target, logit, network.rulePlan(composite));
-                }
-                if (!network.wasFolded(ws)) {
+                lrp(plan, rules, ws, sequence, target, logit, perToken);
+                if (!plan.isFolded()) {
                     map = network.embeddingRelevance(ws);
                 }
             }
@@ -336,10 +370,7 @@ public final class Explainer {
             }
             default -> throw new IllegalStateException("unhandled method " + options.method());
         }
-        double[] perToken = new double[tokens.length];
-        if (options.method() == Method.LRP) {
-            network.tokenRelevance(ws, perToken); // sums the map in double, or reads the folded relevance
-        } else {
+        if (options.method() != Method.LRP) {
             for (int t = 0; t < tokens.length; t++) {
                 double r = 0;
                 for (int d = 0; d < dim; d++) {
@@ -348,15 +379,12 @@ public final class Explainer {
                 }
                 perToken[t] = norm ? Math.sqrt(r) : r;
             }
+            checkFinite(sequence, perToken);
         }
         double sum = 0;
         double padding = 0;
         for (int t = 0; t < tokens.length; t++) {
             double r = perToken[t];
-            if (!Double.isFinite(r)) {
-                throw new JlrpException("sequence " + sequence + ": relevance at position " + t + " is not finite ("
-                        + r + "); try a larger --eps");
-            }
             sum += r;
             if (tokens[t] == options.padId()) {
                 padding += r;

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -33,7 +34,7 @@ final class AvgPoolLayer extends Layer {
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
         float[] x = ws.values[input().valueSlot];
         float[] z = ws.values[valueSlot];
         float[] r = ws.relevance[relevanceSlot];

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -40,7 +41,7 @@ final class ConcatenateLayer extends Layer {
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
         float[] r = ws.relevance[relevanceSlot];
         int offset = 0;
         for (int i = 0; i < inputs.size(); i++) {

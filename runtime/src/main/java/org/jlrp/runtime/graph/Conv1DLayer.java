@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
 
@@ -20,22 +21,6 @@ final class Conv1DLayer extends LinearLayer {
     final int padLeft;
     final int inSteps;
     final int outSteps;
-    /**
-     * The Embedding folded into this layer, {@code [vocabulary][width][filters]} with the offsets reversed (see
-     * {@link org.jlrp.kernels.Kernels#foldedRow} and {@link org.jlrp.kernels.Kernels#foldedConv1dForward}); null
-     * when this layer does not read an Embedding or the plan's memory budget left it unfolded. Set once by the
-     * {@link Network} plan.
-     */
-    float[] foldedTables;
-    int foldedVocabulary;
-    /**
-     * The MaxPooling1D this folded layer computes together with its activation, in one pass per pooling window
-     * (see {@link org.jlrp.kernels.Kernels#foldedConv1dMaxPool}); null when the plan did not fuse one. The folded
-     * pass then never fills this layer's {@code [steps][filters]} values or relevance: {@code z}'s buffer holds each
-     * window's maximum, and the pool's own buffers hold its outputs, winners and relevance.
-     */
-    MaxPoolLayer fusedPool;
-
     Conv1DLayer(String name, String className, Layer input, float[] kernel, float[] bias, int width, int filters,
                 int stride, int dilation, int padLeft, int outSteps, Activation activation) {
         super(name, className, input, Shape.sequence(outSteps, filters), bias, activation, filters);
@@ -80,64 +65,6 @@ final class Conv1DLayer extends LinearLayer {
                 outSteps);
     }
 
-    @Override
-    boolean foldedForward(Workspace ws, Kernels kernels, float[] z) {
-        if (!ws.folded || foldedTables == null) {
-            return false;
-        }
-        if (fusedPool != null) {
-            // ws.quotients is free during the forward pass and holds at least this layer's outSteps × filters.
-            kernels.foldedConv1dMaxPool(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias,
-                    stride, dilation, padLeft, activation == Activation.RELU, fusedPool.pool, fusedPool.outSteps,
-                    ws.quotients, z, ws.values[fusedPool.valueSlot], ws.winners[fusedPool.winnerSlot]);
-            return true;
-        }
-        kernels.foldedConv1dForward(ws.tokens, inSteps, foldedTables, foldedVocabulary, width, filters, bias, stride,
-                dilation, padLeft, z, outSteps);
-        activate(ws, kernels, z);
-        return true;
-    }
-
-    @Override
-    boolean foldedRelevance(Workspace ws, Kernels kernels, LrpRule rule) {
-        if (!ws.folded || foldedTables == null) {
-            return false;
-        }
-        float[] s = ws.quotients;
-        float[] ignoredBias = rule.ignoreBias() ? bias : null;
-        float eps = (float) rule.eps();
-        if (fusedPool != null) {
-            int pooledSize = fusedPool.outSteps * filters;
-            // The quotients of the windows' maxima (z's buffer holds them); each winning step's routed row is
-            // rebuilt in the contributions scratch, which nothing else uses in a folded pass.
-            kernels.stabilizedDivide(ws.relevance[fusedPool.relevanceSlot], preActivations(ws), ignoredBias,
-                    biasPeriod, eps, s, pooledSize);
-            float[] row = ws.contributions;
-            kernels.foldedConv1dPooledTokenRelevance(s, ws.winners[fusedPool.winnerSlot], fusedPool.outSteps,
-                    fusedPool.pool, filters, ws.tokens, inSteps, foldedTables, foldedVocabulary, width, stride,
-                    dilation, padLeft, row, ws.tokenRelevance);
-            return true;
-        }
-        kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws), ignoredBias, biasPeriod, eps, s,
-                outSize);
-        kernels.foldedConv1dTokenRelevance(s, outSteps, filters, ws.tokens, inSteps, foldedTables, foldedVocabulary,
-                width, stride, dilation, padLeft, ws.tokenRelevance);
-        return true;
-    }
-
-    /**
-     * Whether {@code pool} (reading this layer's output, through identity layers only) can be computed with the
-     * folded pass: a ReLU or linear activation, which commute with taking the maximum, and non-overlapping windows
-     * from step 0 without padding (each step then belongs to at most one window, so each winner receives one
-     * window's relevance).
-     */
-    boolean canFuse(MaxPoolLayer pool) {
-        boolean activationCommutes = activation == Activation.RELU || activation == Activation.LINEAR;
-        boolean disjointWindows = pool.padLeft == 0 && (pool.stride == pool.pool || pool.outSteps == 1)
-                && pool.outSteps * pool.pool <= outSteps;
-        return activationCommutes && disjointWindows && pool.inSteps == outSteps && pool.channels == filters;
-    }
-
     /**
      * {@code tables[v][k][f] = Σ_c table[v][c] · kernel[k][c][f]}: the Embedding folded into each kernel offset.
      */
@@ -155,6 +82,12 @@ final class Conv1DLayer extends LinearLayer {
             }
         }
         return tables;
+    }
+
+    @Override
+    void linearForwardWithoutBias(Kernels kernels, float[] x, float[] z) {
+        kernels.conv1dForward(x, inSteps, inChannels, kernel, width, filters, null, stride, dilation, padLeft, z,
+                outSteps);
     }
 
     @Override

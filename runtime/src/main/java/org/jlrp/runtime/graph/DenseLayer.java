@@ -38,6 +38,11 @@ final class DenseLayer extends LinearLayer {
     }
 
     @Override
+    void linearForwardWithoutBias(Kernels kernels, float[] x, float[] z) {
+        kernels.denseForwardUnitsMajor(x, inSize, kernelTransposed, units, null, z);
+    }
+
+    @Override
     void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c) {
         kernels.denseTransposedUnitsMajor(s, kernelTransposed, inSize, units, c);
     }

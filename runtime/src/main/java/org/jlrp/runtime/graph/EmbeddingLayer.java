@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -27,12 +28,10 @@ final class EmbeddingLayer extends Layer {
 
     @Override
     void forward(Workspace ws, Kernels kernels) {
-        if (!ws.folded) { // folded: every reader sums table rows of its own; nothing reads [T][D]
-            kernels.gather(table, dim, ws.tokens, ws.values[valueSlot]);
-        }
+        kernels.gather(table, dim, ws.tokens, ws.values[valueSlot]);
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
     }
 }

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -15,6 +16,6 @@ final class InputLayer extends Layer {
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
     }
 }

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -94,7 +95,7 @@ public abstract class Layer {
      * Adds this layer's relevance, already complete in {@code ws.relevance[relevanceSlot]}, into its inputs'
      * relevance slots. Layers that share their input's relevance slot do nothing.
      */
-    abstract void backward(Workspace ws, Kernels kernels, LrpRule rule);
+    abstract void backward(Workspace ws, Kernels kernels, Rule rule);
 
     /**
      * The bytes of weights this layer's group passes ({@link #forwardGroup}, {@link #backwardGroup}) read once for
@@ -118,7 +119,7 @@ public abstract class Layer {
     }
 
     /** {@link #backward} on members {@code 0…count−1} of a group; as {@link #forwardGroup}. */
-    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, LrpRule rule) {
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule) {
         throw new UnsupportedOperationException(name + " runs member by member");
     }
 
@@ -129,6 +130,6 @@ public abstract class Layer {
      * routing); layers with weights, averages or activations override it.
      */
     void gradient(Workspace ws, Kernels kernels) {
-        backward(ws, kernels, LrpRule.DEFAULT);
+        backward(ws, kernels, null);
     }
 }

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
@@ -9,7 +10,7 @@ import org.jlrp.kernels.Kernels;
  * A layer computing {@code z = x·W + b} followed by an elementwise activation: Conv1D and Dense. The ε-rule lives
  * here, once for both:
  * <pre>
- *   s_j = R_j / (z_j + ε·sign(z_j))      the stabilised division (z without b under ignoreBias)
+ *   s_j = R_j / (z_j + ε·sign(z_j))      the stabilised division (z₀ = x·W, computed without b, under ignoreBias)
  *   c_i = Σ_j w_ij s_j                   the transposed product (the only layer-specific step)
  *   R_i += x_i · c_i
  * </pre>
@@ -57,9 +58,6 @@ abstract class LinearLayer extends Layer {
     @Override
     final void forward(Workspace ws, Kernels kernels) {
         float[] z = preActivations(ws);
-        if (foldedForward(ws, kernels, z)) {
-            return;
-        }
         linearForward(kernels, ws.values[input().valueSlot], z);
         activate(ws, kernels, z);
     }
@@ -88,10 +86,7 @@ abstract class LinearLayer extends Layer {
     }
 
     @Override
-    final void backward(Workspace ws, Kernels kernels, LrpRule rule) {
-        if (foldedRelevance(ws, kernels, rule)) {
-            return; // a folded first Conv1D writes per-token relevance directly; there is no [T][D] map to fill
-        }
+    final void backward(Workspace ws, Kernels kernels, Rule rule) {
         float[] s = quotients(ws, kernels, rule);
         float[] c = clearedContributions(ws);
         transposedProduct(ws, kernels, s, c);
@@ -100,7 +95,7 @@ abstract class LinearLayer extends Layer {
 
     /** One group call for {@code c = Wᵀ s}; the rest of {@link #backward} per member. */
     @Override
-    final void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, LrpRule rule) {
+    final void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule) {
         float[][] cs = group.inputSide;
         float[][] ss = group.outputSide;
         for (int g = 0; g < count; g++) {
@@ -114,11 +109,19 @@ abstract class LinearLayer extends Layer {
         }
     }
 
-    /** The ε-rule's stabilised division {@code s = R / (z + ε·sign(z))}, into the workspace's quotient buffer. */
-    private float[] quotients(Workspace ws, Kernels kernels, LrpRule rule) {
+    /**
+     * The ε-rule's stabilised division {@code s = R / (z + ε·sign(z))}, into the workspace's quotient buffer. Without
+     * the bias, {@code z₀ = x·W} is computed afresh rather than as {@code z − b}, which cancels badly when
+     * {@code |b| ≫ |x·W|}.
+     */
+    private float[] quotients(Workspace ws, Kernels kernels, Rule rule) {
         float[] s = ws.quotients;
-        kernels.stabilizedDivide(ws.relevance[relevanceSlot], preActivations(ws),
-                rule.ignoreBias() ? bias : null, biasPeriod, (float) rule.eps(), s, outSize);
+        float[] z = preActivations(ws);
+        if (rule.ignoreBias() && bias != null) {
+            z = ws.ruleBuffers().product;
+            linearForwardWithoutBias(kernels, ws.values[input().valueSlot], z);
+        }
+        kernels.stabilizedDivide(ws.relevance[relevanceSlot], z, null, biasPeriod, (float) rule.eps(), s, outSize);
         return s;
     }
 
@@ -133,21 +136,11 @@ abstract class LinearLayer extends Layer {
         kernels.multiplyAccumulate(ws.values[input().valueSlot], c, ws.relevance[input().relevanceSlot], inSize);
     }
 
-    /**
-     * The folded forward pass (an Embedding-reading Conv1D with precomputed tables, when the workspace asks for
-     * it), activation included; false when this layer runs unfolded.
-     */
-    boolean foldedForward(Workspace ws, Kernels kernels, float[] z) {
-        return false;
-    }
-
-    /** The folded ε-relevance pass, to per-token relevance; false when this layer runs unfolded. */
-    boolean foldedRelevance(Workspace ws, Kernels kernels, LrpRule rule) {
-        return false;
-    }
-
     /** {@code z = x·W + b}. */
     abstract void linearForward(Kernels kernels, float[] x, float[] z);
+
+    /** {@code z₀ = x·W}: the products without the bias. */
+    abstract void linearForwardWithoutBias(Kernels kernels, float[] x, float[] z);
 
     /** {@code c += Wᵀ s}, with c zeroed by the caller; {@code ws} lends scratch. */
     abstract void transposedProduct(Workspace ws, Kernels kernels, float[] s, float[] c);

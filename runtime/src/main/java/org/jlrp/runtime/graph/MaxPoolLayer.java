@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -15,8 +16,6 @@ final class MaxPoolLayer extends Layer {
     final int inSteps;
     final int channels;
     final int outSteps;
-    /** Set by the plan when a folded Conv1D computes this layer in its own pass (see {@link Conv1DLayer#fusedPool}). */
-    boolean fusedIntoConv;
 
     MaxPoolLayer(String name, String className, Layer input, Shape shape, int pool, int stride, int padLeft) {
         super(name, className, List.of(input), shape);
@@ -35,18 +34,12 @@ final class MaxPoolLayer extends Layer {
 
     @Override
     void forward(Workspace ws, Kernels kernels) {
-        if (ws.folded && fusedIntoConv) {
-            return; // the folded Conv1D wrote this layer's outputs and winners
-        }
         kernels.maxPool1d(ws.values[input().valueSlot], inSteps, channels, pool, stride, padLeft,
                 ws.values[valueSlot], ws.winners[winnerSlot], outSteps);
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
-        if (ws.folded && fusedIntoConv) {
-            return; // the folded Conv1D reads this layer's relevance and winners itself
-        }
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
         float[] r = ws.relevance[relevanceSlot];
         float[] rIn = ws.relevance[input().relevanceSlot];
         int[] winners = ws.winners[winnerSlot];

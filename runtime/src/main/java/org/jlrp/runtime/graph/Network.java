@@ -1,11 +1,13 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.keras.KerasModel;
 
@@ -34,13 +36,13 @@ public final class Network {
     private final int maxContributions;
     /** Resolved composites: modified weights are computed once per (network, composite). */
     private final Map<Composite, RulePlan> rulePlans = new ConcurrentHashMap<>();
+    /** The plan resolved last: a request usually reuses its caller's composite instance. */
+    private volatile RulePlan lastRulePlan;
     /** Why the gradient pass cannot run on this graph, or null when it can. */
     private final String gradientRefusal;
-    /** The Conv1D layers with folded tables; empty when the plan runs unfolded. */
-    private final List<Conv1DLayer> foldedReaders;
-    private final long foldedTableBytes;
-    /** Per relevance slot, whether a folded pass leaves it untouched (so that it need not be zeroed). */
-    private final boolean[] foldedSkipsRelevance;
+    private final ExecutionPlan unfolded;
+    /** The folded plan, or null when the graph or the memory budget does not allow one. */
+    private final ExecutionPlan folded;
 
     /**
      * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
@@ -98,23 +100,10 @@ public final class Network {
                     + "(input length " + input.shape.channels() + "), more than a quarter of the " + (heap >> 20)
                     + " MiB JVM heap");
         }
+        this.unfolded = ExecutionPlan.unfolded(this.layers, relevanceSizes.length);
         // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
-        this.foldedReaders = planFolding(foldBudgetBytes);
-        long bytes = 0;
-        for (Conv1DLayer reader : foldedReaders) {
-            bytes += 4L * reader.foldedTables.length;
-        }
-        this.foldedTableBytes = bytes;
-        // A folded pass neither reads nor writes the [T][D] map, nor the relevance of a Conv1D fused with its pool.
-        this.foldedSkipsRelevance = new boolean[relevanceSizes.length];
-        if (!foldedReaders.isEmpty()) {
-            foldedSkipsRelevance[embedding.relevanceSlot] = true;
-            for (Conv1DLayer reader : foldedReaders) {
-                if (reader.fusedPool != null) {
-                    foldedSkipsRelevance[reader.relevanceSlot] = true;
-                }
-            }
-        }
+        this.folded = ExecutionPlan.folded(this.layers, embedding, explained, kernels, foldBudgetBytes,
+                relevanceSizes.length);
         this.gradientRefusal = gradientRefusal(this.layers);
     }
 
@@ -144,97 +133,51 @@ public final class Network {
         return null;
     }
 
-    /**
-     * Folds the Embedding into the Conv1D layers that read it when every reader of the Embedding output (through
-     * identity layers such as Dropout) is a Conv1D and all their tables fit the budget. Folding is all or nothing, so
-     * that a folded pass never needs the {@code [T][D]} values or relevance.
-     */
-    private List<Conv1DLayer> planFolding(long budgetBytes) {
-        if (budgetBytes <= 0) {
-            return List.of();
-        }
-        List<Layer> aliases = new ArrayList<>(List.of(embedding)); // layers whose values are the Embedding output
-        List<Conv1DLayer> readers = new ArrayList<>();
-        long floats = 0;
-        for (Layer layer : layers) {
-            boolean readsEmbedding = layer.inputs.stream().anyMatch(aliases::contains);
-            if (!readsEmbedding) {
-                continue;
-            }
-            if (layer instanceof RoutingLayer && layer.shape.equals(embedding.shape)) {
-                aliases.add(layer);
-            } else if (layer instanceof Conv1DLayer conv && conv.inputs.size() == 1) {
-                readers.add(conv);
-                long size = (long) conv.width * embedding.vocabulary * conv.filters;
-                if (size > Integer.MAX_VALUE - 16) {
-                    return List.of();
-                }
-                floats += size;
-            } else {
-                return List.of(); // another reader needs the [T][D] values
-            }
-        }
-        if (readers.isEmpty() || aliases.contains(explained) || 4 * floats > budgetBytes) {
-            return List.of();
-        }
-        for (Conv1DLayer reader : readers) {
-            reader.foldedTables = reader.foldTables(kernels, embedding.table, embedding.vocabulary);
-            reader.foldedVocabulary = embedding.vocabulary;
-            fusePool(reader);
-        }
-        return List.copyOf(readers);
+    /** The plan whose nodes are the layers: every method, every rule, the {@code [T][D]} map. */
+    public ExecutionPlan unfoldedPlan() {
+        return unfolded;
+    }
+
+    /** The folded plan (see {@link ExecutionPlan}), or null when this network has none. */
+    public ExecutionPlan foldedPlan() {
+        return folded;
     }
 
     /**
-     * Lets a folded Conv1D compute the MaxPooling1D that alone reads its output (through identity layers such as
-     * Dropout) in the same pass, when {@link Conv1DLayer#canFuse} allows: the folded pass then skips the
-     * {@code [steps][filters]} activations and relevance, which only that pool would read.
+     * The fastest plan that gives these results: the folded one when it exists, the {@code [T][D]} map is not needed
+     * and every folded Conv1D runs the ε-rule under {@code rules}; else the unfolded one.
      */
-    private void fusePool(Conv1DLayer conv) {
-        List<Layer> aliases = new ArrayList<>(List.of(conv)); // layers whose values are the Conv1D output
-        MaxPoolLayer pool = null;
-        for (Layer layer : layers) {
-            if (layer.inputs.stream().noneMatch(aliases::contains)) {
-                continue;
-            }
-            if (layer instanceof RoutingLayer && layer.shape.equals(conv.shape)) {
-                aliases.add(layer);
-            } else if (pool == null && layer instanceof MaxPoolLayer candidate) {
-                pool = candidate;
-            } else {
-                return; // a second reader needs the activations
+    public ExecutionPlan planFor(RulePlan rules, boolean needsEmbeddingMap) {
+        if (folded == null || needsEmbeddingMap) {
+            return unfolded;
+        }
+        for (FoldedConv1D node : folded.foldedNodes()) {
+            if (!rules.ruleOf(node).isEpsilon()) {
+                return unfolded;
             }
         }
-        if (pool != null && !aliases.contains(explained) && pool != explained && conv.canFuse(pool)) {
-            conv.fusedPool = pool;
-            pool.fusedIntoConv = true;
-        }
+        return folded;
     }
 
-    /** Whether the plan folded the Embedding into the Conv1D layers reading it (see {@link #forward(Workspace, int[], boolean)}). */
+    /** Whether this network has a folded plan. */
     public boolean foldingPlanned() {
-        return !foldedReaders.isEmpty();
+        return folded != null;
     }
 
-    /** How many MaxPooling1D layers the folded pass computes inside their Conv1D (see {@link Conv1DLayer#fusedPool}). */
-    public int fusedPoolCount() {
-        return fusedPoolNames().size();
-    }
-
-    /** The Conv1D layers the plan folded the Embedding into, in graph order (empty when unfolded). */
+    /** The Conv1D layers the folded plan folds the Embedding into, in graph order (empty without one). */
     public List<String> foldedLayerNames() {
-        return foldedReaders.stream().map(reader -> reader.name).toList();
+        return folded == null ? List.of() : folded.foldedNodes().stream().map(node -> node.name).toList();
     }
 
-    /** The MaxPooling1D layers the folded pass computes inside their Conv1D, in graph order. */
+    /** The MaxPooling1D layers the folded plan computes inside their Conv1D, in graph order. */
     public List<String> fusedPoolNames() {
-        return foldedReaders.stream().filter(reader -> reader.fusedPool != null)
-                .map(reader -> reader.fusedPool.name).toList();
+        return folded == null ? List.of() : folded.foldedNodes().stream().filter(node -> node.pool != null)
+                .map(node -> node.pool.name).toList();
     }
 
-    /** Bytes held by the folded tables (0 when unfolded). */
+    /** Bytes held by the folded tables (0 without a folded plan). */
     public long foldedTableBytes() {
-        return foldedTableBytes;
+        return folded == null ? 0 : folded.foldedNodes().stream().mapToLong(FoldedConv1D::tableBytes).sum();
     }
 
     private static int add(List<Integer> sizes, int size) {
@@ -291,63 +234,57 @@ public final class Network {
     }
 
     /**
-     * Runs the forward pass on already validated token ids (length {@link #inputLength()}, each in
+     * Runs the unfolded forward pass on already validated token ids (length {@link #inputLength()}, each in
      * {@code [0, vocabularySize())}).
      */
     public void forward(Workspace ws, int[] tokens) {
-        forward(ws, tokens, false);
+        forward(unfolded, ws, tokens);
     }
 
     /**
-     * Runs the forward pass, folded when {@code fold} is true and the plan {@linkplain #foldingPlanned() folded}
-     * the Embedding. A folded pass computes the first Conv1D from the tables and its relevance pass yields only
-     * {@link #tokenRelevance per-token relevance}; an unfolded one also keeps the {@code [T][D]} map. Both agree to
-     * float precision.
+     * Runs a plan's forward pass on already validated token ids. The folded and the unfolded plan agree to float
+     * precision; the relevance pass must run under the same plan.
      */
-    public void forward(Workspace ws, int[] tokens, boolean fold) {
-        load(ws, tokens, fold);
-        for (Layer layer : layers) {
-            layer.forward(ws, kernels);
+    public void forward(ExecutionPlan plan, Workspace ws, int[] tokens) {
+        System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
+        for (Layer node : plan.nodes()) {
+            node.forward(ws, kernels);
         }
     }
 
     /**
-     * {@link #forward(Workspace, int[], boolean)} for {@code tokens[from + g]} on member {@code g < count} of a
-     * group: a Dense layer runs the whole group in one pass, reading its weights once for it; the runs of layers
+     * {@link #forward(ExecutionPlan, Workspace, int[])} for {@code tokens[from + g]} on member {@code g < count} of a
+     * group: a Dense layer runs the whole group in one pass, reading its weights once for it; the runs of nodes
      * between them go member by member. Each member ends up exactly, bit for bit, as the single-workspace pass on its
      * tokens leaves it.
      */
-    public void forward(WorkspaceGroup group, int count, int[][] tokens, int from, boolean fold) {
+    public void forward(ExecutionPlan plan, WorkspaceGroup group, int count, int[][] tokens, int from) {
         checkCount(group, count);
         for (int g = 0; g < count; g++) {
-            load(group.members[g], tokens[from + g], fold);
+            System.arraycopy(tokens[from + g], 0, group.members[g].tokens, 0, group.members[g].tokens.length);
         }
+        List<Layer> nodes = plan.nodes();
         int next = 0;
-        while (next < layers.size()) {
-            Layer layer = layers.get(next);
-            if (layer.runsGroups()) {
-                layer.forwardGroup(group, count, kernels);
+        while (next < nodes.size()) {
+            Layer node = nodes.get(next);
+            if (node.runsGroups()) {
+                node.forwardGroup(group, count, kernels);
                 next++;
                 continue;
             }
-            // The layers up to the next grouped one, member by member: each member's intermediate buffers are
+            // The nodes up to the next grouped one, member by member: each member's intermediate buffers are
             // consumed while still in cache.
             int end = next;
-            while (end < layers.size() && !layers.get(end).runsGroups()) {
+            while (end < nodes.size() && !nodes.get(end).runsGroups()) {
                 end++;
             }
             for (int g = 0; g < count; g++) {
                 for (int i = next; i < end; i++) {
-                    layers.get(i).forward(group.members[g], kernels);
+                    nodes.get(i).forward(group.members[g], kernels);
                 }
             }
             next = end;
         }
-    }
-
-    private void load(Workspace ws, int[] tokens, boolean fold) {
-        ws.folded = fold && foldingPlanned();
-        System.arraycopy(tokens, 0, ws.tokens, 0, ws.tokens.length);
     }
 
     private static void checkCount(WorkspaceGroup group, int count) {
@@ -362,71 +299,65 @@ public final class Network {
     }
 
     /**
-     * The relevance pass for one output unit: relevance {@code initial} at unit {@code target} of the logits, 0
-     * elsewhere, propagated back to the Embedding output. Requires the forward pass of the same input.
+     * The LRP relevance pass for one output unit: relevance {@code initial} at unit {@code target} of the logits, 0
+     * elsewhere, propagated back to the Embedding output under {@code rules}. Requires the forward pass of the same
+     * input under the same plan.
      */
-    public void backward(Workspace ws, int target, float initial, LrpRule rule) {
-        seed(ws, target, initial);
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            layers.get(i).backward(ws, kernels, rule);
+    public void backward(ExecutionPlan plan, Workspace ws, int target, float initial, RulePlan rules) {
+        seed(plan, ws, target, initial);
+        List<Layer> nodes = plan.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            rules.backward(nodes.get(i), ws, kernels);
         }
     }
 
     /**
-     * {@link #backward(Workspace, int, float, LrpRule)} with {@code targets[g]} and {@code initial[g]} on member
-     * {@code g < count} of a group, grouped as {@link #forward(WorkspaceGroup, int, int[][], int, boolean)}. Requires
-     * the forward pass of the same inputs. Each member ends up exactly as the single-workspace pass leaves it.
+     * {@link #backward(ExecutionPlan, Workspace, int, float, RulePlan)} with {@code targets[g]} and
+     * {@code initial[g]} on member {@code g < count} of a group, grouped as
+     * {@link #forward(ExecutionPlan, WorkspaceGroup, int, int[][], int)}. Each member ends up exactly as the
+     * single-workspace pass leaves it. Needs {@link RulePlan#allEpsilon() ε on every layer}: the group products carry
+     * no modified weights.
      */
-    public void backward(WorkspaceGroup group, int count, int[] targets, float[] initial, LrpRule rule) {
+    public void backward(ExecutionPlan plan, WorkspaceGroup group, int count, int[] targets, float[] initial,
+                         RulePlan rules) {
         checkCount(group, count);
-        for (int g = 0; g < count; g++) {
-            seed(group.members[g], targets[g], initial[g]);
+        if (!rules.allEpsilon()) {
+            throw new IllegalArgumentException("group relevance passes run the ε-rule only, not " + rules.composite());
         }
-        int next = layers.size() - 1;
+        for (int g = 0; g < count; g++) {
+            seed(plan, group.members[g], targets[g], initial[g]);
+        }
+        List<Layer> nodes = plan.nodes();
+        int next = nodes.size() - 1;
         while (next >= 0) {
-            Layer layer = layers.get(next);
-            if (layer.runsGroups()) {
-                layer.backwardGroup(group, count, kernels, rule);
+            Layer node = nodes.get(next);
+            if (node.runsGroups()) {
+                node.backwardGroup(group, count, kernels, rules.ruleOf(node));
                 next--;
                 continue;
             }
-            int end = next; // as in the forward pass: runs of ungrouped layers member by member
-            while (end >= 0 && !layers.get(end).runsGroups()) {
+            int end = next; // as in the forward pass: runs of ungrouped nodes member by member
+            while (end >= 0 && !nodes.get(end).runsGroups()) {
                 end--;
             }
             for (int g = 0; g < count; g++) {
                 for (int i = next; i > end; i--) {
-                    layers.get(i).backward(group.members[g], kernels, rule);
+                    rules.backward(nodes.get(i), group.members[g], kernels);
                 }
             }
             next = end;
         }
     }
 
-    /** Zero relevance everywhere but {@code initial} at logit {@code target}: where the ε relevance pass starts. */
-    private void seed(Workspace ws, int target, float initial) {
+    /** Zero relevance everywhere but {@code initial} at logit {@code target}: where a relevance pass starts. */
+    private void seed(ExecutionPlan plan, Workspace ws, int target, float initial) {
         for (int slot = 0; slot < ws.relevance.length; slot++) {
-            if (!(ws.folded && foldedSkipsRelevance[slot])) {
+            if (!plan.untouchedRelevance(slot)) {
                 Arrays.fill(ws.relevance[slot], 0f);
             }
         }
         Arrays.fill(ws.tokenRelevance, 0f);
         ws.relevance[explained.relevanceSlot][target] = initial;
-    }
-
-    /**
-     * The relevance pass under a composite: each Conv1D/Dense layer uses the rule the plan assigns it.
-     *
-     * @param plan from {@link #rulePlan} of this network
-     */
-    public void backward(Workspace ws, int target, float initial, RulePlan plan) {
-        for (float[] r : ws.relevance) {
-            Arrays.fill(r, 0f);
-        }
-        ws.relevance[explained.relevanceSlot][target] = initial;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            plan.backward(i, layers.get(i), ws, kernels);
-        }
     }
 
     /**
@@ -436,14 +367,14 @@ public final class Network {
      *                       Embedding
      */
     public RulePlan rulePlan(Composite composite) {
-        RulePlan plan = rulePlans.get(composite);
-        if (plan == null) {
-            plan = RulePlan.resolve(composite, layers, embedding);
-            rulePlans.putIfAbsent(composite, plan);
+        RulePlan last = lastRulePlan;
+        if (last != null && last.composite() == composite) {
+            return last; // the common case, one composite per caller: no hashing on the hot path
         }
+        RulePlan plan = rulePlans.computeIfAbsent(composite, c -> RulePlan.resolve(c, layers, embedding));
+        lastRulePlan = plan;
         return plan;
     }
-
     /**
      * The gradient of logit {@code target} with respect to the Embedding output, left in
      * {@link #embeddingRelevance}. Requires the forward pass of the same input.
@@ -454,10 +385,7 @@ public final class Network {
         if (gradientRefusal != null) {
             throw new JlrpException(gradientRefusal);
         }
-        for (float[] r : ws.relevance) {
-            Arrays.fill(r, 0f);
-        }
-        ws.relevance[explained.relevanceSlot][target] = 1f;
+        seed(unfolded, ws, target, 1f);
         for (int i = layers.size() - 1; i >= 0; i--) {
             layers.get(i).gradient(ws, kernels);
         }
@@ -468,7 +396,6 @@ public final class Network {
      * Integrated Gradients). {@link #logits} then holds its outputs.
      */
     public void forwardEmbedded(Workspace ws, float[] embedded) {
-        ws.folded = false; // the first Conv1D must read these vectors, not the folded tables
         System.arraycopy(embedded, 0, ws.values[embedding.valueSlot], 0, inputLength() * embedding.dim);
         for (Layer layer : layers) {
             if (!(layer instanceof InputLayer) && !(layer instanceof EmbeddingLayer)) {
@@ -479,11 +406,11 @@ public final class Network {
 
     /**
      * Per-token relevance of the last relevance pass into {@code out[0, inputLength)}: the {@code [T][D]} map summed
-     * over the embedding axis (in double), or, after a folded pass, the relevance the folded layers wrote directly.
+     * over the embedding axis (in double), or, after a folded pass, the relevance the folded nodes wrote directly.
      */
-    public void tokenRelevance(Workspace ws, double[] out) {
+    public void tokenRelevance(ExecutionPlan plan, Workspace ws, double[] out) {
         int steps = inputLength();
-        if (ws.folded) {
+        if (plan.isFolded()) {
             for (int t = 0; t < steps; t++) {
                 out[t] = ws.tokenRelevance[t];
             }
@@ -500,12 +427,7 @@ public final class Network {
         }
     }
 
-    /** Whether the last pass in {@code ws} was folded (so that no {@code [T][D]} map is available). */
-    public boolean wasFolded(Workspace ws) {
-        return ws.folded;
-    }
-
-    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (stale after a folded pass). */
+    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (unfolded passes only). */
     public float[] embeddingRelevance(Workspace ws) {
         return ws.relevance[embedding.relevanceSlot];
     }

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
 
@@ -28,6 +29,6 @@ final class RoutingLayer extends Layer {
     }
 
     @Override
-    void backward(Workspace ws, Kernels kernels, LrpRule rule) {
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
     }
 }

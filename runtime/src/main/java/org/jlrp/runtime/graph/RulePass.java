@@ -1,12 +1,13 @@
 package org.jlrp.runtime.graph;
 
+import org.jlrp.runtime.explain.Rule;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.graph.LinearLayer.LinearWeights;
 
 /**
- * A {@link LinearRule} other than ε, bound to one Conv1D/Dense layer, run as Zennit runs it: a sum of
+ * A {@link Rule} other than ε, bound to one Conv1D/Dense layer, run as Zennit runs it: a sum of
  * gradient-like passes over modified inputs and weights. Each rule is one or two <em>groups</em> of <em>terms</em>
  * {@code (x', W', b')}; a group's denominator is the sum of its terms' forward products,
  * {@code d_j = Σ_terms (Σ_i x'_i w'_ij + b'_j)}, its quotient is {@code s_j = coefficient · gate_j · R_j / stab(d_j)},
@@ -41,14 +42,14 @@ final class RulePass {
     }
 
     final LinearLayer layer;
-    final LinearRule rule;
+    final Rule rule;
     private final Group[] groups;
     private final float stabilizer;
     private final float[] ones;
     private final float[] low;
     private final float[] high;
 
-    private RulePass(LinearLayer layer, LinearRule rule, Group[] groups, float[] ones, float[] low, float[] high) {
+    private RulePass(LinearLayer layer, Rule rule, Group[] groups, float[] ones, float[] low, float[] high) {
         this.layer = layer;
         this.rule = rule;
         this.groups = groups;
@@ -64,8 +65,8 @@ final class RulePass {
      * @param low  for zB: {@code l_i} for each of the layer's inputs (the embedding box, tiled over steps); else null
      * @param high for zB: {@code h_i}; else null
      */
-    static RulePass bind(LinearLayer layer, LinearRule rule, float[] low, float[] high) {
-        float[] b = rule.noBias() ? null : layer.bias();
+    static RulePass bind(LinearLayer layer, Rule rule, float[] low, float[] high) {
+        float[] b = rule.ignoreBias() ? null : layer.bias();
         Group[] groups;
         switch (rule.kind()) {
             case ZPLUS:
@@ -119,7 +120,7 @@ final class RulePass {
                 throw new IllegalArgumentException(rule + " runs on the ε path, not as a rule pass");
         }
         float[] ones = null;
-        if (rule.kind() == LinearRule.Kind.FLAT || rule.kind() == LinearRule.Kind.WSQUARE) {
+        if (rule.kind() == Rule.Kind.FLAT || rule.kind() == Rule.Kind.WSQUARE) {
             ones = new float[layer.inSize];
             Arrays.fill(ones, 1f);
         }

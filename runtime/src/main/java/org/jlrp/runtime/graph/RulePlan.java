@@ -2,32 +2,36 @@ package org.jlrp.runtime.graph;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.Composite;
+import org.jlrp.runtime.explain.Rule;
 
 /**
  * A {@link Composite} resolved against one {@link Network}: the rule of every Conv1D/Dense layer, with the modified
- * weights of the non-ε rules computed once. Other layers follow the fixed rules of RULES.md whatever the composite:
- * activations pass relevance through, max-pooling routes it to the winner, average pooling uses the ε-rule with the
- * pooling weights and stabiliser {@value LinearRule#STABILIZER}, Dropout/Flatten/Concatenate route it. Immutable and
+ * weights of the non-ε rules computed once. Other layers follow the fixed rules of the rule set whatever the
+ * composite: activations pass relevance through, max-pooling routes it to the winner, average pooling uses the ε-rule
+ * with the composite's default ε and the pooling weights, Dropout/Flatten/Concatenate route it. Immutable and
  * thread-safe; obtain one with {@link Network#rulePlan}.
  */
 public final class RulePlan {
 
-    /** Average pooling under a composite: the ε-rule with the fixed stabiliser e. */
-    private static final LrpRule AVERAGE_POOLING = new LrpRule(LinearRule.STABILIZER, false);
-
     private final Composite composite;
-    private final Map<String, LinearRule> assignments;
-    /** Per layer of the network, in plan order: a RulePass, an LrpRule (ε-rules run the ε path), or null. */
-    private final Object[] passes;
+    private final Map<String, Rule> assignments;
+    /** The rule each layer runs with: Conv1D/Dense layers and average pools; absent for the rule-free layers. */
+    private final Map<Layer, Rule> rules;
+    /** The bound non-ε rules; an ε-rule runs the layer's own ε pass. */
+    private final Map<Layer, RulePass> passes;
 
-    private RulePlan(Composite composite, Map<String, LinearRule> assignments, Object[] passes) {
+    private RulePlan(Composite composite, Map<String, Rule> assignments, Map<Layer, Rule> rules,
+                     Map<Layer, RulePass> passes) {
         this.composite = composite;
         this.assignments = Collections.unmodifiableMap(assignments);
+        this.rules = rules;
         this.passes = passes;
     }
 
@@ -39,7 +43,7 @@ public final class RulePlan {
             }
         }
         for (String key : composite.entries().keySet()) {
-            if (key.equals(Composite.FIRST) || key.equals(Composite.CONV1D) || key.equals(Composite.DENSE)) {
+            if (Composite.isTypeKey(key)) {
                 continue;
             }
             Layer named = layers.stream().filter(l -> l.name.equals(key)).findFirst().orElse(null);
@@ -53,32 +57,32 @@ public final class RulePlan {
                         + named.className + "; rules are assigned to Conv1D and Dense layers only");
             }
         }
-        Map<String, LinearRule> assignments = new LinkedHashMap<>();
-        Object[] passes = new Object[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
-            Layer layer = layers.get(i);
+        Map<String, Rule> assignments = new LinkedHashMap<>();
+        Map<Layer, Rule> rules = new IdentityHashMap<>();
+        Map<Layer, RulePass> passes = new IdentityHashMap<>();
+        for (Layer layer : layers) {
             if (layer instanceof AvgPoolLayer) {
-                passes[i] = AVERAGE_POOLING;
+                rules.put(layer, composite.averagePoolingRule());
             }
             if (!(layer instanceof LinearLayer linear)) {
                 continue;
             }
-            LinearRule rule = composite.ruleFor(layer.name, layer.className, readsEmbeddingThroughDropout(layer));
+            Rule rule = composite.ruleFor(layer.name, layer.className.equals("Dense"),
+                    readsEmbeddingThroughDropout(layer));
             assignments.put(layer.name, rule);
-            if (rule.kind() == LinearRule.Kind.EPSILON) {
-                passes[i] = new LrpRule(rule.eps(), rule.noBias());
-            } else if (rule.kind() == LinearRule.Kind.ZBOX) {
+            rules.put(layer, rule);
+            if (rule.kind() == Rule.Kind.ZBOX) {
                 if (valueSource(layer.input()) != embedding) {
                     throw new JlrpException("rule zbox on layer '" + layer.name + "': zbox needs a layer that reads "
                             + "the Embedding output, whose table gives its box (use first=zbox)");
                 }
                 float[][] box = box(embedding, linear.inSize);
-                passes[i] = RulePass.bind(linear, rule, box[0], box[1]);
-            } else {
-                passes[i] = RulePass.bind(linear, rule, null, null);
+                passes.put(layer, RulePass.bind(linear, rule, box[0], box[1]));
+            } else if (!rule.isEpsilon()) {
+                passes.put(layer, RulePass.bind(linear, rule, null, null));
             }
         }
-        return new RulePlan(composite, assignments, passes);
+        return new RulePlan(composite, assignments, rules, passes);
     }
 
     /**
@@ -128,16 +132,24 @@ public final class RulePlan {
         return new float[][]{low, high};
     }
 
-    /** Runs layer {@code index}'s relevance pass under this plan. */
-    void backward(int index, Layer layer, Workspace ws, Kernels kernels) {
-        Object pass = passes[index];
-        if (pass instanceof RulePass rulePass) {
-            rulePass.backward(ws, kernels);
-        } else if (pass instanceof LrpRule epsilon) {
-            layer.backward(ws, kernels, epsilon);
+    /** Runs one node's relevance pass under this plan: a bound non-ε rule, or the node's own pass with its rule. */
+    void backward(Layer node, Workspace ws, Kernels kernels) {
+        RulePass pass = passes.get(node);
+        if (pass != null) {
+            pass.backward(ws, kernels);
         } else {
-            layer.backward(ws, kernels, LrpRule.DEFAULT); // routing, activations, max-pooling: rule-independent
+            node.backward(ws, kernels, ruleOf(node));
         }
+    }
+
+    /** The rule a node runs with (a folded node: its Conv1D's); null for the rule-free layers. */
+    Rule ruleOf(Layer node) {
+        return rules.get(node instanceof FoldedConv1D folded ? folded.conv : node);
+    }
+
+    /** Whether every Conv1D/Dense layer runs the ε-rule (the group passes and the folded tables carry ε only). */
+    public boolean allEpsilon() {
+        return passes.isEmpty();
     }
 
     public Composite composite() {
@@ -145,12 +157,12 @@ public final class RulePlan {
     }
 
     /** Layer name → rule, for every Conv1D/Dense layer in plan order. */
-    public Map<String, LinearRule> assignments() {
+    public Map<String, Rule> assignments() {
         return assignments;
     }
 
     /** The rule of one Conv1D/Dense layer, or null for another layer. */
-    public LinearRule ruleOf(String layerName) {
+    public Rule ruleOf(String layerName) {
         return assignments.get(layerName);
     }
 }

@@ -17,10 +17,8 @@ public final class Workspace {
     final float[] contributions;
     /** Scratch for the indices of one step's non-zero quotients (see {@code Kernels.conv1dTransposed}). */
     final int[] nonZero;
-    /** Per-token relevance written directly by folded Conv1D layers (see {@link Network#foldingPlanned()}). */
+    /** Per-token relevance written directly by the folded plan's nodes (see {@link FoldedConv1D}). */
     final float[] tokenRelevance;
-    /** Whether the current forward/relevance pass uses the folded Embedding → Conv1D tables. */
-    boolean folded;
 
     Workspace(int inputLength, int[] valueSizes, int[] relevanceSizes, int[] preSizes, int[] winnerSizes,
               int maxQuotients, int maxContributions) {

@@ -9,7 +9,7 @@ import java.util.List;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Method;
-import org.jlrp.runtime.graph.Composite;
+import org.jlrp.runtime.explain.Composite;
 
 /**
  * The {@code explain --format json} document of the CLI contract: model, input length, rule, and one result per
@@ -69,23 +69,21 @@ public final class JsonReport {
     }
 
     /**
-     * The {@code rule} object: {@code name} (a preset name, the rule string, or {@code epsilon} for the default
-     * path), {@code spec} (the canonical rule string, :nobias applied) for composites, the default {@code eps}, and
-     * {@code ignore_bias}. Null for the methods other than LRP, to which no rule applies.
+     * The {@code rule} object: {@code name} (the preset name, else the rule string), {@code spec} (the canonical
+     * rule string, :ignore-bias applied), the default {@code eps}, and {@code ignore_bias}. Null for the methods
+     * other than LRP, to which no rule applies.
      */
     private static void writeRule(JsonGenerator g, ExplainOptions options) throws IOException {
         if (options.method() != Method.LRP) {
             g.writeNullField("rule");
             return;
         }
-        Composite composite = options.effectiveComposite();
+        Composite rules = options.rules();
         g.writeObjectFieldStart("rule");
-        g.writeStringField("name", composite == null ? "epsilon" : composite.name());
-        if (composite != null) {
-            g.writeStringField("spec", composite.spec());
-        }
-        g.writeNumberField("eps", options.rule().eps());
-        g.writeBooleanField("ignore_bias", options.rule().ignoreBias());
+        g.writeStringField("name", rules.presetName() != null ? rules.presetName() : rules.spec());
+        g.writeStringField("spec", rules.spec());
+        g.writeNumberField("eps", rules.defaultEps());
+        g.writeBooleanField("ignore_bias", rules.ignoresBias());
         g.writeEndObject();
     }
 

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Layer;
-import org.jlrp.runtime.graph.LinearRule;
+import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.keras.KerasModel;
@@ -129,10 +129,11 @@ public final class ModelReport {
             g.writeEndObject();
             if (plan != null) {
                 g.writeObjectFieldStart("rule");
-                g.writeStringField("name", plan.composite().name());
+                g.writeStringField("name", plan.composite().presetName() != null ? plan.composite().presetName()
+                        : plan.composite().spec());
                 g.writeStringField("spec", plan.composite().spec());
                 g.writeNumberField("eps", plan.composite().defaultEps());
-                g.writeBooleanField("ignore_bias", plan.composite().noBias());
+                g.writeBooleanField("ignore_bias", plan.composite().ignoresBias());
                 g.writeEndObject();
             }
             g.writeArrayFieldStart("layers");
@@ -146,7 +147,7 @@ public final class ModelReport {
                 g.writeNumberField("parameters", layer == null ? 0 : layer.parameterCount());
                 g.writeBooleanField("stripped", layer == null);
                 if (plan != null) {
-                    LinearRule rule = plan.ruleOf(spec.name());
+                    Rule rule = plan.ruleOf(spec.name());
                     if (rule != null) {
                         g.writeStringField("rule", rule.spec());
                     } else {
@@ -170,7 +171,7 @@ public final class ModelReport {
         if (plan == null) {
             return "";
         }
-        LinearRule rule = plan.ruleOf(name);
+        Rule rule = plan.ruleOf(name);
         if (rule != null) {
             return rule.spec();
         }
@@ -196,8 +197,9 @@ public final class ModelReport {
     }
 
     /**
-     * Which fast path the plain ε-rule takes: the Conv1D layers with the Embedding folded in, the tables' size, and
-     * the pools computed in the same pass (other rules, methods and --embedding-relevance always run unfolded).
+     * The folded plan: the Conv1D layers with the Embedding folded in, the tables' size, and the pools computed in the
+     * same pass. LRP takes it whenever those Conv1D layers run the ε-rule; other methods and --embedding-relevance
+     * run unfolded.
      */
     private static String folding(Network network) {
         if (!network.foldingPlanned()) {
@@ -205,7 +207,7 @@ public final class ModelReport {
         }
         String pools = network.fusedPoolNames().isEmpty() ? ""
                 : "; " + String.join(", ", network.fusedPoolNames()) + " computed in the same pass";
-        return String.format(Locale.ROOT, "Embedding folded into %s (%.1f MB of tables)%s; plain ε-rule only",
+        return String.format(Locale.ROOT, "Embedding folded into %s (%.1f MB of tables)%s; LRP with ε on these layers",
                 String.join(", ", network.foldedLayerNames()), network.foldedTableBytes() / 1e6, pools);
     }
 

@@ -10,8 +10,6 @@ import java.util.Map;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LinearRule;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.api.Test;
@@ -65,10 +63,10 @@ class CompositeTest {
     void mostSpecificKeyWins() {
         // name beats first beats class; a layer named like a class key is addressed by its class only
         assertEquals(Map.of("conv1d", "flat", "conv1d_1", "wsquare", "conv1d_2", "zplus",
-                        "dense", "gamma:0.5", "dense_1", "epsilon:0.1:nobias"),
-                assignment("dense_1=epsilon:0.1:nobias;conv1d=zplus;first=flat;conv1d_1=wsquare;dense=gamma:0.5"));
+                        "dense", "gamma:0.5", "dense_1", "epsilon:0.1:ignore-bias"),
+                assignment("dense_1=epsilon:0.1:ignore-bias;conv1d=zplus;first=flat;conv1d_1=wsquare;dense=gamma:0.5"));
         // uncovered layers get the default ε; a bare rule means conv1d and dense
-        assertEquals("epsilon:0.001", Composite.parse("first=zbox", 1e-3).ruleFor("x", "Dense", false).spec());
+        assertEquals("epsilon:0.001", Composite.parse("first=zbox", 1e-3).ruleFor("x", true, false).spec());
         assertEquals(Map.of("conv1d", "gamma:0.25", "conv1d_1", "gamma:0.25", "conv1d_2", "gamma:0.25",
                 "dense", "gamma:0.25", "dense_1", "gamma:0.25"), assignment("gamma:0.25"));
     }
@@ -78,11 +76,11 @@ class CompositeTest {
         Composite c = Composite.parse("epsilon-plus", 0.01);
         assertEquals("conv1d=zplus;dense=epsilon:0.01", c.spec());
         assertEquals("epsilon-plus", c.name());
-        Composite nobias = c.withNoBias();
-        assertEquals("conv1d=zplus:nobias;dense=epsilon:0.01:nobias", nobias.spec());
-        assertTrue(nobias.ruleFor("unassigned", "Conv1D", false).noBias(), "the default ε also loses its bias");
-        assertEquals(LinearRule.parse(LinearRule.alphaBeta(3, 2).withNoBias().spec(), 1),
-                LinearRule.alphaBeta(3, 2).withNoBias());
+        Composite nobias = c.withIgnoreBias(true);
+        assertEquals("conv1d=zplus:ignore-bias;dense=epsilon:0.01:ignore-bias", nobias.spec());
+        assertTrue(nobias.ruleFor("unassigned", false, false).ignoreBias(), "the default ε also loses its bias");
+        assertEquals(Rule.parse(Rule.alphaBeta(3, 2).withIgnoreBias(true).spec(), 1),
+                Rule.alphaBeta(3, 2).withIgnoreBias(true));
     }
 
     @ParameterizedTest

@@ -15,7 +15,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.keras.KerasModel;
 import org.jlrp.runtime.text.Sequences;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Word deletion and AOPC. */
 class DeletionEvaluationTest {
 
-    private static final ExplainOptions LRP = new ExplainOptions(Target.pred(), LrpRule.DEFAULT, 0, false);
+    private static final ExplainOptions LRP = ExplainOptions.DEFAULT.withTarget(Target.pred()).withPadId(0).withEmbeddingRelevance(false);
 
     /**
      * A linear model with a zero padding embedding: the logit is a sum of per-token contributions that LRP recovers

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.keras.KerasModel;
 import org.jlrp.runtime.keras.KerasModelLoader;
@@ -69,18 +69,18 @@ class FoldingTest {
                 for (int t = 0; t < length; t++) {
                     tokens[t] = random.nextInt(folded.network().vocabularySize());
                 }
-                for (LrpRule rule : List.of(LrpRule.DEFAULT, new LrpRule(0.01, true))) {
-                    ExplainOptions options = ExplainOptions.DEFAULT.withRule(rule);
+                for (Composite rule : List.of(Composite.DEFAULT, Composite.epsilon(0.01).withIgnoreBias(true))) {
+                    ExplainOptions options = ExplainOptions.DEFAULT.withRules(rule);
                     Explanation a = folded.explain(tokens, options).get(0);
                     Explanation b = unfolded.explain(tokens, options).get(0);
                     assertEquals(b.target(), a.target());
                     double error = GoldenFiles.relativeError(tokens, b.relevance(), a.relevance());
                     // The ε-rule divides by z, so a float-rounding difference in a small z is amplified: measured
                     // here up to ~4e-5, while both paths stay within ~1e-5 of the float64 golden references. Without
-                    // the bias the denominator is z − b, computed from z: where |b| dwarfs the rest, that cancels
-                    // to a few ulps of b, and the two paths' different rounding of z shows up to ~1.5e-4
-                    // (v0idwalker, darshbir).
-                    double tolerance = rule.ignoreBias() ? 5e-4 : 1e-4;
+                    // the bias both paths compute z₀ = x·W afresh (never z − b), yet z₀ is smaller than z, and at
+                    // ε = 0.01 one v0idwalker sequence still differs by 1.5e-4 (the tables sum their float products
+                    // in another order than the convolution): measured the same before z₀ was computed afresh.
+                    double tolerance = rule.ignoresBias() ? 2e-4 : 1e-4;
                     assertTrue(error < tolerance, file + " sequence " + n + " " + rule + ": relative error " + error);
                     double magnitude = 0;
                     for (double r : b.relevance()) {
@@ -102,12 +102,12 @@ class FoldingTest {
             Network network = Explainer.of(load(file), KernelProvider.get(), BUDGET).network();
             assertTrue(network.foldingPlanned(), file);
             int convs = (int) network.layers().stream().filter(l -> l.className().equals("Conv1D")).count();
-            assertEquals(convs, network.fusedPoolCount(), file + ": every Conv1D computes its pool");
+            assertEquals(convs, network.fusedPoolNames().size(), file + ": every Conv1D computes its pool");
         }
         // A Conv1D that is itself explained has no pool to fuse.
         Network direct = Explainer.of(load("models/dl4j_embedding_conv1d_tensorflow_2.h5"), KernelProvider.get(),
                 BUDGET).network();
-        assertEquals(0, direct.fusedPoolCount());
+        assertEquals(0, direct.fusedPoolNames().size());
     }
 
     @Test

@@ -11,8 +11,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.Workspace;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class GroupRelevanceTest {
         List<ExplainOptions> optionsList = List.of(
                 ExplainOptions.DEFAULT, // folded where the plan folds
                 ExplainOptions.DEFAULT.withEmbeddingRelevance(true), // unfolded
-                ExplainOptions.DEFAULT.withRule(new LrpRule(0.01, true)).withTarget(Target.index(0)),
-                ExplainOptions.DEFAULT.withComposite(Composite.parse("epsilon-plus", 1e-6))); // sequence by sequence
+                ExplainOptions.DEFAULT.withEps(0.01).withIgnoreBias(true).withTarget(Target.index(0)),
+                ExplainOptions.DEFAULT.withRules(Composite.parse("epsilon-plus", 1e-6))); // sequence by sequence
         for (ExplainOptions options : optionsList) {
             int[] expectedTargets = new int[sequences.length];
             double[][] expected = new double[sequences.length][];

@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceForward;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -106,7 +106,7 @@ class LrpIdentitiesTest {
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             int[] tokens = TestModels.tokens(new Random(seed), model.inputLength(), VOCAB, 2);
             for (Explanation e : explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all())
-                    .withRule(new LrpRule(0, true)))) {
+                    .withEps(0).withIgnoreBias(true))) {
                 double scale = Math.max(Math.abs(e.explainedLogit()), maxAbs(e.relevance()));
                 assertEquals(e.explainedLogit(), e.relevanceSum(), 1e-5 * scale,
                         name + " seed " + seed + " target " + e.target());

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class MethodsTest {
 
     private static ExplainOptions options(Method method) {
-        return new ExplainOptions(Target.all(), LrpRule.DEFAULT, 0, true).withMethod(method);
+        return ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true).withMethod(method);
     }
 
     private static int[] tokens(KerasModel model, long seed) {

@@ -7,8 +7,7 @@ import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,8 +40,8 @@ class RuleIdentitiesTest {
 
     private static List<Explanation> explain(KerasModel model, String spec, boolean nobias, int[] tokens) {
         Explainer explainer = Explainer.of(model, KernelProvider.get());
-        ExplainOptions options = new ExplainOptions(Target.all(), new LrpRule(1e-6, nobias), 0, true)
-                .withComposite(Composite.parse(spec, 1e-6));
+        ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withEmbeddingRelevance(true)
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
         return explainer.explain(tokens, options);
     }
 

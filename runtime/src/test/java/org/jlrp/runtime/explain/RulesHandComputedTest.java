@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,8 +31,8 @@ class RulesHandComputedTest {
     }
 
     private static float[] explain(Explainer explainer, int[] tokens, int target, String spec, boolean nobias) {
-        ExplainOptions options = new ExplainOptions(Target.index(target), new LrpRule(1e-6, nobias), 0, true)
-                .withComposite(Composite.parse(spec, 1e-6));
+        ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.index(target)).withEmbeddingRelevance(true)
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
         return explainer.explain(tokens, options).get(0).embeddingRelevance();
     }
 

@@ -15,15 +15,14 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.ReferenceLrp.Rule;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.Composite;
-import org.jlrp.runtime.graph.LrpRule;
+
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every rule and preset, with and without {@code :nobias}, against the independent double-precision implementation
+ * Every rule and preset, with and without {@code :ignore-bias}, against the independent double-precision implementation
  * of RULES.md in {@link ReferenceLrp}, on small random models that are not in {@code ../shared}. Tolerance: 1e-4
  * relative to the largest |R| of each text, on the {@code [steps][dim]} map at the Embedding output.
  */
@@ -149,8 +148,8 @@ class RulesReferenceTest {
             return; // a layer-name key of another model
         }
         Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
-        ExplainOptions options = new ExplainOptions(Target.all(), new LrpRule(1e-6, nobias), 0, true)
-                .withComposite(Composite.parse(spec, 1e-6));
+        ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withEmbeddingRelevance(true)
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
         ReferenceLrp reference = new ReferenceLrp(c.model());
         Map<String, Rule> rules = expected(c, spec, nobias);
         Random random = new Random(c.label().hashCode() + spec.hashCode());
@@ -194,7 +193,7 @@ class RulesReferenceTest {
 
     /**
      * 1e-4, widened in proportion where an ε or γ denominator cancels more than 100-fold: float32 sums lose digits
-     * there whatever the rule's implementation (one case in these tests, gamma:0:nobias on stacked5, cancels ~500×).
+     * there whatever the rule's implementation (one case in these tests, gamma:0:ignore-bias on stacked5, cancels ~500×).
      */
     private static double tolerance(double conditioning) {
         return TOLERANCE * Math.max(1, conditioning / 100);

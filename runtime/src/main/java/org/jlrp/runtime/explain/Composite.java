@@ -1,33 +1,36 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.explain;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.jlrp.runtime.JlrpException;
 
 /**
- * A composite: which {@link LinearRule} each Conv1D and Dense layer gets, as {@code --rule SPEC} writes it.
+ * Which {@link Rule} each Conv1D and Dense layer gets: the one mapping from layers to rules, used alike by the
+ * library, the CLI ({@code --rule SPEC}) and Spark, so that the same string gives the same answer everywhere.
  *
- * <p>Grammar: {@code KEY=RULE(;KEY=RULE)*}, where {@code KEY} is a Keras layer name, {@code first} (every
- * Conv1D/Dense that reads the Embedding output, directly or through Dropout-like layers only: all branches of a
- * Kim-style model), {@code conv1d} or {@code dense} (by Keras class; a Dense applied to a sequence is a
- * {@code dense}), and {@code RULE} is as {@link LinearRule#parse} reads it. The most specific key wins: layer name,
- * then {@code first}, then the class key. A layer no key covers gets the ε-rule with the default ε. A bare rule
- * ({@code zplus}) means {@code conv1d=zplus;dense=zplus}. The presets:
+ * <p>Grammar: {@code KEY=RULE(;KEY=RULE)*}, where {@code KEY} is a layer name, {@code first} (every Conv1D/Dense
+ * that reads the Embedding output, directly or through Dropout-like layers only: all branches of a Kim-style model),
+ * {@code conv1d} or {@code dense} (by layer type; a Dense applied to a sequence is a {@code dense}), and {@code RULE}
+ * is as {@link Rule#parse} reads it. The most specific key wins: layer name, then {@code first}, then the type key.
+ * A layer no key covers gets the ε-rule with the default ε. A bare rule ({@code zplus}) means
+ * {@code conv1d=zplus;dense=zplus}. Average pooling always takes the ε-rule with the default ε (its weights are
+ * the fixed 1/N). The presets:
  * <table>
  *   <caption>Presets</caption>
- *   <tr><td>{@code epsilon}</td><td>{@code conv1d=epsilon;dense=epsilon} (the default rule)</td></tr>
+ *   <tr><td>{@code epsilon}</td><td>{@code conv1d=epsilon;dense=epsilon} (the default)</td></tr>
  *   <tr><td>{@code lrp0}</td><td>{@code conv1d=epsilon:0;dense=epsilon:0}</td></tr>
  *   <tr><td>{@code epsilon-plus}</td><td>{@code conv1d=zplus;dense=epsilon}</td></tr>
  *   <tr><td>{@code epsilon-alpha2-beta1}</td><td>{@code conv1d=alphabeta:2:1;dense=epsilon}</td></tr>
  *   <tr><td>{@code epsilon-gamma-box}</td><td>{@code first=zbox;conv1d=gamma:0.25;dense=epsilon}</td></tr>
  * </table>
- * An {@code epsilon} written without a value takes the default ε ({@code --eps}, 1e-6 unless set).
+ * An {@code epsilon} written without a value takes the default ε ({@link Rule#DEFAULT_EPS} unless given).
  *
  * <p>A layer literally named {@code first}, {@code conv1d} or {@code dense} cannot be keyed by name: those words are
- * always the class keys. Immutable.
+ * always the type keys. Immutable.
  */
 public final class Composite {
 
@@ -45,16 +48,19 @@ public final class Composite {
         PRESETS.put("epsilon-gamma-box", "first=zbox;conv1d=gamma:0.25;dense=epsilon");
     }
 
-    private final String name;
-    private final Map<String, LinearRule> entries;
-    private final double defaultEps;
-    private final boolean noBias;
+    /** The default: the ε-rule with ε = {@link Rule#DEFAULT_EPS} on every layer, biases inside {@code z}. */
+    public static final Composite DEFAULT = epsilon(Rule.DEFAULT_EPS);
 
-    private Composite(String name, Map<String, LinearRule> entries, double defaultEps, boolean noBias) {
-        this.name = name;
+    private final String presetName;
+    private final Map<String, Rule> entries;
+    private final double defaultEps;
+    private final boolean ignoreBias;
+
+    private Composite(String presetName, Map<String, Rule> entries, double defaultEps, boolean ignoreBias) {
+        this.presetName = presetName;
         this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
         this.defaultEps = defaultEps;
-        this.noBias = noBias;
+        this.ignoreBias = ignoreBias;
     }
 
     /** The preset names, in the order the documentation lists them. */
@@ -62,13 +68,25 @@ public final class Composite {
         return List.copyOf(PRESETS.keySet());
     }
 
+    /** The ε-rule with this ε on every layer (the {@code epsilon} preset). */
+    public static Composite epsilon(double eps) {
+        return parse("epsilon", eps);
+    }
+
+    /** {@link #parse(String, double)} with the default ε {@link Rule#DEFAULT_EPS}. */
+    public static Composite parse(String spec) {
+        return parse(spec, Rule.DEFAULT_EPS);
+    }
+
     /**
      * Parses a preset name, a bare rule, or {@code KEY=RULE;...}.
      *
-     * @param defaultEps ε for {@code epsilon} written without a value, and for layers no key covers
+     * @param defaultEps ε for {@code epsilon} written without a value, for layers no key covers, and for average
+     *                   pooling
      * @throws JlrpException naming the offending part for an unknown preset, rule, key syntax or parameter
      */
     public static Composite parse(String spec, double defaultEps) {
+        Rule.epsilon(defaultEps); // validates it
         String text = spec == null ? "" : spec.trim();
         if (text.isEmpty()) {
             throw new JlrpException("the rule string is empty; give a preset (" + String.join(", ", PRESETS.keySet())
@@ -76,11 +94,11 @@ public final class Composite {
         }
         String preset = PRESETS.get(text.toLowerCase(Locale.ROOT));
         String body = preset != null ? preset : text;
-        Map<String, LinearRule> entries = new LinkedHashMap<>();
+        Map<String, Rule> entries = new LinkedHashMap<>();
         if (!body.contains("=")) {
-            LinearRule rule;
+            Rule rule;
             try {
-                rule = LinearRule.parse(body, defaultEps);
+                rule = Rule.parse(body, defaultEps);
             } catch (JlrpException e) {
                 throw new JlrpException("rule string '" + text + "' is neither a preset (" + String.join(", ",
                         PRESETS.keySet()) + ") nor KEY=RULE;... nor a rule: " + e.getMessage());
@@ -102,7 +120,7 @@ public final class Composite {
                             + "first, conv1d, dense or a layer name");
                 }
                 String lower = key.toLowerCase(Locale.ROOT);
-                if (lower.equals(FIRST) || lower.equals(CONV1D) || lower.equals(DENSE)) {
+                if (isTypeKey(lower)) {
                     key = lower;
                 }
                 if (entries.containsKey(key)) {
@@ -117,29 +135,45 @@ public final class Composite {
         return new Composite(preset != null ? text.toLowerCase(Locale.ROOT) : null, entries, defaultEps, false);
     }
 
-    private static LinearRule parseRule(String whole, String rule, double defaultEps) {
+    private static Rule parseRule(String whole, String rule, double defaultEps) {
         try {
-            return LinearRule.parse(rule, defaultEps);
+            return Rule.parse(rule, defaultEps);
         } catch (JlrpException e) {
             throw new JlrpException("rule string '" + whole + "': " + e.getMessage());
         }
     }
 
-    /** Every rule with {@code :nobias}, including the ε default for uncovered layers ({@code --ignore-bias}). */
-    public Composite withNoBias() {
-        Map<String, LinearRule> out = new LinkedHashMap<>();
-        entries.forEach((k, r) -> out.put(k, r.withNoBias()));
-        return new Composite(name, out, defaultEps, true);
+    /**
+     * Every rule with the bias left out ({@code :ignore-bias}), the ε default for uncovered layers included
+     * ({@code --ignore-bias}); or, with false, this composite as parsed.
+     */
+    public Composite withIgnoreBias(boolean ignore) {
+        if (ignore == ignoreBias) {
+            return this;
+        }
+        if (!ignore) {
+            return presetName != null ? parse(presetName, defaultEps) : parse(parsedSpec(), defaultEps);
+        }
+        Map<String, Rule> out = new LinkedHashMap<>();
+        entries.forEach((k, r) -> out.put(k, r.withIgnoreBias(true)));
+        return new Composite(presetName, out, defaultEps, true);
+    }
+
+    private String parsedSpec() {
+        StringBuilder b = new StringBuilder();
+        entries.forEach((k, r) -> b.append(b.length() == 0 ? "" : ";").append(k).append('=')
+                .append(r.withIgnoreBias(false).spec()));
+        return b.toString();
     }
 
     /** The preset name, or null for a rule string. */
     public String presetName() {
-        return name;
+        return presetName;
     }
 
-    /** The preset name, else the canonical rule string. */
+    /** The preset name (with {@code :ignore-bias} when set), else the canonical rule string. */
     public String name() {
-        return name != null ? name : spec();
+        return presetName != null ? presetName + (ignoreBias ? ":" + Rule.IGNORE_BIAS : "") : spec();
     }
 
     /** The canonical rule string, e.g. {@code first=zbox;conv1d=gamma:0.25;dense=epsilon:1.0E-6}. */
@@ -150,55 +184,60 @@ public final class Composite {
     }
 
     /** Key → rule, in the order given. */
-    public Map<String, LinearRule> entries() {
+    public Map<String, Rule> entries() {
         return entries;
     }
 
+    /** ε for uncovered layers and average pooling. */
     public double defaultEps() {
         return defaultEps;
     }
 
-    public boolean noBias() {
-        return noBias;
+    /** Whether every rule leaves the bias out ({@link #withIgnoreBias}). */
+    public boolean ignoresBias() {
+        return ignoreBias;
     }
 
     /**
-     * The rule of one Conv1D/Dense layer: by its name, else {@code first} if it reads the Embedding, else its class
+     * The rule of one Conv1D/Dense layer: by its name, else {@code first} if it reads the Embedding, else its type
      * key, else the ε-rule with the default ε.
      *
-     * @param kerasClass {@code Conv1D} or {@code Dense}
-     * @param first      whether the layer reads the Embedding output (through Dropout-like layers only)
+     * @param dense whether the layer is a Dense (on a vector or a sequence); else a Conv1D
+     * @param first whether the layer reads the Embedding output (through Dropout-like layers only)
      */
-    public LinearRule ruleFor(String layerName, String kerasClass, boolean first) {
-        LinearRule rule = isClassKey(layerName) ? null : entries.get(layerName);
+    public Rule ruleFor(String layerName, boolean dense, boolean first) {
+        Rule rule = isTypeKey(layerName) ? null : entries.get(layerName);
         if (rule == null && first) {
             rule = entries.get(FIRST);
         }
         if (rule == null) {
-            rule = entries.get(kerasClass.equals("Dense") ? DENSE : CONV1D);
+            rule = entries.get(dense ? DENSE : CONV1D);
         }
         if (rule == null) {
-            rule = LinearRule.epsilon(defaultEps);
-            if (noBias) {
-                rule = rule.withNoBias();
-            }
+            rule = Rule.epsilon(defaultEps).withIgnoreBias(ignoreBias);
         }
         return rule;
     }
 
-    private static boolean isClassKey(String key) {
+    /** The rule of average pooling: the ε-rule with the default ε (its 1/N weights have no bias). */
+    public Rule averagePoolingRule() {
+        return Rule.epsilon(defaultEps);
+    }
+
+    /** Whether a key names a layer type or {@code first} rather than a layer. */
+    public static boolean isTypeKey(String key) {
         return key.equals(FIRST) || key.equals(CONV1D) || key.equals(DENSE);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Composite c && c.entries.equals(entries) && c.noBias == noBias
-                && Double.compare(c.defaultEps, defaultEps) == 0 && java.util.Objects.equals(c.name, name);
+        return o instanceof Composite c && c.entries.equals(entries) && c.ignoreBias == ignoreBias
+                && Double.compare(c.defaultEps, defaultEps) == 0 && Objects.equals(c.presetName, presetName);
     }
 
     @Override
     public int hashCode() {
-        return entries.hashCode() * 31 + Boolean.hashCode(noBias);
+        return Objects.hash(entries, ignoreBias, defaultEps, presetName);
     }
 
     @Override

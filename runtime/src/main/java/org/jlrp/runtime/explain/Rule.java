@@ -1,10 +1,10 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.explain;
 
 import java.util.Locale;
 import org.jlrp.runtime.JlrpException;
 
 /**
- * An LRP rule for one Conv1D or Dense layer: how relevance {@code R_j} at its outputs is shared among its inputs.
+ * The LRP rule of one Conv1D or Dense layer (the one rule type: a {@link Composite} maps layers to rules): how relevance {@code R_j} at its outputs is shared among its inputs.
  * The formulas are Zennit 0.5.1's, which generalise the printed rules to signed inputs (the first Conv1D reads
  * embedding vectors of both signs). Notation: {@code z_j = Σ_i x_i w_ij + b_j}; {@code a⁺ = max(a, 0)},
  * {@code a⁻ = min(a, 0)}; {@code (x w)⁺ = x⁺w⁺ + x⁻w⁻}, {@code (x w)⁻ = x⁺w⁻ + x⁻w⁺};
@@ -35,23 +35,31 @@ import org.jlrp.runtime.JlrpException;
  *       of {@code j} (width × channels for a valid convolution); never a bias</td><td>Lapuschkin et al.
  *       2019</td></tr>
  *   <tr><td>{@link Kind#WSQUARE} (w²)</td><td>{@code Σ_j w_ij² R_j / (Σ_i w_ij² + b_j² + e)}</td><td>Montavon
- *       et al. 2017 print it without {@code b_j²}: that is {@code wsquare:nobias}</td></tr>
+ *       et al. 2017 print it without {@code b_j²}: that is {@code wsquare:ignore-bias}</td></tr>
  * </table>
  *
- * <p>{@code noBias} sets {@code b_j = 0} inside the rule only (the forward pass keeps its biases). For γ the sign
- * gate still reads {@code z_j} with the bias. It changes nothing for zB (its bias terms cancel) and flat (no bias).
+ * <p>{@code ignoreBias} ({@code :ignore-bias} in rule strings, {@code --ignore-bias} on the command line) sets
+ * {@code b_j = 0} inside the rule only (the forward pass keeps its biases): for ε, {@code z_j = Σ_i x_i w_ij} is
+ * computed without the bias, never as {@code z_j − b_j}. For γ the sign gate still reads {@code z_j} with the bias.
+ * It changes nothing for zB (its bias terms cancel) and flat (no bias).
  *
  * @param kind   which rule
  * @param eps    ε of the ε-rule (≥ 0); {@value #STABILIZER} for the other rules
  * @param alpha  α of αβ (≥ 1), else 0
  * @param beta   β of αβ (α − 1), else 0
  * @param gamma  γ of the γ-rule (≥ 0), else 0
- * @param noBias biases left out of the rule
+ * @param ignoreBias biases left out of the rule
  */
-public record LinearRule(Kind kind, double eps, double alpha, double beta, double gamma, boolean noBias) {
+public record Rule(Kind kind, double eps, double alpha, double beta, double gamma, boolean ignoreBias) {
 
     /** The stabiliser {@code e} of every rule but ε: 1e-6, Zennit's default. */
     public static final double STABILIZER = 1e-6;
+
+    /** The default ε: 1e-6, the ε of Zennit's Epsilon rule and of the golden references. */
+    public static final double DEFAULT_EPS = 1e-6;
+
+    /** The suffix that sets {@link #ignoreBias} in a rule string. */
+    public static final String IGNORE_BIAS = "ignore-bias";
 
     /** The rules. */
     public enum Kind {
@@ -71,9 +79,9 @@ public record LinearRule(Kind kind, double eps, double alpha, double beta, doubl
     }
 
     private static final String GRAMMAR = "expected epsilon:E, zplus, alphabeta:A:B, gamma:G, zbox, flat or wsquare, "
-            + "optionally followed by :nobias";
+            + "optionally followed by :" + IGNORE_BIAS;
 
-    public LinearRule {
+    public Rule {
         if (kind == null) {
             throw new IllegalArgumentException("kind is required");
         }
@@ -90,56 +98,64 @@ public record LinearRule(Kind kind, double eps, double alpha, double beta, doubl
         }
     }
 
-    public static LinearRule epsilon(double eps) {
-        return new LinearRule(Kind.EPSILON, eps, 0, 0, 0, false);
+    /** Whether this is the ε-rule (any ε, with or without the bias). */
+    public boolean isEpsilon() {
+        return kind == Kind.EPSILON;
     }
 
-    public static LinearRule zPlus() {
-        return new LinearRule(Kind.ZPLUS, STABILIZER, 0, 0, 0, false);
+    public static Rule epsilon(double eps) {
+        return new Rule(Kind.EPSILON, eps, 0, 0, 0, false);
     }
 
-    public static LinearRule alphaBeta(double alpha, double beta) {
-        return new LinearRule(Kind.ALPHA_BETA, STABILIZER, alpha, beta, 0, false);
+    public static Rule zPlus() {
+        return new Rule(Kind.ZPLUS, STABILIZER, 0, 0, 0, false);
     }
 
-    public static LinearRule gamma(double gamma) {
-        return new LinearRule(Kind.GAMMA, STABILIZER, 0, 0, gamma, false);
+    public static Rule alphaBeta(double alpha, double beta) {
+        return new Rule(Kind.ALPHA_BETA, STABILIZER, alpha, beta, 0, false);
     }
 
-    public static LinearRule zBox() {
-        return new LinearRule(Kind.ZBOX, STABILIZER, 0, 0, 0, false);
+    public static Rule gamma(double gamma) {
+        return new Rule(Kind.GAMMA, STABILIZER, 0, 0, gamma, false);
     }
 
-    public static LinearRule flat() {
-        return new LinearRule(Kind.FLAT, STABILIZER, 0, 0, 0, false);
+    public static Rule zBox() {
+        return new Rule(Kind.ZBOX, STABILIZER, 0, 0, 0, false);
     }
 
-    public static LinearRule wSquare() {
-        return new LinearRule(Kind.WSQUARE, STABILIZER, 0, 0, 0, false);
+    public static Rule flat() {
+        return new Rule(Kind.FLAT, STABILIZER, 0, 0, 0, false);
     }
 
-    /** The same rule with biases left out ({@code :nobias}). */
-    public LinearRule withNoBias() {
-        return new LinearRule(kind, eps, alpha, beta, gamma, true);
+    public static Rule wSquare() {
+        return new Rule(Kind.WSQUARE, STABILIZER, 0, 0, 0, false);
+    }
+
+    /** The same rule with biases left out ({@code :ignore-bias}) or kept. */
+    public Rule withIgnoreBias(boolean ignore) {
+        return new Rule(kind, eps, alpha, beta, gamma, ignore);
     }
 
     /**
      * Parses one rule as {@code --rule} writes it: {@code epsilon:E} (or {@code epsilon}, which takes
      * {@code defaultEps}), {@code zplus}, {@code alphabeta:A:B}, {@code gamma:G}, {@code zbox}, {@code flat},
-     * {@code wsquare}, each optionally followed by {@code :nobias}.
+     * {@code wsquare}, each optionally followed by {@code :ignore-bias}.
      *
      * @throws JlrpException naming the rule string and what is wrong with it
      */
-    public static LinearRule parse(String text, double defaultEps) {
+    public static Rule parse(String text, double defaultEps) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         String[] parts = t.split(":", -1);
         int n = parts.length;
-        boolean noBias = n > 1 && parts[n - 1].equals("nobias");
-        if (noBias) {
+        boolean ignoreBias = n > 1 && parts[n - 1].equals(IGNORE_BIAS);
+        if (ignoreBias) {
             n--;
         }
+        if (parts[n - 1].equals("nobias")) {
+            throw new JlrpException("rule '" + text + "': the bias is left out with ':" + IGNORE_BIAS + "'");
+        }
         String name = parts[0];
-        LinearRule rule;
+        Rule rule;
         switch (name) {
             case "epsilon":
                 expectParameters(text, n, 0, 1);
@@ -172,7 +188,7 @@ public record LinearRule(Kind kind, double eps, double alpha, double beta, doubl
             default:
                 throw new JlrpException("unknown rule '" + text + "'; " + GRAMMAR);
         }
-        return noBias ? rule.withNoBias() : rule;
+        return rule.withIgnoreBias(ignoreBias);
     }
 
     private static void expectParameters(String text, int parts, int min, int max) {
@@ -197,7 +213,7 @@ public record LinearRule(Kind kind, double eps, double alpha, double beta, doubl
         }
     }
 
-    /** The rule as a rule string, e.g. {@code alphabeta:2:1:nobias}; {@link #parse} reads it back. */
+    /** The rule as a rule string, e.g. {@code alphabeta:2:1:ignore-bias}; {@link #parse} reads it back. */
     public String spec() {
         String base;
         switch (kind) {
@@ -206,7 +222,7 @@ public record LinearRule(Kind kind, double eps, double alpha, double beta, doubl
             case GAMMA: base = "gamma:" + fmt(gamma); break;
             default: base = kind.specName;
         }
-        return noBias ? base + ":nobias" : base;
+        return ignoreBias ? base + ":" + IGNORE_BIAS : base;
     }
 
     private static String fmt(double v) {

@@ -1,0 +1,138 @@
+package org.jlrp.runtime.graph;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jlrp.kernels.Kernels;
+
+/**
+ * One way to run a {@link Network}: its nodes in forward order, and which relevance buffers the relevance pass never
+ * touches. Every network has the {@linkplain Network#unfoldedPlan() unfolded plan}, whose nodes are its layers; a
+ * network whose Embedding is read only by Conv1D layers (through identities) may also have a
+ * {@linkplain Network#foldedPlan() folded plan}, where each such Conv1D (with the MaxPooling1D that alone reads it)
+ * is one {@link FoldedConv1D} node and the Embedding runs no pass at all. Both plans share the network's buffer
+ * layout, so one workspace serves either; the explainer picks a plan per request. Immutable.
+ */
+public final class ExecutionPlan {
+
+    private final List<Layer> nodes;
+    private final List<FoldedConv1D> foldedNodes;
+    /** Per relevance slot: whether the relevance pass neither reads nor writes it, so it need not be zeroed. */
+    private final boolean[] untouchedRelevance;
+
+    private ExecutionPlan(List<Layer> nodes, List<FoldedConv1D> foldedNodes, boolean[] untouchedRelevance) {
+        this.nodes = List.copyOf(nodes);
+        this.foldedNodes = List.copyOf(foldedNodes);
+        this.untouchedRelevance = untouchedRelevance;
+    }
+
+    static ExecutionPlan unfolded(List<Layer> layers, int relevanceSlots) {
+        return new ExecutionPlan(layers, List.of(), new boolean[relevanceSlots]);
+    }
+
+    /**
+     * The folded plan, or null when it does not apply: every reader of the Embedding output (through identity
+     * layers such as Dropout) must be a single-input Conv1D, all their tables must fit {@code budgetBytes}, and the
+     * explained output must not be the Embedding's. Folding is all or nothing, so that a folded pass never needs the
+     * {@code [T][D]} values or relevance.
+     */
+    static ExecutionPlan folded(List<Layer> layers, EmbeddingLayer embedding, Layer explained, Kernels kernels,
+                                long budgetBytes, int relevanceSlots) {
+        if (budgetBytes <= 0) {
+            return null;
+        }
+        List<Layer> aliases = new ArrayList<>(List.of(embedding)); // layers whose values are the Embedding output
+        List<Conv1DLayer> readers = new ArrayList<>();
+        long floats = 0;
+        for (Layer layer : layers) {
+            if (layer.inputs.stream().noneMatch(aliases::contains)) {
+                continue;
+            }
+            if (layer instanceof RoutingLayer && layer.shape.equals(embedding.shape)) {
+                aliases.add(layer);
+            } else if (layer instanceof Conv1DLayer conv && conv.inputs.size() == 1) {
+                readers.add(conv);
+                long size = (long) conv.width * embedding.vocabulary * conv.filters;
+                if (size > Integer.MAX_VALUE - 16) {
+                    return null;
+                }
+                floats += size;
+            } else {
+                return null; // another reader needs the [T][D] values
+            }
+        }
+        if (readers.isEmpty() || aliases.contains(explained) || 4 * floats > budgetBytes) {
+            return null;
+        }
+        Map<Layer, FoldedConv1D> replaced = new IdentityHashMap<>();
+        List<FoldedConv1D> foldedNodes = new ArrayList<>();
+        boolean[] untouched = new boolean[relevanceSlots];
+        untouched[embedding.relevanceSlot] = true;
+        for (Conv1DLayer conv : readers) {
+            MaxPoolLayer pool = fusablePool(layers, conv, explained);
+            FoldedConv1D node = new FoldedConv1D(conv, pool,
+                    conv.foldTables(kernels, embedding.table, embedding.vocabulary), embedding.vocabulary);
+            replaced.put(conv, node);
+            foldedNodes.add(node);
+            if (pool != null) {
+                replaced.put(pool, null);
+                untouched[conv.relevanceSlot] = true;
+            }
+        }
+        List<Layer> nodes = new ArrayList<>();
+        for (Layer layer : layers) {
+            if (layer == embedding) {
+                continue; // every reader sums table rows of its own
+            }
+            if (!replaced.containsKey(layer)) {
+                nodes.add(layer);
+            } else if (replaced.get(layer) != null) {
+                nodes.add(replaced.get(layer));
+            }
+        }
+        return new ExecutionPlan(nodes, foldedNodes, untouched);
+    }
+
+    /**
+     * The MaxPooling1D that alone reads a Conv1D's output (through identity layers such as Dropout), when
+     * {@link FoldedConv1D#canFuse} allows computing it in the folded pass; else null.
+     */
+    private static MaxPoolLayer fusablePool(List<Layer> layers, Conv1DLayer conv, Layer explained) {
+        List<Layer> aliases = new ArrayList<>(List.of(conv)); // layers whose values are the Conv1D output
+        MaxPoolLayer pool = null;
+        for (Layer layer : layers) {
+            if (layer.inputs.stream().noneMatch(aliases::contains)) {
+                continue;
+            }
+            if (layer instanceof RoutingLayer && layer.shape.equals(conv.shape)) {
+                aliases.add(layer);
+            } else if (pool == null && layer instanceof MaxPoolLayer candidate) {
+                pool = candidate;
+            } else {
+                return null; // a second reader needs the activations
+            }
+        }
+        boolean fusable = pool != null && !aliases.contains(explained) && pool != explained
+                && FoldedConv1D.canFuse(conv, pool);
+        return fusable ? pool : null;
+    }
+
+    /** The nodes in forward order. */
+    List<Layer> nodes() {
+        return nodes;
+    }
+
+    /** Whether this plan runs folded nodes (and so yields per-token relevance without the {@code [T][D]} map). */
+    public boolean isFolded() {
+        return !foldedNodes.isEmpty();
+    }
+
+    List<FoldedConv1D> foldedNodes() {
+        return foldedNodes;
+    }
+
+    boolean untouchedRelevance(int slot) {
+        return untouchedRelevance[slot];
+    }
+}

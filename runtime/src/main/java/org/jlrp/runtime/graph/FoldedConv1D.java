@@ -1,0 +1,118 @@
+package org.jlrp.runtime.graph;
+
+import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.explain.Rule;
+
+/**
+ * The folded plan's node for an Embedding → Conv1D (→ MaxPooling1D): the Embedding folded into the Conv1D's kernel
+ * once, {@code tables[v][k][f] = Σ_c E[v][c] · w[k][c][f]} (offsets reversed, see {@link Kernels#foldedRow}), so
+ * that the forward pass sums table rows per token instead of multiplying {@code [T][D]} vectors, and the ε-relevance
+ * pass yields per-token relevance directly. Neither pass reads or writes the {@code [T][D]} values or relevance.
+ *
+ * <p>With {@link #pool} set, the MaxPooling1D that alone reads the Conv1D is computed in the same pass (see
+ * {@link Kernels#foldedConv1dMaxPool}): the Conv1D's {@code [steps][filters]} values and relevance are never
+ * filled, its {@code z} buffer holds each window's maximum, and the pool's own buffers hold its outputs, winners and
+ * relevance. Carries the ε-rule only; the plan uses it only when the Conv1D's rule is ε.
+ */
+final class FoldedConv1D extends Layer {
+
+    final Conv1DLayer conv;
+    /** The MaxPooling1D computed in the same pass, or null. */
+    final MaxPoolLayer pool;
+    final float[] tables;
+    final int vocabulary;
+
+    FoldedConv1D(Conv1DLayer conv, MaxPoolLayer pool, float[] tables, int vocabulary) {
+        super(conv.name, conv.className, conv.inputs, conv.shape);
+        this.conv = conv;
+        this.pool = pool;
+        this.tables = tables;
+        this.vocabulary = vocabulary;
+    }
+
+    /**
+     * Whether {@code pool} (reading {@code conv}'s output, through identity layers only) can be computed in the
+     * folded pass: a ReLU or linear activation, which commute with taking the maximum, and non-overlapping windows
+     * from step 0 without padding (each step then belongs to at most one window, so each winner receives one
+     * window's relevance).
+     */
+    static boolean canFuse(Conv1DLayer conv, MaxPoolLayer pool) {
+        boolean activationCommutes = conv.activation == Activation.RELU || conv.activation == Activation.LINEAR;
+        boolean disjointWindows = pool.padLeft == 0 && (pool.stride == pool.pool || pool.outSteps == 1)
+                && pool.outSteps * pool.pool <= conv.outSteps;
+        return activationCommutes && disjointWindows && pool.inSteps == conv.outSteps && pool.channels == conv.filters;
+    }
+
+    long tableBytes() {
+        return (long) Float.BYTES * tables.length;
+    }
+
+    @Override
+    void forward(Workspace ws, Kernels kernels) {
+        Conv1DLayer c = conv;
+        float[] z = c.preActivations(ws);
+        if (pool != null) {
+            // ws.quotients is free during the forward pass and holds at least the Conv1D's outSteps × filters.
+            kernels.foldedConv1dMaxPool(ws.tokens, c.inSteps, tables, vocabulary, c.width, c.filters, c.bias,
+                    c.stride, c.dilation, c.padLeft, c.activation == Activation.RELU, pool.pool, pool.outSteps,
+                    ws.quotients, z, ws.values[pool.valueSlot], ws.winners[pool.winnerSlot]);
+            return;
+        }
+        kernels.foldedConv1dForward(ws.tokens, c.inSteps, tables, vocabulary, c.width, c.filters, c.bias, c.stride,
+                c.dilation, c.padLeft, z, c.outSteps);
+        c.activate(ws, kernels, z);
+    }
+
+    /** The ε-relevance pass, into the workspace's per-token relevance. */
+    @Override
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
+        Conv1DLayer c = conv;
+        float[] s = ws.quotients;
+        float eps = (float) rule.eps();
+        boolean withoutBias = rule.ignoreBias() && c.bias != null;
+        if (pool != null) {
+            int pooledSize = pool.outSteps * c.filters;
+            int[] winners = ws.winners[pool.winnerSlot];
+            // z's buffer holds each window's maximum; without the bias, z₀ = Σ_k table rows at each winner instead.
+            float[] z = withoutBias ? winnersWithoutBias(ws, winners, pooledSize) : c.preActivations(ws);
+            kernels.stabilizedDivide(ws.relevance[pool.relevanceSlot], z, null, c.biasPeriod, eps, s, pooledSize);
+            // Each winning step's routed row is rebuilt in the contributions scratch, which nothing else uses here.
+            kernels.foldedConv1dPooledTokenRelevance(s, winners, pool.outSteps, pool.pool, c.filters, ws.tokens,
+                    c.inSteps, tables, vocabulary, c.width, c.stride, c.dilation, c.padLeft, ws.contributions,
+                    ws.tokenRelevance);
+            return;
+        }
+        float[] z = c.preActivations(ws);
+        if (withoutBias) {
+            z = ws.ruleBuffers().product;
+            kernels.foldedConv1dForward(ws.tokens, c.inSteps, tables, vocabulary, c.width, c.filters, null, c.stride,
+                    c.dilation, c.padLeft, z, c.outSteps);
+        }
+        kernels.stabilizedDivide(ws.relevance[c.relevanceSlot], z, null, c.biasPeriod, eps, s, c.outSize);
+        kernels.foldedConv1dTokenRelevance(s, c.outSteps, c.filters, ws.tokens, c.inSteps, tables, vocabulary,
+                c.width, c.stride, c.dilation, c.padLeft, ws.tokenRelevance);
+    }
+
+    /**
+     * {@code z₀[w][f] = Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]} at each window's winning step
+     * {@code t}: the pre-activation without the bias, summed in the order of the forward kernels.
+     */
+    private float[] winnersWithoutBias(Workspace ws, int[] winners, int pooledSize) {
+        Conv1DLayer c = conv;
+        float[] z = ws.ruleBuffers().product;
+        int filters = c.filters;
+        for (int p = 0; p < pooledSize; p++) {
+            int f = p % filters;
+            int t = winners[p];
+            float sum = 0f;
+            for (int k = 0; k < c.width; k++) {
+                int row = t * c.stride + k * c.dilation - c.padLeft;
+                if (row >= 0 && row < c.inSteps) {
+                    sum += tables[Kernels.foldedRow(ws.tokens[row], k, c.width, filters) + f];
+                }
+            }
+            z[p] = sum;
+        }
+        return z;
+    }
+}
