@@ -1,6 +1,7 @@
 package org.jlrp.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,12 +70,13 @@ class RulesAndMethodsCliTest {
     }
 
     @Test
-    void defaultRuleObjectIsUnchanged() throws Exception {
+    void defaultRuleObjectNamesTheEpsilonPreset() throws Exception {
         Run r = run("explain", "--model", model(), "--tokens", tokens(), "--format", "json");
         JsonNode rule = new ObjectMapper().readTree(r.out()).path("rule");
         assertEquals("epsilon", rule.path("name").asText());
-        assertTrue(rule.path("spec").isMissingNode());
+        assertEquals("conv1d=epsilon:1.0E-6;dense=epsilon:1.0E-6", rule.path("spec").asText());
         assertEquals(1e-6, rule.path("eps").asDouble());
+        assertFalse(rule.path("ignore_bias").asBoolean());
     }
 
     @Test
