@@ -180,7 +180,7 @@ public final class ModelReport {
         }
         String cls = layer.className();
         if (cls.equals("AveragePooling1D") || cls.equals("GlobalAveragePooling1D")) {
-            return "epsilon:1e-6 (pooling weights)";
+            return plan.composite().averagePoolingRule().spec() + " (pooling weights)";
         }
         if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
             return "winner takes all";
