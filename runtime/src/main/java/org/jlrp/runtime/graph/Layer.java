@@ -19,8 +19,11 @@ public abstract class Layer {
     final String className;
     final List<Layer> inputs;
     final Shape shape;
+    /** Buffer slots, set once by {@link BufferPlan} (see {@link #assignSlots}); -1 where the layer has none. */
     int valueSlot = -1;
     int relevanceSlot = -1;
+    int preSlot = -1;
+    int winnerSlot = -1;
 
     Layer(String name, String className, List<Layer> inputs, Shape shape) {
         this.name = name;
@@ -85,9 +88,16 @@ public abstract class Layer {
         return 0;
     }
 
-    /** Pre-activation and winner slots, assigned by the plan when the sizes above are non-zero. */
-    int preSlot = -1;
-    int winnerSlot = -1;
+    /** Called once, by {@link BufferPlan#assign}, in graph order. */
+    final void assignSlots(int value, int relevance, int pre, int winner) {
+        if (valueSlot != -1 || relevanceSlot != -1) {
+            throw new IllegalStateException("layer '" + name + "' belongs to a network already");
+        }
+        valueSlot = value;
+        relevanceSlot = relevance;
+        preSlot = pre;
+        winnerSlot = winner;
+    }
 
     abstract void forward(Workspace ws, Kernels kernels);
 

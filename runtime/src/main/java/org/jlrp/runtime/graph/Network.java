@@ -28,12 +28,7 @@ public final class Network {
     private final EmbeddingLayer embedding;
     private final Layer explained;
     private final Activation strippedActivation;
-    private final int[] valueSizes;
-    private final int[] relevanceSizes;
-    private final int[] preSizes;
-    private final int[] winnerSizes;
-    private final int maxQuotients;
-    private final int maxContributions;
+    private final BufferPlan buffers;
     /** Resolved composites: modified weights are computed once per (network, composite). */
     private final Map<Composite, RulePlan> rulePlans = new ConcurrentHashMap<>();
     /** The plan resolved last: a request usually reuses its caller's composite instance. */
@@ -64,34 +59,7 @@ public final class Network {
         this.explained = explained;
         this.strippedActivation = strippedActivation;
 
-        List<Integer> values = new ArrayList<>();
-        List<Integer> relevance = new ArrayList<>();
-        List<Integer> pre = new ArrayList<>();
-        List<Integer> winners = new ArrayList<>();
-        int quotients = 0;
-        int contributions = 0;
-        for (Layer layer : layers) {
-            if (layer instanceof InputLayer) {
-                continue;
-            }
-            layer.valueSlot = layer.sharesValues() ? layer.input().valueSlot : add(values, layer.shape.size());
-            layer.relevanceSlot = layer.sharesRelevance() ? layer.input().relevanceSlot
-                    : add(relevance, layer.shape.size());
-            if (layer.preActivationSize() > 0) {
-                layer.preSlot = add(pre, layer.preActivationSize());
-            }
-            if (layer.winnerSize() > 0) {
-                layer.winnerSlot = add(winners, layer.winnerSize());
-            }
-            quotients = Math.max(quotients, layer.quotientSize());
-            contributions = Math.max(contributions, layer.contributionSize());
-        }
-        this.valueSizes = toArray(values);
-        this.relevanceSizes = toArray(relevance);
-        this.preSizes = toArray(pre);
-        this.winnerSizes = toArray(winners);
-        this.maxQuotients = quotients;
-        this.maxContributions = contributions;
+        this.buffers = BufferPlan.assign(this.layers);
         long workspaceBytes = workspaceFloats() * Float.BYTES;
         long heap = Runtime.getRuntime().maxMemory();
         if (workspaceBytes > heap / 4) {
@@ -100,10 +68,10 @@ public final class Network {
                     + "(input length " + input.shape.channels() + "), more than a quarter of the " + (heap >> 20)
                     + " MiB JVM heap");
         }
-        this.unfolded = ExecutionPlan.unfolded(this.layers, relevanceSizes.length);
+        this.unfolded = ExecutionPlan.unfolded(this.layers, buffers.relevanceSizes().length);
         // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
         this.folded = ExecutionPlan.folded(this.layers, embedding, explained, kernels, foldBudgetBytes,
-                relevanceSizes.length);
+                buffers.relevanceSizes().length);
         this.gradientRefusal = gradientRefusal(this.layers);
     }
 
@@ -180,19 +148,9 @@ public final class Network {
         return folded == null ? 0 : folded.foldedNodes().stream().mapToLong(FoldedConv1D::tableBytes).sum();
     }
 
-    private static int add(List<Integer> sizes, int size) {
-        sizes.add(size);
-        return sizes.size() - 1;
-    }
-
-    private static int[] toArray(List<Integer> list) {
-        return list.stream().mapToInt(Integer::intValue).toArray();
-    }
-
     /** Buffers for one explanation at a time. */
     public Workspace newWorkspace() {
-        return new Workspace(input.shape.channels(), valueSizes, relevanceSizes, preSizes, winnerSizes, maxQuotients,
-                maxContributions);
+        return buffers.newWorkspace(input.shape.channels());
     }
 
     /**
@@ -224,13 +182,7 @@ public final class Network {
 
     /** Floats one workspace holds, for memory planning. */
     public long workspaceFloats() {
-        long total = 2L * maxQuotients + maxContributions; // quotients, the nonZero indices beside them, contributions
-        for (int[] sizes : new int[][]{valueSizes, relevanceSizes, preSizes, winnerSizes}) {
-            for (int s : sizes) {
-                total += s;
-            }
-        }
-        return total;
+        return buffers.workspaceFloats();
     }
 
     /**
