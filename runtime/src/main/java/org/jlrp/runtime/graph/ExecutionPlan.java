@@ -42,27 +42,21 @@ public final class ExecutionPlan {
         if (budgetBytes <= 0) {
             return null;
         }
-        List<Layer> aliases = new ArrayList<>(List.of(embedding)); // layers whose values are the Embedding output
+        Readers embeddingReaders = Readers.of(layers, embedding);
         List<Conv1DLayer> readers = new ArrayList<>();
         long floats = 0;
-        for (Layer layer : layers) {
-            if (layer.inputs.stream().noneMatch(aliases::contains)) {
-                continue;
-            }
-            if (layer instanceof RoutingLayer && layer.shape.equals(embedding.shape)) {
-                aliases.add(layer);
-            } else if (layer instanceof Conv1DLayer conv && conv.inputs.size() == 1) {
-                readers.add(conv);
-                long size = (long) conv.width * embedding.vocabulary * conv.filters;
-                if (size > Integer.MAX_VALUE - 16) {
-                    return null;
-                }
-                floats += size;
-            } else {
+        for (Layer layer : embeddingReaders.readers()) {
+            if (!(layer instanceof Conv1DLayer conv) || conv.inputs.size() != 1) {
                 return null; // another reader needs the [T][D] values
             }
+            readers.add(conv);
+            long size = (long) conv.width * embedding.vocabulary * conv.filters;
+            if (size > Integer.MAX_VALUE - 16) {
+                return null;
+            }
+            floats += size;
         }
-        if (readers.isEmpty() || aliases.contains(explained) || 4 * floats > budgetBytes) {
+        if (readers.isEmpty() || embeddingReaders.aliases().contains(explained) || 4 * floats > budgetBytes) {
             return null;
         }
         Map<Layer, FoldedConv1D> replaced = new IdentityHashMap<>();
@@ -99,23 +93,36 @@ public final class ExecutionPlan {
      * {@link FoldedConv1D#canFuse} allows computing it in the folded pass; else null.
      */
     private static MaxPoolLayer fusablePool(List<Layer> layers, Conv1DLayer conv, Layer explained) {
-        List<Layer> aliases = new ArrayList<>(List.of(conv)); // layers whose values are the Conv1D output
-        MaxPoolLayer pool = null;
-        for (Layer layer : layers) {
-            if (layer.inputs.stream().noneMatch(aliases::contains)) {
-                continue;
-            }
-            if (layer instanceof RoutingLayer && layer.shape.equals(conv.shape)) {
-                aliases.add(layer);
-            } else if (pool == null && layer instanceof MaxPoolLayer candidate) {
-                pool = candidate;
-            } else {
-                return null; // a second reader needs the activations
-            }
+        Readers convReaders = Readers.of(layers, conv);
+        if (convReaders.readers().size() != 1 || !(convReaders.readers().get(0) instanceof MaxPoolLayer pool)) {
+            return null; // another reader needs the activations
         }
-        boolean fusable = pool != null && !aliases.contains(explained) && pool != explained
+        boolean fusable = !convReaders.aliases().contains(explained) && pool != explained
                 && FoldedConv1D.canFuse(conv, pool);
         return fusable ? pool : null;
+    }
+
+    /**
+     * The layers reading a layer's values: {@code aliases} are the layer itself and the routing layers of the same
+     * shape that pass its buffer on (Dropout and the like), {@code readers} every other layer reading one of them.
+     */
+    private record Readers(List<Layer> aliases, List<Layer> readers) {
+
+        static Readers of(List<Layer> layers, Layer source) {
+            List<Layer> aliases = new ArrayList<>(List.of(source));
+            List<Layer> readers = new ArrayList<>();
+            for (Layer layer : layers) {
+                if (layer.inputs.stream().noneMatch(aliases::contains)) {
+                    continue;
+                }
+                if (layer instanceof RoutingLayer && layer.shape.equals(source.shape)) {
+                    aliases.add(layer);
+                } else {
+                    readers.add(layer);
+                }
+            }
+            return new Readers(aliases, readers);
+        }
     }
 
     /** The nodes in forward order. */
