@@ -2,6 +2,7 @@ package org.jlrp.kernels;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import org.slf4j.LoggerFactory;
 
 /**
  * Picks the kernel implementation once, at class initialisation: the Vector API one when the
@@ -14,7 +15,8 @@ import java.lang.invoke.MethodType;
  *   <li>{@code jlrp.vector.bits=128|256|512} overrides the preferred vector width, once per JVM (the Vector API
  *       is only compiled to SIMD instructions when the width is a constant).</li>
  * </ul>
- * A bad value never fails class initialisation: the scalar kernels run and {@link #fallbackReason()} says why.
+ * A bad value never fails class initialisation: the scalar kernels run and {@link #fallbackReason()} says why. Any
+ * fallback other than {@code jlrp.kernels=scalar} is also logged once, at WARN, through SLF4J.
  */
 public final class KernelProvider {
 
@@ -82,6 +84,9 @@ public final class KernelProvider {
             kernels = ScalarKernels.INSTANCE;
         }
         fallbackReason = decision.reason();
+        if (decision.warn()) {
+            warn(decision.reason());
+        }
         return kernels;
     }
 
@@ -95,6 +100,14 @@ public final class KernelProvider {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("cannot read the vector width: " + e, e);
+        }
+    }
+
+    private static void warn(String reason) {
+        try {
+            LoggerFactory.getLogger(KernelProvider.class).warn("jlrp runs on the slower scalar kernels: {}", reason);
+        } catch (RuntimeException | LinkageError e) {
+            // No SLF4J on the class path (or a broken binding): the kernels still work; fallbackReason() tells.
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.jlrp.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -9,12 +10,35 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.event.Level;
 
-/** The provider in a child JVM with a bad property. */
+/** The provider in this JVM (SIMD or scalar run, see the root pom) and in a child JVM with a bad property. */
 class KernelProviderTest {
+
+    private static List<CapturingLogProvider.Event> warnings() {
+        return CapturingLogProvider.events(KernelProvider.class.getName(), Level.WARN);
+    }
+
+    @Test
+    void fallbackIsLoggedOnceAtWarnWithTheFlag() {
+        for (int i = 0; i < 5; i++) {
+            KernelProvider.get();
+        }
+        String expected = System.getProperty("jlrp.expect.kernels", "");
+        if (expected.equals("scalar")) {
+            assertEquals(1, warnings().size(), warnings().toString());
+            String message = warnings().get(0).message();
+            assertTrue(message.contains("--add-modules=jdk.incubator.vector"), message);
+            assertTrue(message.contains("scalar"), message);
+        } else if (expected.equals("simd")) {
+            assertNull(KernelProvider.fallbackReason());
+            assertEquals(List.of(), warnings());
+        }
+    }
 
     /** Prints what a fresh JVM picked; the test below reads it. */
     public static final class Child {
@@ -22,6 +46,7 @@ class KernelProviderTest {
             KernelProvider.get();
             System.out.println("kernels=" + KernelProvider.get().description());
             System.out.println("reason=" + KernelProvider.fallbackReason());
+            System.out.println("warnings=" + warnings().size());
         }
     }
 
@@ -47,5 +72,6 @@ class KernelProviderTest {
         }
         assertTrue(stdout.contains("kernels=scalar\n"), stdout);
         assertTrue(stdout.contains("reason=-Djlrp.vector.bits=" + bits + " is "), stdout);
+        assertTrue(stdout.contains("warnings=1\n"), stdout);
     }
 }
