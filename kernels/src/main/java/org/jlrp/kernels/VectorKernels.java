@@ -22,7 +22,7 @@ final class VectorKernels implements Kernels {
      * an instance field, every vector op falls back to boxed Java code that allocates, measured here 3× slower than
      * the scalar loops. So the width is fixed once per JVM, from -Djlrp.vector.bits (default: the preferred width).
      */
-    private static final VectorSpecies<Float> species = chooseSpecies(Integer.getInteger("jlrp.vector.bits", 0));
+    private static final VectorSpecies<Float> species = chooseSpecies();
     private static final VectorSpecies<Integer> intSpecies = VectorSpecies.of(int.class, species.vectorShape());
     private static final int lanes = species.length();
 
@@ -44,17 +44,19 @@ final class VectorKernels implements Kernels {
     private VectorKernels() {
     }
 
-    /** The preferred species, or the one of {@code bits} (0: preferred) when this CPU offers it. */
-    private static VectorSpecies<Float> chooseSpecies(int bits) {
+    /**
+     * The width {@link KernelChoice} accepts from {@code -Djlrp.vector.bits}, else the preferred one. A rejected width
+     * makes {@link KernelProvider#get()} fall back to scalar; an explicit {@code vector(0)} then still works, and a
+     * failed static initialiser here would make this class unusable for the rest of the JVM.
+     */
+    private static VectorSpecies<Float> chooseSpecies() {
         VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
-        if (bits == 0 || bits == preferred.vectorBitSize()) {
+        KernelChoice.Decision decision = KernelChoice.decide(null, System.getProperty(KernelChoice.BITS_PROPERTY),
+                true, preferred::vectorBitSize);
+        if (!decision.vector() || decision.bits() == 0 || decision.bits() == preferred.vectorBitSize()) {
             return preferred;
         }
-        if (bits > preferred.vectorBitSize() || (bits != 64 && bits != 128 && bits != 256 && bits != 512)) {
-            throw new IllegalArgumentException("unsupported vector width " + bits + " bits (this CPU offers up to "
-                    + preferred.vectorBitSize() + ")");
-        }
-        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(decision.bits()));
     }
 
     /** The vector width of this JVM, in bits. */

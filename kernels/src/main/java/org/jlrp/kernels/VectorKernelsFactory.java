@@ -1,5 +1,7 @@
 package org.jlrp.kernels;
 
+import jdk.incubator.vector.FloatVector;
+
 /** Hands out {@link VectorKernels}; kept apart so that only code which already checked for the module touches it. */
 final class VectorKernelsFactory {
 
@@ -16,5 +18,10 @@ final class VectorKernelsFactory {
                     + " bits; set another with -Djlrp.vector.bits=" + bits + " at JVM start");
         }
         return VectorKernels.INSTANCE;
+    }
+
+    /** This CPU's preferred (widest) float vector, in bits; loads the Vector API but not {@link VectorKernels}. */
+    static int widestBits() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
     }
 }

@@ -233,6 +233,18 @@ class KernelsTest {
         }
     }
 
+    private static final int[] STABILIZED_DIVIDE_PERIODS = {1, 3, 4, 5, 7, 8, 12, 16, 24, 32};
+
+    @Test
+    void stabilizedDividePeriodsReachTheVectorBiasBranchAtEveryWidth() {
+        for (int bits : new int[]{128, 256, 512}) {
+            int lanes = bits / Float.SIZE;
+            // A multiple of the lanes longer than one vector, so that the bias index moves within a period.
+            assertTrue(java.util.Arrays.stream(STABILIZED_DIVIDE_PERIODS).anyMatch(p -> p % lanes == 0 && p > lanes),
+                    bits + " bits");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 13, 17, 33, 207, 1021})
     void stabilizedDivideFollowsTheSignConvention(int n) {
@@ -240,19 +252,28 @@ class KernelsTest {
         float[] r = sparseRandom(random, n);
         float[] z = random(random, n);
         z[0] = 0f; // sign(0) = +1
-        int period = n % 7 + 1;
-        float[] bias = random(random, period);
         float eps = 0.01f;
-        for (boolean withBias : new boolean[]{false, true}) {
-            double[] expected = new double[n];
-            for (int i = 0; i < n; i++) {
-                double d = withBias ? (double) z[i] - bias[i % period] : z[i];
-                expected[i] = r[i] == 0 ? 0 : r[i] / (d + (d >= 0 ? eps : -eps));
-            }
-            for (Kernels k : implementations()) {
-                float[] s = new float[n];
-                k.stabilizedDivide(r, z, withBias ? bias : null, period, eps, s, n);
-                assertClose(expected, s, k + " stabilizedDivide n=" + n + " bias=" + withBias);
+        // Periods that are multiples of the lane count take the vector bias branch: 4 at 128 bits, 8 at 256, 16 at
+        // 512; 32 wraps at every width. The odd ones take the scalar loop.
+        for (int period : STABILIZED_DIVIDE_PERIODS) {
+            float[] bias = random(random, period);
+            for (boolean withBias : new boolean[]{false, true}) {
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double d = withBias ? (double) z[i] - bias[i % period] : z[i];
+                    expected[i] = r[i] == 0 ? 0 : r[i] / (d + (d >= 0 ? eps : -eps));
+                }
+                String what = " stabilizedDivide n=" + n + " period=" + period + " bias=" + withBias;
+                float[] reference = new float[n];
+                SCALAR.stabilizedDivide(r, z, withBias ? bias : null, period, eps, reference, n);
+                for (Kernels k : implementations()) {
+                    float[] s = new float[n];
+                    k.stabilizedDivide(r, z, withBias ? bias : null, period, eps, s, n);
+                    assertClose(expected, s, k + what);
+                    // The same float operations in the same order: a wrong bias index shows even where the
+                    // tolerance above would hide it.
+                    assertArrayEquals(reference, s, k + what + " against scalar");
+                }
             }
         }
         // r = 0 over a zero denominator (an inactive unit under ε = 0) gives 0, not NaN.

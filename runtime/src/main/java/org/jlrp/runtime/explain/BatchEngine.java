@@ -95,7 +95,8 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * Explains every sequence; results ordered by sequence, then class, exactly as
      * {@link Explainer#explainAll(List, ExplainOptions)} returns them. When sequences are bad, the error of the
-     * first bad one is thrown, as the sequential call would.
+     * first bad one is thrown, as the sequential call would. An {@link Error} on any thread (say an
+     * {@code OutOfMemoryError}) is thrown as it is, and no results are returned (see {@link WorkerGang#forEach}).
      */
     public List<Explanation> explain(List<int[]> sequences, ExplainOptions options) {
         return explain(sequences, 0, options);
@@ -143,14 +144,15 @@ public final class BatchEngine implements AutoCloseable {
         // Groups as large as the workers' own, but small enough that every thread gets one when the batch is small.
         int groupSize = Math.max(1, Math.min(groups()[0].workspaces.size(), ceilDiv(count, gang.threads())));
         relevanceTask.set(sequences, from, count, groupSize, options, targets, relevance);
+        RuntimeException failure;
         try {
             gang.forEach(ceilDiv(count, groupSize), relevanceTask);
         } finally {
+            // Cleared even when forEach threw (an Error on a worker): a later call must not throw this one.
+            failure = relevanceTask.failure;
             relevanceTask.set(null, 0, 0, 1, null, null, null);
         }
-        if (relevanceTask.failure != null) {
-            RuntimeException failure = relevanceTask.failure;
-            relevanceTask.failure = null;
+        if (failure != null) {
             throw failure;
         }
     }
@@ -233,6 +235,7 @@ public final class BatchEngine implements AutoCloseable {
             this.options = options;
             this.targets = targets;
             this.relevance = relevance;
+            this.failure = null;
             this.failureIndex = Integer.MAX_VALUE;
         }
 

@@ -1,6 +1,7 @@
 package org.jlrp.runtime.explain;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,6 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Hand-over allocates nothing: helpers wait on a volatile generation counter, spinning briefly and then parking,
  * and the last helper to finish unparks the caller. One {@link #forEach} runs at a time.
+ *
+ * <p><b>Failures.</b> Whatever a task throws on any worker, an {@link Error} included, reaches the caller of
+ * {@link #forEach} (see there); helpers survive it, so the next {@code forEach} runs normally.
  */
 final class WorkerGang implements AutoCloseable {
 
@@ -24,6 +28,8 @@ final class WorkerGang implements AutoCloseable {
     private final Thread[] helpers;
     private final AtomicInteger nextIndex = new AtomicInteger();
     private final AtomicInteger busyHelpers = new AtomicInteger();
+    /** The first failure of the running forEach; later ones are added to it as suppressed. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile int generation;
     private volatile boolean closed;
     private volatile Thread caller;
@@ -48,46 +54,86 @@ final class WorkerGang implements AutoCloseable {
         return helpers.length + 1;
     }
 
-    /** Runs {@code task} for every index in {@code [0, count)} across all workers; returns when all are done. */
+    /**
+     * Runs {@code task} for every index in {@code [0, count)} across all workers; returns when all are done.
+     *
+     * <p>When a task throws on any worker, no further index is started, the tasks already running finish, and the
+     * first failure is thrown here, on the calling thread, once every helper is idle again: a
+     * {@link RuntimeException} or an {@link Error} as it is (so an {@code OutOfMemoryError} stays one; its stack
+     * trace is the worker's), anything else (a checked exception thrown sneakily) as the cause of an
+     * {@link IllegalStateException}. Failures of other workers in the same call are suppressed exceptions of it.
+     * What the tasks wrote before is then incomplete: callers must not read it.
+     */
     synchronized void forEach(int count, Task task) {
         if (closed) {
             throw new IllegalStateException("this engine is closed");
         }
         if (helpers.length == 0 || count <= 1) {
-            for (int i = 0; i < count; i++) {
-                task.run(i, 0);
+            try {
+                for (int i = 0; i < count; i++) {
+                    task.run(i, 0);
+                }
+            } catch (Throwable e) {
+                throw rethrow(e);
             }
             return;
         }
         this.task = task;
         this.count = count;
         nextIndex.set(0);
+        failure.set(null);
         caller = Thread.currentThread();
         busyHelpers.set(helpers.length);
         generation++; // publishes task and count
         for (Thread helper : helpers) {
             LockSupport.unpark(helper);
         }
-        try {
-            drain(task, count, 0);
-        } finally {
-            // Helpers still read this task: wait for every one of them, even when the caller's share failed.
-            int spins = 0;
-            while (busyHelpers.get() != 0) {
-                if (spins++ < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                }
+        drain(task, count, 0);
+        // Helpers still read this task: wait for every one of them, even when a worker failed.
+        int spins = 0;
+        while (busyHelpers.get() != 0) {
+            if (spins++ < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(this);
             }
-            this.task = null;
+        }
+        this.task = null;
+        Throwable failed = failure.getAndSet(null);
+        if (failed != null) {
+            throw rethrow(failed);
         }
     }
 
+    /** Runs indices until none is left or a worker failed; never throws (the failure is recorded). */
     private void drain(Task task, int count, int worker) {
-        for (int i = nextIndex.getAndIncrement(); i < count; i = nextIndex.getAndIncrement()) {
-            task.run(i, worker);
+        try {
+            for (int i = nextIndex.getAndIncrement(); i < count && failure.get() == null;
+                 i = nextIndex.getAndIncrement()) {
+                task.run(i, worker);
+            }
+        } catch (Throwable e) {
+            if (!failure.compareAndSet(null, e)) {
+                Throwable first = failure.get();
+                if (first != e) { // the same instance (a preallocated OutOfMemoryError) cannot suppress itself
+                    try {
+                        first.addSuppressed(e);
+                    } catch (Throwable ignored) {
+                        // out of memory again: the first failure still reaches the caller
+                    }
+                }
+            }
         }
+    }
+
+    private static RuntimeException rethrow(Throwable e) {
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (e instanceof Error error) {
+            throw error;
+        }
+        throw new IllegalStateException("a worker failed: " + e, e);
     }
 
     private void helperLoop(int worker) {
@@ -107,8 +153,6 @@ final class WorkerGang implements AutoCloseable {
             seen = generation;
             try {
                 drain(task, count, worker);
-            } catch (Throwable ignored) {
-                // Tasks report their own failures (the engine records them per index); a helper must survive.
             } finally {
                 if (busyHelpers.decrementAndGet() == 0) {
                     LockSupport.unpark(caller);
@@ -117,9 +161,12 @@ final class WorkerGang implements AutoCloseable {
         }
     }
 
-    /** Stops the helper threads; idempotent. */
+    /**
+     * Stops the helper threads; idempotent. Waits for a running {@link #forEach}: closing in the middle of one would
+     * stop helpers its caller waits for.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         for (Thread helper : helpers) {
             LockSupport.unpark(helper);
