@@ -34,7 +34,7 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * Sequences a worker explains together in {@link #relevance} when grouping pays (see
      * {@link #GROUP_MIN_WEIGHT_BYTES}): each Dense kernel is then read once per group instead of once per sequence.
-     * 4: the Dense kernel blocks four samples in registers; 8 measured no faster, 2 slower (docs/issue-5-dense.md).
+     * 4: the Dense kernel blocks four samples in registers; 8 measured no faster, 2 slower (docs/performance.md).
      */
     static final int GROUP = 4;
 
@@ -43,7 +43,7 @@ public final class BatchEngine implements AutoCloseable {
      * the next anyway, and a group then costs more than it saves: by the time a member's relevance pass runs, the
      * other members' forward passes have pushed its folded-table rows and buffers out of L2. Measured on a Xeon
      * with 2 MB of L2 per core: a 580 KB kernel (the reference model) slower grouped, 1 MB even, 1.5 MB faster,
-     * 3 MB 1.45× faster (docs/issue-5-dense.md).
+     * 3 MB 1.45× faster (docs/performance.md).
      */
     static final long GROUP_MIN_WEIGHT_BYTES = 1L << 20;
 
