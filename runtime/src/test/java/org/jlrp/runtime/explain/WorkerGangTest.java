@@ -40,16 +40,22 @@ class WorkerGangTest {
     void theGangSurvivesAFailingTask() {
         try (WorkerGang gang = new WorkerGang(2, "test-worker")) {
             for (int round = 0; round < 20; round++) {
+                AtomicIntegerArray failing = new AtomicIntegerArray(10);
                 try {
                     // index 3 fails on whichever worker takes it: on the caller it propagates, on a helper the
                     // gang swallows it (the engine's tasks record their own failures)
                     gang.forEach(10, (index, worker) -> {
+                        failing.incrementAndGet(index);
                         if (index == 3) {
                             throw new IllegalStateException("boom");
                         }
                     });
                 } catch (IllegalStateException expected) {
-                    // fine
+                    assertEquals("boom", expected.getMessage(), "only the task's own failure reaches the caller");
+                }
+                // Either way, forEach returned only once the other workers had run every other index exactly once.
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(1, failing.get(i), "failing round " + round + " index " + i);
                 }
                 AtomicIntegerArray runs = new AtomicIntegerArray(10);
                 gang.forEach(10, (index, worker) -> runs.incrementAndGet(index));
