@@ -3,6 +3,7 @@ package org.jlrp.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,14 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.GoldenFiles;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.keras.KerasModel;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,30 +32,73 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every model of {@code ../shared/golden} against the independent float64 reference: what the loader reports about
  * the file (format, Keras version, backend, Theano-flipped layers, stripped activation, input length, vocabulary),
  * the forward pass (the pairs' own numpy outputs within 1e-5), and ε-LRP for both golden settings (ε = 1e-6 on the
- * predicted class, ε = 0.01 on class 0): the same target, logits within 1e-4 relative to the largest logit, the
- * explained logit and relevance sum within 1e-4 relative, and per-token relevance (and, where stored, the
- * {@code [T][D]} map at the Embedding output) within 1e-4 relative to its largest magnitude after merging runs of equal
- * consecutive token ids, exactly as {@code ../shared/tools/check_golden.py} does (max-pooling ties between identical
- * tokens may route relevance to another position of the run).
+ * predicted class, ε = 0.01 on class 0), each sequence on two paths of the explainer that
+ * {@link Explainer#load(Path, Path)} plans with default options:
+ * <ul>
+ *   <li>the default path: no {@code [T][D]} map requested, so the Embedding is folded into the first Conv1D layers
+ *       (and their MaxPooling1D fused) wherever the plan folds, which {@link #FOLDED} pins per model;</li>
+ *   <li>the unfolded path, which requesting the {@code [T][D]} map forces; the map is checked too.</li>
+ * </ul>
+ * Each path: the same target, logits within 1e-4 relative to the largest logit, the explained logit and relevance sum
+ * within 1e-4 relative, and per-token relevance within 1e-4 relative to its largest magnitude after merging runs of
+ * equal consecutive token ids ({@link GoldenFiles#relativeError}, exactly as {@code ../shared/tools/check_golden.py}
+ * does: max-pooling ties between identical tokens may route relevance to another position of the run).
  */
 class GoldenRelevanceTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final double TOLERANCE = 1e-4;
 
+    /**
+     * The golden models whose Embedding output only Conv1D layers read (through Dropout at most), which the default
+     * plan therefore folds: model name → the folded Conv1D layers and the pools fused into them, in graph order, read
+     * off each model's architecture. (No pool is fused where a Conv1D is the explained output or feeds Flatten.)
+     */
+    static final Map<String, Folding> FOLDED = Map.of(
+            "darshbir19_movie_cnn", new Folding(List.of("conv1d"), List.of("global_max_pooling1d")),
+            "dl4j_embedding_conv1d_flatten_tensorflow_1", new Folding(List.of("convolution1d_1"), List.of()),
+            "dl4j_embedding_conv1d_tensorflow_2", new Folding(List.of("conv1d_1"), List.of()),
+            "dl4j_embedding_conv1d_theano_1", new Folding(List.of("convolution1d_1"), List.of()),
+            "kim_textcnn", new Folding(List.of("conv1d_1", "conv1d_2", "conv1d_3"),
+                    List.of("global_max_pooling1d_1", "global_max_pooling1d_2", "global_max_pooling1d_3")),
+            "rithika204-phishing-url-charcnn", new Folding(List.of("conv1d"), List.of("global_max_pooling1d")),
+            "seed_textcnn", new Folding(List.of("conv1d_1"), List.of("max_pooling1d_1")),
+            "swswy-isear-emotion-cnn", new Folding(List.of("conv1d", "conv1d_3", "conv1d_6"),
+                    List.of("max_pooling1d", "max_pooling1d_3", "max_pooling1d_6")),
+            "v0idwalker_textcnn", new Folding(List.of("conv1d_1"), List.of("global_max_pooling1d_1")),
+            "williampoch-hotel-sentiment-cnn", new Folding(List.of("conv1d_1"), List.of("global_max_pooling1d_1")));
+
+    /** The Conv1D layers the Embedding is folded into, and the MaxPooling1D layers computed in the same pass. */
+    record Folding(List<String> conv1d, List<String> fusedPools) {
+    }
+
     static Stream<Arguments> goldenFiles() throws IOException {
-        Path golden = SharedFiles.require("golden/README.md").getParent();
         List<Arguments> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(golden)) {
-            for (Path tokens : files.filter(p -> p.getFileName().toString().endsWith(".tokens.json")).sorted()
-                    .toList()) {
-                String name = tokens.getFileName().toString().replace(".tokens.json", "");
-                out.add(Arguments.of(name, name + ".lrp.json"));
-                out.add(Arguments.of(name, name + ".lrp-target0-eps0.01.json"));
-            }
+        for (String name : goldenNames()) {
+            out.add(Arguments.of(name, name + ".lrp.json"));
+            out.add(Arguments.of(name, name + ".lrp-target0-eps0.01.json"));
         }
-        assertFalse(out.isEmpty(), "no golden files in " + golden);
         return out.stream();
+    }
+
+    private static List<String> goldenNames() throws IOException {
+        Path golden = SharedFiles.require("golden/README.md").getParent();
+        try (Stream<Path> files = Files.list(golden)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tokens.json"))
+                    .map(n -> n.replace(".tokens.json", "")).sorted().toList();
+            assertFalse(names.isEmpty(), "no golden files in " + golden);
+            return names;
+        }
+    }
+
+    /** Each golden model is either recurrent (refused today) or has its folding written down in {@link #FOLDED}. */
+    @Test
+    void everyGoldenModelIsClassified() throws IOException {
+        for (String name : goldenNames()) {
+            assertTrue(SharedFiles.isRecurrentGolden(name) != FOLDED.containsKey(name),
+                    name + ": a new golden model; state in FOLDED how the default plan folds it");
+        }
+        assertEquals(FOLDED.size() + SharedFiles.RECURRENT_GOLDENS.size(), goldenNames().size());
     }
 
     @ParameterizedTest(name = "{1}")
@@ -68,43 +115,34 @@ class GoldenRelevanceTest {
             SharedFiles.assertRecurrentRefusal(name, () -> Explainer.load(model, architecture));
             return;
         }
-        Explainer explainer = Explainer.load(model, architecture);
+        Explainer explainer = Explainer.load(model, architecture); // the default plan
         checkModelFacts(explainer.network(), tokensFile);
+        checkFolding(name, explainer.network());
 
-        ExplainOptions options = ExplainOptions.DEFAULT
+        // The default path: folded (and fused) wherever the plan folds. Asking for the [T][D] map runs unfolded.
+        ExplainOptions defaultPath = ExplainOptions.DEFAULT
                 .withEps(reference.get("eps").asDouble())
-                .withTarget(Target.parse(reference.get("target").asText()))
-                .withEmbeddingRelevance(true);
+                .withTarget(Target.parse(reference.get("target").asText()));
+        ExplainOptions unfoldedPath = defaultPath.withEmbeddingRelevance(true);
         JsonNode sequences = reference.get("tokens");
         JsonNode samples = reference.get("samples");
         assertEquals(sequences.size(), samples.size(), "samples per sequence");
+        assertTrue(samples.size() > 0, goldenFile + ": no samples");
         int dim = explainer.network().embeddingDim();
+        int checked = 0;
         for (int n = 0; n < samples.size(); n++) {
             int[] tokens = ints(sequences.get(n));
             JsonNode want = samples.get(n);
-            Explanation got = explainer.explain(tokens, options).get(0);
+            JsonNode expectedOutput = tokensFile.path("expected_output").path(n);
             String where = goldenFile + " sequence " + n + " (" + tokensFile.path("kinds").path(n).asText() + ")";
 
-            assertEquals(want.get("target").asInt(), got.target(), where + ": target");
-            double[] logits = doubles(want.get("logits"));
-            double logitScale = maxAbs(logits);
-            assertEquals(logits.length, got.logits().length, where + ": number of logits");
-            for (int i = 0; i < logits.length; i++) {
-                assertWithin(logits[i], got.logits()[i], logitScale, where + ": logit " + i);
-            }
-            assertWithin(want.get("explained_logit").asDouble(), got.explainedLogit(), logitScale,
-                    where + ": explained logit");
+            Explanation folded = explainer.explain(tokens, defaultPath).get(0);
+            assertNull(folded.embeddingRelevance(), where + ": the default path keeps no [T][D] map");
+            checkAgainstGolden(tokens, want, expectedOutput, folded, where + ", default path");
 
-            double[] relevance = doubles(want.get("relevance_tokens"));
-            double relevanceScale = maxAbs(relevance);
-            assertWithin(want.get("relevance_sum").asDouble(), got.relevanceSum(), relevanceScale,
-                    where + ": relevance sum");
-            double[] mergedWant = mergeRuns(tokens, relevance, 1);
-            double[] mergedGot = mergeRuns(tokens, got.relevance(), 1);
-            assertEquals(mergedWant.length, mergedGot.length);
-            for (int i = 0; i < mergedWant.length; i++) {
-                assertWithin(mergedWant[i], mergedGot[i], relevanceScale, where + ": relevance of token run " + i);
-            }
+            Explanation unfolded = explainer.explain(tokens, unfoldedPath).get(0);
+            checkAgainstGolden(tokens, want, expectedOutput, unfolded, where + ", unfolded path");
+            assertNotNull(unfolded.embeddingRelevance(), where + ": the [T][D] map");
             if (want.has("relevance_embedding")) {
                 double[] map = new double[tokens.length * dim];
                 for (int t = 0; t < tokens.length; t++) {
@@ -114,23 +152,70 @@ class GoldenRelevanceTest {
                 }
                 double[] gotMap = new double[map.length];
                 for (int i = 0; i < map.length; i++) {
-                    gotMap[i] = got.embeddingRelevance()[i];
+                    gotMap[i] = unfolded.embeddingRelevance()[i];
                 }
                 double mapScale = maxAbs(map);
                 double[] a = mergeRuns(tokens, map, dim);
                 double[] b = mergeRuns(tokens, gotMap, dim);
+                assertEquals(a.length, b.length);
                 for (int i = 0; i < a.length; i++) {
                     assertWithin(a[i], b[i], mapScale, where + ": embedding relevance, run " + i / dim + " dim "
                             + i % dim);
                 }
             }
-            JsonNode expectedOutput = tokensFile.path("expected_output").path(n);
-            if (expectedOutput.isArray()) {
-                assertNotNull(got.probabilities(), where + ": probabilities");
-                for (int i = 0; i < expectedOutput.size(); i++) {
-                    assertEquals(expectedOutput.get(i).asDouble(), got.probabilities()[i], 1e-5,
-                            where + ": the pair's numpy output " + i);
-                }
+            checked++;
+        }
+        assertEquals(samples.size(), checked, goldenFile + ": sequences checked");
+    }
+
+    /**
+     * The plan folded exactly the Conv1D layers of {@link #FOLDED} and fused their pools, unless their tables exceed
+     * this JVM's default folding budget (a quarter of the heap at most), where it must run unfolded.
+     */
+    private static void checkFolding(String name, Network network) {
+        Folding expected = FOLDED.get(name);
+        long tableBytes = 0;
+        for (String conv : expected.conv1d()) {
+            int[] kernel = network.model().layer(conv).weights().get(0).shape(); // [width][in][filters]
+            tableBytes += 4L * kernel[0] * network.vocabularySize() * kernel[kernel.length - 1];
+        }
+        if (tableBytes > Network.defaultFoldBudgetBytes()) {
+            assertFalse(network.foldingPlanned(), name + ": " + tableBytes + " bytes of tables exceed the budget "
+                    + Network.defaultFoldBudgetBytes() + " (run the tests with a larger heap to check the folded path)");
+            return;
+        }
+        assertTrue(network.foldingPlanned(), name + ": the default plan must fold the Embedding");
+        assertEquals(expected.conv1d(), network.foldedLayerNames(), name + ": folded Conv1D layers");
+        assertEquals(expected.fusedPools(), network.fusedPoolNames(), name + ": pools fused into them");
+        assertEquals(tableBytes, network.foldedTableBytes(), name + ": table bytes");
+    }
+
+    /** One explanation against one golden sample. */
+    private static void checkAgainstGolden(int[] tokens, JsonNode want, JsonNode expectedOutput, Explanation got,
+                                           String where) {
+        assertEquals(want.get("target").asInt(), got.target(), where + ": target");
+        double[] logits = doubles(want.get("logits"));
+        double logitScale = maxAbs(logits);
+        assertEquals(logits.length, got.logits().length, where + ": number of logits");
+        for (int i = 0; i < logits.length; i++) {
+            assertWithin(logits[i], got.logits()[i], logitScale, where + ": logit " + i);
+        }
+        assertWithin(want.get("explained_logit").asDouble(), got.explainedLogit(), logitScale,
+                where + ": explained logit");
+
+        double[] relevance = doubles(want.get("relevance_tokens"));
+        assertEquals(tokens.length, relevance.length, where + ": golden relevance per token");
+        assertEquals(tokens.length, got.relevance().length, where + ": relevance per token");
+        assertWithin(want.get("relevance_sum").asDouble(), got.relevanceSum(), maxAbs(relevance),
+                where + ": relevance sum");
+        double error = GoldenFiles.relativeError(tokens, relevance, got.relevance());
+        assertTrue(error <= TOLERANCE, where + ": per-token relevance off by " + error + " (relative)");
+        if (expectedOutput.isArray()) {
+            assertNotNull(got.probabilities(), where + ": probabilities");
+            assertEquals(expectedOutput.size(), got.probabilities().length, where + ": outputs");
+            for (int i = 0; i < expectedOutput.size(); i++) {
+                assertEquals(expectedOutput.get(i).asDouble(), got.probabilities()[i], 1e-5,
+                        where + ": the pair's numpy output " + i);
             }
         }
     }

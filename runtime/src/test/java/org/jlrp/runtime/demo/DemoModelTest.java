@@ -100,12 +100,22 @@ class DemoModelTest {
         assertTrue(positive.relevanceOf("not") < 0, "'not' counts against positive");
         for (Result r : List.of(pred, positive)) {
             Explanation e = r.explanation();
-            assertEquals(e.explainedLogit(), e.relevanceSum() + e.relevanceBias(), 1e-9);
+            assertEquals(e.logits()[e.target()], e.explainedLogit(), 0.0, "the explained logit is the target's");
+            assertEquals(Arrays.stream(e.relevance()).sum(), e.relevanceSum(), 1e-9, "Σ relevance");
             assertEquals(0.0, e.relevancePadding(), "the padding embedding is zero");
         }
-        // The AND gate's bias -1 absorbs part of it: not 1/0.8, good 0.8/0.8, bias -1/0.8 of the logit 1.6.
+        // Only the "not good" AND gate (filter 2: good 0.8 + not 1 + bias −1 = 0.8) fires; the Dense adds ±2 of it to
+        // the two logits: ±1.6. Its bias −1 absorbs part of the relevance: not 1/0.8, good 0.8/0.8 and the bias
+        // −1/0.8 of the logit.
+        assertEquals(1.6, pred.explanation().explainedLogit(), 1e-5);
         assertEquals(2.0, pred.relevanceOf("not"), 1e-4);
         assertEquals(1.6, pred.relevanceOf("good"), 1e-4);
+        assertEquals(3.6, pred.explanation().relevanceSum(), 1e-4);
+        assertEquals(-2.0, pred.explanation().relevanceBias(), 1e-4);
+        assertEquals(-1.6, positive.explanation().explainedLogit(), 1e-5);
+        assertEquals(-2.0, positive.relevanceOf("not"), 1e-4);
+        assertEquals(-1.6, positive.relevanceOf("good"), 1e-4);
+        assertEquals(2.0, positive.explanation().relevanceBias(), 1e-4);
     }
 
     @Test

@@ -75,6 +75,8 @@ class BatchEngineTest {
                         relevance.add(e.relevance());
                     }
                 }
+                assertEquals(sequences.size(), whole.size());
+                assertEquals(whole.size(), relevance.size(), "batch " + batch + ": results");
                 for (int i = 0; i < whole.size(); i++) {
                     assertArrayEquals(whole.get(i).relevance(), relevance.get(i), 0.0, "batch " + batch + " seq " + i);
                 }

@@ -10,7 +10,7 @@ import java.util.List;
 import org.jlrp.runtime.SharedFiles;
 
 /** Reads the shared golden references ({@code ../shared/golden}) in place, and compares relevance as they specify. */
-final class GoldenFiles {
+public final class GoldenFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -55,7 +55,7 @@ final class GoldenFiles {
      * The golden criterion: {@code max_t |a[t] − b[t]| / max_t |reference[t]|} after merging runs of equal
      * consecutive token ids (max-pool ties inside such runs may pick another position of the run).
      */
-    static double relativeError(int[] tokens, double[] reference, double[] actual) {
+    public static double relativeError(int[] tokens, double[] reference, double[] actual) {
         double scale = 0;
         for (double r : reference) {
             scale = Math.max(scale, Math.abs(r));

@@ -3,13 +3,13 @@ package org.jlrp.runtime.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceForward;
 import org.jlrp.runtime.TestModels;
-
 import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -105,12 +105,18 @@ class LrpIdentitiesTest {
             KerasModel model = factory.apply(seed);
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             int[] tokens = TestModels.tokens(new Random(seed), model.inputLength(), VOCAB, 2);
-            for (Explanation e : explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all())
-                    .withEps(0).withIgnoreBias(true))) {
+            double[] logits = ReferenceForward.logits(model, ReferenceForward.embed(model, tokens));
+            List<Explanation> all = explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all())
+                    .withEps(0).withIgnoreBias(true));
+            assertEquals(logits.length, all.size(), "one explanation per class");
+            for (Explanation e : all) {
                 double scale = Math.max(Math.abs(e.explainedLogit()), maxAbs(e.relevance()));
                 assertEquals(e.explainedLogit(), e.relevanceSum(), 1e-5 * scale,
                         name + " seed " + seed + " target " + e.target());
-                assertEquals(0, e.relevanceBias(), 1e-5 * scale);
+                // (relevanceBias is explainedLogit − relevanceSum by definition; the independent logit instead)
+                double logit = logits[e.target()];
+                assertEquals(logit, e.relevanceSum(), 1e-5 * Math.max(scale, Math.abs(logit)),
+                        name + " seed " + seed + " target " + e.target() + ": Σ R against the double-precision logit");
             }
             // With biases in the denominator (the default) they absorb a visible part of the logit.
             Explanation withBias = explainer.explain(tokens, ExplainOptions.DEFAULT.withEps(0)).get(0);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
@@ -34,7 +35,9 @@ class PaddingRelevanceTest {
     void nonZeroPaddingEmbeddingGivesThreeOnTwoOffPattern() {
         Explainer explainer = Explainer.of(model(false), KernelProvider.get());
         int[] tokens = TestModels.tokens(new Random(3), LENGTH, 30, LENGTH - REAL_TOKENS);
-        for (Explanation e : explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all()))) {
+        List<Explanation> all = explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all()));
+        assertEquals(3, all.size(), "one explanation per class");
+        for (Explanation e : all) {
             // Pool windows [10,15), [15,20), … [30,35) cover conv outputs that read padding only: the window's first
             // conv output wins and passes relevance to inputs t, t+1, t+2; inputs t+3 and t+4 get none.
             for (int start = 10; start <= 30; start += 5) {
@@ -52,7 +55,9 @@ class PaddingRelevanceTest {
     void zeroPaddingEmbeddingGivesExactlyZeroPaddingRelevance() {
         Explainer explainer = Explainer.of(model(true), KernelProvider.get());
         int[] tokens = TestModels.tokens(new Random(3), LENGTH, 30, LENGTH - REAL_TOKENS);
-        for (Explanation e : explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all()))) {
+        List<Explanation> all = explainer.explain(tokens, ExplainOptions.DEFAULT.withTarget(Target.all()));
+        assertEquals(3, all.size(), "one explanation per class");
+        for (Explanation e : all) {
             for (int t = REAL_TOKENS; t < LENGTH; t++) {
                 assertEquals(0.0, e.relevance()[t], "position " + t);
             }

@@ -3,12 +3,15 @@ package org.jlrp.runtime.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
+import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.TinyModels;
-
 import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.keras.LayerSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,11 +41,14 @@ class RuleIdentitiesTest {
         return b.build(b.dense("out", h, 3, "linear", true));
     }
 
+    /** Every class's explanation (the loops over it below then cover every class: one per output is asserted). */
     private static List<Explanation> explain(KerasModel model, String spec, boolean nobias, int[] tokens) {
         Explainer explainer = Explainer.of(model, KernelProvider.get());
-        ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withEmbeddingRelevance(true)
+        ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true)
                 .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
-        return explainer.explain(tokens, options);
+        List<Explanation> all = explainer.explain(tokens, options);
+        assertEquals(explainer.network().outputSize(), all.size(), "target all: one explanation per class");
+        return all;
     }
 
     private static int[] tokens(KerasModel model, long seed) {
@@ -50,11 +56,26 @@ class RuleIdentitiesTest {
         return TinyModels.tokens(new Random(seed), model.inputLength(), vocabulary, 2);
     }
 
+    /**
+     * z⁺ shares only the positive parts {@code (x w)⁺ ≥ 0} over positive denominators, so every relevance has the sign
+     * of the logit. An all-zero map is allowed only where the double-precision reference z⁺ map is all zero too
+     * (every unit under the target inactive: z⁺ has nothing to share), and most explanations must have non-zero maps.
+     */
     @Test
     void zPlusRelevanceHasTheSignOfTheLogitForNonNegativeInputs() {
+        int explanations = 0;
+        int nonZeroMaps = 0;
         for (KerasModel model : models(true)) {
+            ReferenceLrp reference = new ReferenceLrp(model);
+            Map<String, ReferenceLrp.Rule> zPlusEverywhere = new HashMap<>();
+            for (LayerSpec layer : model.layers()) {
+                if (layer.className().equals("Conv1D") || layer.className().equals("Dense")) {
+                    zPlusEverywhere.put(layer.name(), ReferenceLrp.Rule.of("zplus"));
+                }
+            }
             for (long seed = 0; seed < 3; seed++) {
-                for (Explanation e : explain(model, "conv1d=zplus;dense=zplus", false, tokens(model, seed))) {
+                int[] tokens = tokens(model, seed);
+                for (Explanation e : explain(model, "conv1d=zplus;dense=zplus", false, tokens)) {
                     double sign = Math.signum(e.explainedLogit());
                     int nonZero = 0;
                     for (float r : e.embeddingRelevance()) {
@@ -62,14 +83,19 @@ class RuleIdentitiesTest {
                                 + e.explainedLogit());
                         nonZero += r != 0 ? 1 : 0;
                     }
-                    assertTrue(nonZero > 0 || e.explainedLogit() == 0 || hasDeadTop(e), "all-zero relevance");
+                    explanations++;
+                    if (nonZero > 0) {
+                        nonZeroMaps++;
+                    } else {
+                        for (double r : reference.relevance(tokens, e.target(), zPlusEverywhere, 1e-6)) {
+                            assertEquals(0.0, r, model.source() + " target " + e.target()
+                                    + ": all-zero z+ relevance where the reference has some");
+                        }
+                    }
                 }
             }
         }
-    }
-
-    private static boolean hasDeadTop(Explanation e) {
-        return e.relevanceSum() == 0; // every unit under the target inactive: z+ has nothing to share
+        assertTrue(nonZeroMaps > explanations / 2, nonZeroMaps + " of " + explanations + " z+ maps are not all zero");
     }
 
     @Test

@@ -202,6 +202,7 @@ class HeatmapReportsTest {
     @Test
     void noWarningWithAZeroPaddingEmbedding() {
         ReportData data = report(TEXTS, Target.pred());
+        assertEquals(TEXTS.size(), data.results().size());
         for (Explanation e : data.results()) {
             assertNull(Diagnostics.of(e, 0).warning(0));
         }
