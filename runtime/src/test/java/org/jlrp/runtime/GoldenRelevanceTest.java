@@ -19,7 +19,7 @@ import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
 
 /**
  * An independent double-precision forward pass over a chain of layers, written directly from the Keras semantics
@@ -31,7 +31,7 @@ public final class ReferenceForward {
 
     /** The embedding output for token ids. */
     public static double[][] embed(KerasModel model, int[] tokens) {
-        LayerSpec e = model.layers().stream().filter(l -> l.className().equals("Embedding")).findFirst().orElseThrow();
+        KerasLayer e = model.layers().stream().filter(l -> l.className().equals("Embedding")).findFirst().orElseThrow();
         int dim = e.weights().get(0).shape()[1];
         double[][] x = new double[tokens.length][dim];
         for (int t = 0; t < tokens.length; t++) {
@@ -45,16 +45,16 @@ public final class ReferenceForward {
     /** Logits from an embedding output, for a chain model (each layer reads the previous one). */
     public static double[] logits(KerasModel model, double[][] embeddingOutput) {
         Map<String, T> out = new HashMap<>();
-        List<LayerSpec> layers = model.layers();
+        List<KerasLayer> layers = model.layers();
         String embedding = null;
-        for (LayerSpec l : layers) {
+        for (KerasLayer l : layers) {
             if (l.className().equals("Embedding")) {
                 out.put(l.name(), new T(embeddingOutput));
                 embedding = l.name();
             }
         }
         T current = null;
-        for (LayerSpec l : layers) {
+        for (KerasLayer l : layers) {
             if (l.className().equals("InputLayer") || l.name().equals(embedding)) {
                 continue;
             }
@@ -70,7 +70,7 @@ public final class ReferenceForward {
         return flat;
     }
 
-    private static T apply(LayerSpec l, T in, boolean isOutput) {
+    private static T apply(KerasLayer l, T in, boolean isOutput) {
         JsonNode c = l.config();
         switch (l.className()) {
             case "Conv1D": {

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
 
 /**
  * An independent double-precision LRP written straight from {@code ../shared/RULES.md}, sharing no code with the main
@@ -62,13 +62,13 @@ public final class ReferenceLrp {
     public double[] forward(int[] tokens) {
         values.clear();
         pre.clear();
-        for (LayerSpec l : model.layers()) {
+        for (KerasLayer l : model.layers()) {
             forwardLayer(l, tokens);
         }
         return pre.getOrDefault(model.outputLayer(), values.get(model.outputLayer()));
     }
 
-    private void forwardLayer(LayerSpec l, int[] tokens) {
+    private void forwardLayer(KerasLayer l, int[] tokens) {
         JsonNode c = l.config();
         switch (l.className()) {
             case "InputLayer" -> shapes.put(l.name(), new int[]{1, tokens.length});
@@ -174,7 +174,7 @@ public final class ReferenceLrp {
      * zero and is no input). Also records the output shape.
      */
     @SuppressWarnings("unchecked")
-    private List<int[]>[] connections(LayerSpec l) {
+    private List<int[]>[] connections(KerasLayer l) {
         int[] s = shapes.get(l.inbound().get(0));
         int[] kshape = l.weights().get(0).shape();
         if (l.className().equals("Dense") && s[0] == 1) {
@@ -216,11 +216,11 @@ public final class ReferenceLrp {
         return conn;
     }
 
-    private static double weight(LayerSpec l, int index) {
+    private static double weight(KerasLayer l, int index) {
         return l.weights().get(0).data()[index];
     }
 
-    private static double bias(LayerSpec l, int j) {
+    private static double bias(KerasLayer l, int j) {
         if (l.weights().size() < 2) {
             return 0;
         }
@@ -236,13 +236,13 @@ public final class ReferenceLrp {
         double[] logits = forward(tokens);
         conditioning = 1;
         Map<String, double[]> rel = new HashMap<>();
-        List<LayerSpec> layers = model.layers();
+        List<KerasLayer> layers = model.layers();
         double[] top = new double[logits.length];
         top[target] = logits[target];
         rel.put(model.outputLayer(), top);
         String embedding = null;
         for (int li = layers.size() - 1; li >= 0; li--) {
-            LayerSpec l = layers.get(li);
+            KerasLayer l = layers.get(li);
             double[] r = rel.get(l.name());
             if (l.className().equals("Embedding")) {
                 embedding = l.name();
@@ -315,7 +315,7 @@ public final class ReferenceLrp {
     }
 
     /** One Conv1D/Dense layer under one rule, as the RULES.md table prints it. */
-    private double[] linear(LayerSpec l, double[] r, Rule rule, String inputName) {
+    private double[] linear(KerasLayer l, double[] r, Rule rule, String inputName) {
         if (rule == null) {
             throw new IllegalArgumentException("no rule for " + l.name());
         }

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.ModelFormat;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
+import org.jlrp.runtime.internal.keras.ModelFormat;
+import org.jlrp.runtime.internal.keras.Tensor;
 
 /**
  * Small random text CNNs built in memory as {@link KerasModel}s (the same description the loader produces), for
@@ -19,7 +19,7 @@ public final class TestModels {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Random random;
-    private final List<LayerSpec> layers = new ArrayList<>();
+    private final List<KerasLayer> layers = new ArrayList<>();
     private final int inputLength;
     private String last;
 
@@ -27,7 +27,7 @@ public final class TestModels {
         this.random = new Random(seed);
         this.inputLength = inputLength;
         ObjectNode c = JSON.createObjectNode().put("name", "input");
-        layers.add(new LayerSpec("input", "InputLayer", c, List.of(), List.of()));
+        layers.add(new KerasLayer("input", "InputLayer", c, List.of(), List.of()));
         last = "input";
     }
 
@@ -94,7 +94,7 @@ public final class TestModels {
     }
 
     private TestModels add(String name, String className, ObjectNode config, List<Tensor> weights) {
-        layers.add(new LayerSpec(name, className, config, List.of(last), weights));
+        layers.add(new KerasLayer(name, className, config, List.of(last), weights));
         last = name;
         return this;
     }

@@ -7,14 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.ModelFormat;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
+import org.jlrp.runtime.internal.keras.ModelFormat;
+import org.jlrp.runtime.internal.keras.Tensor;
 
 /**
  * Small Keras models built in memory, with random or given weights, for tests that need models not in
- * {@code ../shared}: a {@link KerasModel} of {@link LayerSpec}s with Keras 2 configs and {@link Tensor} weights.
+ * {@code ../shared}: a {@link KerasModel} of {@link KerasLayer}s with Keras 2 configs and {@link Tensor} weights.
  */
 public final class TinyModels {
 
@@ -23,7 +23,7 @@ public final class TinyModels {
     private final int inputLength;
     private final Random random;
     private final long seed;
-    private final List<LayerSpec> layers = new ArrayList<>();
+    private final List<KerasLayer> layers = new ArrayList<>();
     /** name → {steps, channels, sequence ? 1 : 0}. */
     private final Map<String, int[]> shapes = new HashMap<>();
     private double weightScale = 0.5;
@@ -52,7 +52,7 @@ public final class TinyModels {
     private String add(String name, String cls, ObjectNode config, List<String> inbound, List<Tensor> weights,
                        int[] shape) {
         config.put("name", name);
-        layers.add(new LayerSpec(name, cls, config, List.copyOf(inbound), List.copyOf(weights)));
+        layers.add(new KerasLayer(name, cls, config, List.copyOf(inbound), List.copyOf(weights)));
         shapes.put(name, shape);
         return name;
     }

@@ -13,9 +13,9 @@ import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.NetworkBuilder;
 import org.jlrp.runtime.graph.Workspace;
 import org.jlrp.runtime.graph.WorkspaceGroup;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModelLoader;
+import org.jlrp.runtime.internal.keras.Limits;
 
 /**
  * Explains a Keras text model's predictions: per-token relevance for the logit of a target class, by LRP (the ε-rule

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 
 /**
  * A Keras text model bound to kernels, with its buffer plan: the layers in topological order, which slot each

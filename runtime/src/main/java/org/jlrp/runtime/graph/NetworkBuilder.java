@@ -9,9 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
+import org.jlrp.runtime.internal.keras.Tensor;
 
 /**
  * Binds a {@link KerasModel}'s layers to kernels: reads each layer's config, checks it against its weights and its
@@ -59,14 +59,14 @@ public final class NetworkBuilder {
     }
 
     private Network build() {
-        LayerSpec output = model.layer(model.outputLayer());
+        KerasLayer output = model.layer(model.outputLayer());
         Activation outputActivation = activationOf(output);
         boolean strip = outputActivation != null && outputActivation.isOutputSquashing();
         String explainedName = strip && isActivationLayer(output) ? output.inbound().get(0) : output.name();
         Activation stripped = strip ? outputActivation : Activation.LINEAR;
 
         List<Layer> layers = new ArrayList<>();
-        for (LayerSpec spec : model.layers()) {
+        for (KerasLayer spec : model.layers()) {
             if (strip && spec == output && isActivationLayer(output)) {
                 continue; // the stripped final Activation layer: its input is what we explain
             }
@@ -86,12 +86,12 @@ public final class NetworkBuilder {
         return new Network(model, kernels, layers, explained, stripped, foldBudgetBytes);
     }
 
-    private static boolean isActivationLayer(LayerSpec spec) {
+    private static boolean isActivationLayer(KerasLayer spec) {
         return spec.className().equals("Activation");
     }
 
     /** The activation of a layer that has one (inline or as a layer); null otherwise. */
-    private Activation activationOf(LayerSpec spec) {
+    private Activation activationOf(KerasLayer spec) {
         switch (spec.className()) {
             case "Activation":
             case "Dense":
@@ -102,7 +102,7 @@ public final class NetworkBuilder {
         }
     }
 
-    private Layer buildLayer(LayerSpec spec, boolean stripActivation) {
+    private Layer buildLayer(KerasLayer spec, boolean stripActivation) {
         String cls = spec.className();
         if (!SUPPORTED.contains(cls)) {
             throw error("layer '" + spec.name() + "' has class " + cls + ", which jlrp does not support; supported: "
@@ -160,7 +160,7 @@ public final class NetworkBuilder {
 
     // ----------------------------------------------------------------------------------------------- layers
 
-    private Layer embedding(LayerSpec spec, Layer input) {
+    private Layer embedding(KerasLayer spec, Layer input) {
         if (!(input instanceof InputLayer)) {
             throw error("Embedding '" + spec.name() + "' must read the model input directly");
         }
@@ -175,7 +175,7 @@ public final class NetworkBuilder {
         return new EmbeddingLayer(spec.name(), input, table.data(), vocabulary, dim);
     }
 
-    private Layer conv1d(LayerSpec spec, Layer input, boolean stripActivation) {
+    private Layer conv1d(KerasLayer spec, Layer input, boolean stripActivation) {
         requireSequence(spec, input);
         JsonNode c = spec.config();
         int width = intParam(spec, "kernel_size", null);
@@ -229,7 +229,7 @@ public final class NetworkBuilder {
                 padLeft, outSteps, activation);
     }
 
-    private Layer dense(LayerSpec spec, Layer input, boolean stripActivation) {
+    private Layer dense(KerasLayer spec, Layer input, boolean stripActivation) {
         Tensor kernel = weight(spec, 0, 2);
         int units = kernel.shape()[1];
         expectConfig(spec, "units", units);
@@ -248,7 +248,7 @@ public final class NetworkBuilder {
         return new DenseLayer(spec.name(), input, kernel.data(), bias, units, activation);
     }
 
-    private Layer pooling(LayerSpec spec, Layer input) {
+    private Layer pooling(KerasLayer spec, Layer input) {
         requireSequence(spec, input);
         int pool = intParam(spec, "pool_size", 2);
         int stride = spec.config().path("strides").isNull() || spec.config().path("strides").isMissingNode()
@@ -277,7 +277,7 @@ public final class NetworkBuilder {
                 : new AvgPoolLayer(spec.name(), spec.className(), input, shape, pool, stride, padLeft);
     }
 
-    private Layer globalPooling(LayerSpec spec, Layer input) {
+    private Layer globalPooling(KerasLayer spec, Layer input) {
         requireSequence(spec, input);
         int steps = input.shape.steps();
         int channels = input.shape.channels();
@@ -288,7 +288,7 @@ public final class NetworkBuilder {
                 : new AvgPoolLayer(spec.name(), spec.className(), input, shape, steps, steps, 0);
     }
 
-    private Layer reshape(LayerSpec spec, Layer input) {
+    private Layer reshape(KerasLayer spec, Layer input) {
         JsonNode target = spec.config().path("target_shape");
         if (!target.isArray() || target.isEmpty() || target.size() > 2) {
             throw error("Reshape '" + spec.name() + "' has target_shape " + target + "; jlrp supports 1 or 2 axes");
@@ -321,7 +321,7 @@ public final class NetworkBuilder {
         return new RoutingLayer(spec.name(), "Reshape", input, shape);
     }
 
-    private Layer activationLayer(LayerSpec spec, Layer input) {
+    private Layer activationLayer(KerasLayer spec, Layer input) {
         Activation activation;
         if (spec.className().equals("ReLU")) {
             JsonNode c = spec.config();
@@ -338,7 +338,7 @@ public final class NetworkBuilder {
         return new ActivationLayer(spec.name(), spec.className(), input, activation);
     }
 
-    private Layer concatenate(LayerSpec spec, List<Layer> inputs) {
+    private Layer concatenate(KerasLayer spec, List<Layer> inputs) {
         if (inputs.size() < 2) {
             throw error("Concatenate '" + spec.name() + "' has " + inputs.size() + " input");
         }
@@ -394,7 +394,7 @@ public final class NetworkBuilder {
     // ---------------------------------------------------------------------------------------------- config
 
     /** The activation of a Dense/Conv1D/Activation config; softmax is refused except on the stripped output. */
-    private Activation hiddenActivation(LayerSpec spec) {
+    private Activation hiddenActivation(KerasLayer spec) {
         Activation activation = activation(spec);
         if (activation == Activation.SOFTMAX) {
             throw error("layer '" + spec.name() + "' applies softmax inside the network; jlrp supports softmax only "
@@ -403,7 +403,7 @@ public final class NetworkBuilder {
         return activation;
     }
 
-    private Activation activation(LayerSpec spec) {
+    private Activation activation(KerasLayer spec) {
         JsonNode node = spec.config().get("activation");
         String name;
         if (node == null || node.isNull()) {
@@ -422,7 +422,7 @@ public final class NetworkBuilder {
         return activation;
     }
 
-    private void checkChannelsLast(LayerSpec spec) {
+    private void checkChannelsLast(KerasLayer spec) {
         String format = spec.config().path("data_format").asText("channels_last");
         if (!format.equals("channels_last")) {
             throw error("layer '" + spec.name() + "' uses data_format " + format + "; only channels_last is "
@@ -431,7 +431,7 @@ public final class NetworkBuilder {
     }
 
     /** An integer parameter given as {@code 3} or {@code [3]}. */
-    private int intParam(LayerSpec spec, String key, Integer fallback) {
+    private int intParam(KerasLayer spec, String key, Integer fallback) {
         JsonNode node = spec.config().get(key);
         if (node != null && node.isArray() && node.size() == 1) {
             node = node.get(0);
@@ -448,7 +448,7 @@ public final class NetworkBuilder {
         return node.asInt();
     }
 
-    private void expectConfig(LayerSpec spec, String key, int actual) {
+    private void expectConfig(KerasLayer spec, String key, int actual) {
         JsonNode node = spec.config().get(key);
         if (node != null && node.isNumber() && node.asLong() != actual) {
             throw error("layer '" + spec.name() + "' states " + key + " = " + node + " but its weights have "
@@ -456,13 +456,13 @@ public final class NetworkBuilder {
         }
     }
 
-    private void requireSequence(LayerSpec spec, Layer input) {
+    private void requireSequence(KerasLayer spec, Layer input) {
         if (!input.shape.sequence()) {
             throw error(spec.className() + " '" + spec.name() + "' needs a sequence input, got " + input.shape);
         }
     }
 
-    private Tensor weight(LayerSpec spec, int index, int rank) {
+    private Tensor weight(KerasLayer spec, int index, int rank) {
         if (spec.weights().size() <= index) {
             throw error("layer '" + spec.name() + "' (" + spec.className() + ") has " + spec.weights().size()
                     + " weight arrays; expected at least " + (index + 1));
@@ -475,7 +475,7 @@ public final class NetworkBuilder {
         return t;
     }
 
-    private float[] bias(LayerSpec spec, int units) {
+    private float[] bias(KerasLayer spec, int units) {
         boolean useBias = spec.config().path("use_bias").asBoolean(true);
         int expected = useBias ? 2 : 1;
         if (spec.weights().size() != expected) {

@@ -14,8 +14,8 @@ import org.jlrp.runtime.graph.Layer;
 import org.jlrp.runtime.graph.LinearRule;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.RulePlan;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasLayer;
 
 /**
  * {@code jlrp info}: the model's provenance (file format, Keras version, backend, how the loader read it), a
@@ -63,7 +63,7 @@ public final class ModelReport {
         out.printf(Locale.ROOT, format, "Layer", "Class", "Output shape", "Param #", "Rule");
         out.println("-".repeat(width));
         Map<String, Layer> built = byName(network);
-        for (LayerSpec spec : model.layers()) {
+        for (KerasLayer spec : model.layers()) {
             Layer layer = built.get(spec.name());
             String shape = layer != null ? layer.shape().toString() : network.explainedLayer().shape().toString();
             String cls = spec.className() + (layer == null ? " (stripped)" : "");
@@ -137,7 +137,7 @@ public final class ModelReport {
             }
             g.writeArrayFieldStart("layers");
             Map<String, Layer> built = byName(network);
-            for (LayerSpec spec : model.layers()) {
+            for (KerasLayer spec : model.layers()) {
                 Layer layer = built.get(spec.name());
                 g.writeStartObject();
                 g.writeStringField("name", spec.name());

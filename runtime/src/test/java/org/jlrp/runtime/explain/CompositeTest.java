@@ -13,7 +13,7 @@ import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.LinearRule;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -16,7 +16,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.jlrp.runtime.text.Sequences;
 import org.junit.jupiter.api.Test;
 

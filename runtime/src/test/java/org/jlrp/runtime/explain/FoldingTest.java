@@ -13,9 +13,9 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.graph.LrpRule;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModelLoader;
+import org.jlrp.runtime.internal.keras.Limits;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -10,7 +10,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceForward;
 import org.jlrp.runtime.TestModels;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -10,7 +10,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 
 /** The cross-check methods: gradient, gradient × input, Integrated Gradients, occlusion. */

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.api.Test;
 
 /** Sizes stated by a (possibly corrupt) config are checked before buffers are allocated. */

@@ -17,7 +17,7 @@ import org.jlrp.runtime.ReferenceLrp.Rule;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -20,11 +20,11 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.Limits;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.keras.KerasModelLoader;
+import org.jlrp.runtime.internal.keras.KerasLayer;
+import org.jlrp.runtime.internal.keras.Limits;
+import org.jlrp.runtime.internal.keras.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -86,7 +86,7 @@ class ModelReportTest {
             assertTrue(text.contains("note           weights-only file; architecture from "), text);
         }
         KerasModel model = network.model();
-        for (LayerSpec layer : model.layers()) {
+        for (KerasLayer layer : model.layers()) {
             long params = weightCount(layer);
             assertTrue(text.lines().anyMatch(l -> l.startsWith(layer.name() + " ") && l.contains(layer.className())
                             && l.trim().endsWith(" " + params)),
@@ -133,12 +133,12 @@ class ModelReportTest {
         List<String> names = new ArrayList<>();
         for (JsonNode layer : report.get("layers")) {
             names.add(layer.get("name").asText());
-            LayerSpec spec = model.layer(layer.get("name").asText());
+            KerasLayer spec = model.layer(layer.get("name").asText());
             assertEquals(spec.className(), layer.get("class").asText());
             assertEquals(weightCount(spec), layer.get("parameters").asLong(), spec.name());
             assertTrue(layer.get("output_shape").asText().startsWith("(None, "), layer.toString());
         }
-        assertEquals(model.layers().stream().map(LayerSpec::name).toList(), names);
+        assertEquals(model.layers().stream().map(KerasLayer::name).toList(), names);
         JsonNode folding = report.get("folding");
         List<String> folded = new ArrayList<>();
         folding.get("folded_layers").forEach(n -> folded.add(n.asText()));
@@ -183,7 +183,7 @@ class ModelReportTest {
                 .startsWith(expectedStart)), "a line '" + prefix + expectedStart + "…' in:\n" + text);
     }
 
-    private static long weightCount(LayerSpec layer) {
+    private static long weightCount(KerasLayer layer) {
         long n = 0;
         for (Tensor t : layer.weights()) {
             n += t.size();

@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import java.util.List;
 
@@ -18,7 +18,7 @@ import java.util.List;
  *                      by position, legacy kernel layouts converted), for {@code jlrp info}; empty when there are none
  */
 public record KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
-                         List<LayerSpec> layers, String outputLayer, List<String> theanoFlipped, List<String> notes) {
+                         List<KerasLayer> layers, String outputLayer, List<String> theanoFlipped, List<String> notes) {
 
     public KerasModel {
         layers = List.copyOf(layers);
@@ -28,13 +28,13 @@ public record KerasModel(String source, ModelFormat format, String kerasVersion,
 
     /** A model without loader notes. */
     public KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
-                      List<LayerSpec> layers, String outputLayer, List<String> theanoFlipped) {
+                      List<KerasLayer> layers, String outputLayer, List<String> theanoFlipped) {
         this(source, format, kerasVersion, backend, inputLength, layers, outputLayer, theanoFlipped, List.of());
     }
 
     /** The layer with this name. */
-    public LayerSpec layer(String name) {
-        for (LayerSpec l : layers) {
+    public KerasLayer layer(String name) {
+        for (KerasLayer l : layers) {
             if (l.name().equals(name)) {
                 return l;
             }

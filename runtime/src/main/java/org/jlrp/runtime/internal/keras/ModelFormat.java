@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 /** How a Keras model reached us; the names are the ones used in reports and the golden files. */
 public enum ModelFormat {
