@@ -17,9 +17,9 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -137,18 +137,18 @@ class GoldenRelevanceTest {
 
     /** What the loader reports equals what the reference states about the file. */
     private static void checkModelFacts(Network network, JsonNode reference) {
-        KerasModel model = network.model();
-        assertEquals(reference.get("format").asText(), model.format().label(), "format");
-        assertEquals(reference.get("keras_version").asText(), model.kerasVersion(), "keras_version");
+        ModelSpec model = network.model();
+        assertEquals(reference.get("format").asText(), model.format(), "format");
+        assertEquals(reference.get("keras_version").asText(), model.fact("keras_version").value(), "keras_version");
         String backend = reference.path("backend").isTextual() ? reference.get("backend").asText() : "unknown";
-        assertEquals(backend, model.backend(), "backend");
+        assertEquals(backend, model.fact("backend").value(), "backend");
         List<String> flipped = new ArrayList<>();
         reference.get("theano_flipped").forEach(n -> flipped.add(n.asText()));
-        assertEquals(flipped, model.theanoFlipped(), "theano_flipped");
+        assertEquals(flipped, model.fact("theano_flipped").list(), "theano_flipped");
         String activation = reference.path("output_activation").isTextual()
                 ? reference.get("output_activation").asText() : null;
         Activation stripped = network.strippedActivation();
-        assertEquals(activation, stripped == Activation.LINEAR ? null : stripped.kerasName(), "output_activation");
+        assertEquals(activation, stripped == Activation.LINEAR ? null : stripped.displayName(), "output_activation");
         assertEquals(reference.get("seq_len").asInt(), network.inputLength(), "seq_len");
         assertEquals(reference.get("vocab").asInt(), network.vocabularySize(), "vocab");
     }

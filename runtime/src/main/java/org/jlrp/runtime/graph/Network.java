@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
  * A Keras text model bound to kernels, with its buffer plan: the layers in topological order, which slot each
@@ -19,7 +20,7 @@ import org.jlrp.runtime.internal.keras.KerasModel;
  */
 public final class Network {
 
-    private final KerasModel model;
+    private final ModelSpec model;
     private final Kernels kernels;
     private final List<Layer> layers;
     private final InputLayer input;
@@ -51,7 +52,7 @@ public final class Network {
         return Math.min(Long.getLong("jlrp.fold.budget.mb", 256L) << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
-    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
+    Network(ModelSpec model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
             long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
@@ -515,7 +516,7 @@ public final class Network {
         return ws.values[embedding.valueSlot];
     }
 
-    public KerasModel model() {
+    public ModelSpec model() {
         return model;
     }
 

@@ -13,8 +13,8 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.graph.LrpRule;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.internal.keras.KerasModel;
-import org.jlrp.runtime.internal.keras.KerasModelLoader;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +27,8 @@ class FoldingTest {
     private static final long NO_FOLDING = 0;
     private static final long BUDGET = 256L << 20;
 
-    private static KerasModel load(String relative) {
-        return KerasModelLoader.load(SharedFiles.require(relative), null, Limits.DEFAULT);
+    private static ModelSpec load(String relative) {
+        return KerasImporter.load(SharedFiles.require(relative), null, Limits.DEFAULT);
     }
 
     @Test
@@ -38,7 +38,7 @@ class FoldingTest {
             if (SharedFiles.isRecurrentGolden(golden.file())) {
                 continue; // GoldenRelevanceTest checks their refusal
             }
-            KerasModel model = KerasModelLoader.load(golden.model(), golden.architecture(), Limits.DEFAULT);
+            ModelSpec model = KerasImporter.load(golden.model(), golden.architecture(), Limits.DEFAULT);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
             foldedFiles += folded.network().foldingPlanned() ? 1 : 0;
             ExplainOptions options = ExplainOptions.DEFAULT.withTarget(golden.target()).withEps(golden.eps());
@@ -57,7 +57,7 @@ class FoldingTest {
     void foldedAndUnfoldedAgreeToFloatPrecision() {
         for (String file : List.of("models/seed_textcnn.h5", "models/kim_textcnn.h5", "models/v0idwalker_textcnn.h5",
                 "models/darshbir19_movie_cnn.keras")) {
-            KerasModel model = load(file);
+            ModelSpec model = load(file);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
             Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
             assertTrue(folded.network().foldingPlanned(), file);
@@ -112,7 +112,7 @@ class FoldingTest {
 
     @Test
     void embeddingRelevanceRequestRunsUnfolded() {
-        KerasModel model = load("models/seed_textcnn.h5");
+        ModelSpec model = load("models/seed_textcnn.h5");
         Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
         Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
         int[] tokens = new int[folded.network().inputLength()];
@@ -130,7 +130,7 @@ class FoldingTest {
 
     @Test
     void budgetTooSmallKeepsTheUnfoldedPath() {
-        KerasModel model = load("models/seed_textcnn.h5");
+        ModelSpec model = load("models/seed_textcnn.h5");
         // seed: 3 × 20001 × 100 floats = 24 MB of tables
         assertFalse(Explainer.of(model, KernelProvider.get(), 10L << 20).network().foldingPlanned());
         Explainer folded = Explainer.of(model, KernelProvider.get(), 30L << 20);

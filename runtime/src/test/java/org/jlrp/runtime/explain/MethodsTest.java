@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /** The cross-check methods: gradient, gradient × input, Integrated Gradients, occlusion. */
@@ -20,15 +23,15 @@ class MethodsTest {
         return new ExplainOptions(Target.all(), LrpRule.DEFAULT, 0, true).withMethod(method);
     }
 
-    private static int[] tokens(KerasModel model, long seed) {
-        int vocabulary = model.layers().get(1).weights().get(0).shape()[0];
+    private static int[] tokens(ModelSpec model, long seed) {
+        int vocabulary = ((EmbeddingSpec) model.layers().get(1)).vocabulary();
         return TinyModels.tokens(new Random(seed), model.inputLength(), vocabulary, 2);
     }
 
     /** Ancona et al. 2018: on ReLU networks with max/average pooling, LRP-0 (biases included) = gradient × input. */
     @Test
     void gradientTimesInputEqualsLrp0OnReluNetworks() {
-        for (KerasModel model : List.of(RulesReferenceTest.chain(31).model(), RulesReferenceTest.branches(32).model(),
+        for (ModelSpec model : List.of(RulesReferenceTest.chain(31).model(), RulesReferenceTest.branches(32).model(),
                 RulesReferenceTest.stacked(33).model())) {
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             for (long seed = 0; seed < 3; seed++) {
@@ -50,12 +53,13 @@ class MethodsTest {
         String e = b.embedding("emb", 9, 3);
         String c = b.conv1d("conv", e, 4, 2, "valid", "tanh", true);
         String p = b.globalAvgPool("gap", c);
-        KerasModel model = b.build(b.dense("out", p, 2, "linear", true));
+        ModelSpec model = b.build(b.dense("out", p, 2, "linear", true));
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 1);
         Explanation g = explainer.explain(tokens, options(Method.GRADIENT).withTarget(Target.index(1))).get(0);
-        // Perturb one embedding table entry of a token that occurs once: the logit moves by ∂logit/∂e_{t,d}.
-        float[] table = model.layers().get(1).weights().get(0).data();
+        // Perturb one embedding table entry of a token that occurs once: the logit moves by ∂logit/∂e_{t,d}. A spec
+        // owns its table, so each perturbation is a model of its own.
+        float[] table = ((EmbeddingSpec) model.layers().get(1)).table();
         int t = 0;
         int dim = 3;
         for (int d = 0; d < dim; d++) {
@@ -63,9 +67,9 @@ class MethodsTest {
             float saved = table[index];
             double h = 1e-3;
             table[index] = (float) (saved + h);
-            double up = new ReferenceLrp(model).forward(tokens)[1];
+            double up = new ReferenceLrp(withTable(model, table)).forward(tokens)[1];
             table[index] = (float) (saved - h);
-            double down = new ReferenceLrp(model).forward(tokens)[1];
+            double down = new ReferenceLrp(withTable(model, table)).forward(tokens)[1];
             table[index] = saved;
             double occurrences = 0;
             for (int id : tokens) {
@@ -80,6 +84,14 @@ class MethodsTest {
         assertEquals(norm, g.relevance()[0], 1e-6);
     }
 
+    /** The model with its Embedding (layer 1) reading {@code table} instead. */
+    private static ModelSpec withTable(ModelSpec model, float[] table) {
+        List<LayerSpec> layers = new ArrayList<>(model.layers());
+        EmbeddingSpec e = (EmbeddingSpec) layers.get(1);
+        layers.set(1, new EmbeddingSpec(e.name(), e.inputs(), table, e.vocabulary(), e.dim()));
+        return new ModelSpec(model.source(), model.format(), model.inputLength(), layers, model.output());
+    }
+
     /** Σ IG → logit(x) − logit(baseline) as the Riemann sum refines (a tanh model: the path is not piecewise linear). */
     @Test
     void integratedGradientsCompletenessErrorShrinksWithSteps() {
@@ -88,7 +100,7 @@ class MethodsTest {
         String c = b.conv1d("conv", e, 5, 3, "same", "tanh", true);
         String p = b.globalMaxPool("gmp", c);
         String h = b.dense("hidden", p, 4, "tanh", true);
-        KerasModel model = b.build(b.dense("out", h, 2, "linear", true));
+        ModelSpec model = b.build(b.dense("out", h, 2, "linear", true));
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 3);
         for (Method.Baseline baseline : Method.Baseline.values()) {
@@ -114,7 +126,7 @@ class MethodsTest {
     /** Occlusion is the logit drop of replacing one token by the pad id, checked against plain forward passes. */
     @Test
     void occlusionIsTheLogitDrop() {
-        KerasModel model = RulesReferenceTest.chain(61).model();
+        ModelSpec model = RulesReferenceTest.chain(61).model();
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 5);
         for (Explanation x : explainer.explain(tokens, options(Method.OCCLUSION))) {
@@ -133,7 +145,7 @@ class MethodsTest {
     /** A later LRP target of the same sequence still sees the sequence's forward pass after IG and occlusion. */
     @Test
     void methodsLeaveTheWorkspaceOnTheInput() {
-        KerasModel model = RulesReferenceTest.chain(71).model();
+        ModelSpec model = RulesReferenceTest.chain(71).model();
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 1);
         List<Explanation> before = explainer.explain(tokens, options(Method.LRP));

@@ -17,7 +17,7 @@ import org.jlrp.runtime.ReferenceLrp.Rule;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.Composite;
 import org.jlrp.runtime.graph.LrpRule;
-import org.jlrp.runtime.internal.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,7 +32,7 @@ class RulesReferenceTest {
     private static final double TOLERANCE = 1e-4;
 
     /** A model and, per rule string, the expected rule of each of its Conv1D/Dense layers. */
-    record Case(String label, KerasModel model, List<String> firstLayers, List<String> convLayers,
+    record Case(String label, ModelSpec model, List<String> firstLayers, List<String> convLayers,
                 List<String> denseLayers, int vocabulary, int length) {
     }
 

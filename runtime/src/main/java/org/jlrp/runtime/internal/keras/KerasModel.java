@@ -3,7 +3,8 @@ package org.jlrp.runtime.internal.keras;
 import java.util.List;
 
 /**
- * A Keras text model as read from its file(s): what the graph builder needs, and what {@code jlrp info} reports.
+ * A Keras text model as read from its file(s), Keras 1 names and layouts already mapped to Keras 2; what
+ * {@link KerasImporter} turns into a format-neutral spec.
  *
  * @param source        the file it came from
  * @param format        how it was stored
@@ -17,7 +18,7 @@ import java.util.List;
  * @param notes         one-line remarks on how the file was read (weights-only file, inferred backend, weights matched
  *                      by position, legacy kernel layouts converted), for {@code jlrp info}; empty when there are none
  */
-public record KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
+record KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
                          List<KerasLayer> layers, String outputLayer, List<String> theanoFlipped, List<String> notes) {
 
     public KerasModel {

@@ -36,7 +36,7 @@ import org.jlrp.runtime.JlrpException;
  *       memory without extracting anything to disk.</li>
  * </ul>
  */
-public final class KerasModelLoader {
+final class KerasModelLoader {
 
     private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     private static final byte[] ZIP_SIGNATURE = {'P', 'K', 3, 4};
@@ -49,7 +49,7 @@ public final class KerasModelLoader {
     }
 
     /** Loads a full model file ({@code .h5} or {@code .keras}) with the default {@link Limits}. */
-    public static KerasModel load(Path model) {
+    static KerasModel load(Path model) {
         return load(model, null, Limits.DEFAULT);
     }
 
@@ -61,7 +61,7 @@ public final class KerasModelLoader {
      *                     with a full model, it replaces the file's own config)
      * @param limits       size limits checked before anything is allocated
      */
-    public static KerasModel load(Path model, Path architecture, Limits limits) {
+    static KerasModel load(Path model, Path architecture, Limits limits) {
         return new KerasModelLoader(limits).read(model, architecture);
     }
 

@@ -167,7 +167,7 @@ final class FixtureModels {
     }
 
     static Explainer explainer(KerasModel model) {
-        return Explainer.of(model, KernelProvider.get());
+        return Explainer.of(KerasImporter.toSpec(model), KernelProvider.get());
     }
 
     /** jlrp's logits for the model match {@code expected} within 1e-5 relative to the largest logit. */

@@ -54,7 +54,7 @@ import java.util.List;
 import java.util.Map;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.graph.Activation;
+import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.keras.KerasFixtures.H5Layer;
 import org.jlrp.runtime.internal.keras.KerasFixtures.H5Options;
 import org.jlrp.runtime.internal.keras.KerasFixtures.Keras3Vars;
