@@ -8,9 +8,9 @@ import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.keras.Limits;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -59,7 +59,7 @@ public class EndToEndBench {
     @Setup(Level.Trial)
     public void setUp() {
         Kernels k = kernels.equals("scalar") ? KernelProvider.scalar() : KernelProvider.vector(0);
-        KerasModel model = KerasModelLoader.load(BenchModels.seedModel(), null, Limits.DEFAULT);
+        ModelSpec model = KerasImporter.load(BenchModels.seedModel(), null, Limits.DEFAULT);
         Explainer explainer = Explainer.of(model, k, fold ? Network.defaultFoldBudgetBytes() : 0);
         engine = new BatchEngine(explainer, threads);
         Network network = explainer.network();

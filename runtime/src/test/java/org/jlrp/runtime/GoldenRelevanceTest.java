@@ -20,10 +20,11 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.GoldenFiles;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.api.Test;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -176,8 +177,8 @@ class GoldenRelevanceTest {
         Folding expected = FOLDED.get(name);
         long tableBytes = 0;
         for (String conv : expected.conv1d()) {
-            int[] kernel = network.model().layer(conv).weights().get(0).shape(); // [width][in][filters]
-            tableBytes += 4L * kernel[0] * network.vocabularySize() * kernel[kernel.length - 1];
+            Conv1DSpec spec = (Conv1DSpec) network.model().layer(conv);
+            tableBytes += 4L * spec.width() * network.vocabularySize() * spec.filters();
         }
         if (tableBytes > Network.defaultFoldBudgetBytes()) {
             assertFalse(network.foldingPlanned(), name + ": " + tableBytes + " bytes of tables exceed the budget "
@@ -222,18 +223,18 @@ class GoldenRelevanceTest {
 
     /** What the loader reports equals what the reference states about the file. */
     private static void checkModelFacts(Network network, JsonNode reference) {
-        KerasModel model = network.model();
-        assertEquals(reference.get("format").asText(), model.format().label(), "format");
-        assertEquals(reference.get("keras_version").asText(), model.kerasVersion(), "keras_version");
+        ModelSpec model = network.model();
+        assertEquals(reference.get("format").asText(), model.format(), "format");
+        assertEquals(reference.get("keras_version").asText(), model.fact("keras_version").value(), "keras_version");
         String backend = reference.path("backend").isTextual() ? reference.get("backend").asText() : "unknown";
-        assertEquals(backend, model.backend(), "backend");
+        assertEquals(backend, model.fact("backend").value(), "backend");
         List<String> flipped = new ArrayList<>();
         reference.get("theano_flipped").forEach(n -> flipped.add(n.asText()));
-        assertEquals(flipped, model.theanoFlipped(), "theano_flipped");
+        assertEquals(flipped, model.fact("theano_flipped").list(), "theano_flipped");
         String activation = reference.path("output_activation").isTextual()
                 ? reference.get("output_activation").asText() : null;
         Activation stripped = network.strippedActivation();
-        assertEquals(activation, stripped == Activation.LINEAR ? null : stripped.kerasName(), "output_activation");
+        assertEquals(activation, stripped == Activation.LINEAR ? null : stripped.displayName(), "output_activation");
         assertEquals(reference.get("seq_len").asInt(), network.inputLength(), "seq_len");
         assertEquals(reference.get("vocab").asInt(), network.vocabularySize(), "vocab");
     }

@@ -1,15 +1,19 @@
 package org.jlrp.runtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.PoolingSpec;
 
 /**
  * An independent double-precision forward pass over a chain of layers, written directly from the Keras semantics
- * and sharing no code with the runtime's graph: it is what the finite-difference gradient is taken of. It starts at
+ * (read from the layer specs) and sharing no code with the runtime's graph: it is what the finite-difference gradient is taken of. It starts at
  * the Embedding output, so the gradient is with respect to the {@code [steps][dim]} embedding vectors, and returns the
  * logits (a final softmax/sigmoid is skipped, as in the explanation).
  */
@@ -30,36 +34,38 @@ public final class ReferenceForward {
     }
 
     /** The embedding output for token ids. */
-    public static double[][] embed(KerasModel model, int[] tokens) {
-        LayerSpec e = model.layers().stream().filter(l -> l.className().equals("Embedding")).findFirst().orElseThrow();
-        int dim = e.weights().get(0).shape()[1];
+    public static double[][] embed(ModelSpec model, int[] tokens) {
+        EmbeddingSpec e = (EmbeddingSpec) model.layers().stream().filter(l -> l instanceof EmbeddingSpec).findFirst()
+                .orElseThrow();
+        int dim = e.dim();
+        float[] table = e.table();
         double[][] x = new double[tokens.length][dim];
         for (int t = 0; t < tokens.length; t++) {
             for (int d = 0; d < dim; d++) {
-                x[t][d] = e.weights().get(0).data()[tokens[t] * dim + d];
+                x[t][d] = table[tokens[t] * dim + d];
             }
         }
         return x;
     }
 
     /** Logits from an embedding output, for a chain model (each layer reads the previous one). */
-    public static double[] logits(KerasModel model, double[][] embeddingOutput) {
+    public static double[] logits(ModelSpec model, double[][] embeddingOutput) {
         Map<String, T> out = new HashMap<>();
         List<LayerSpec> layers = model.layers();
         String embedding = null;
         for (LayerSpec l : layers) {
-            if (l.className().equals("Embedding")) {
+            if (l instanceof EmbeddingSpec) {
                 out.put(l.name(), new T(embeddingOutput));
                 embedding = l.name();
             }
         }
         T current = null;
         for (LayerSpec l : layers) {
-            if (l.className().equals("InputLayer") || l.name().equals(embedding)) {
+            if (l.type().equals("InputLayer") || l.name().equals(embedding)) {
                 continue;
             }
-            T in = out.get(l.inbound().get(0));
-            boolean isOutput = l.name().equals(model.outputLayer());
+            T in = out.get(l.inputs().get(0));
+            boolean isOutput = l.name().equals(model.output());
             current = apply(l, in, isOutput);
             out.put(l.name(), current);
         }
@@ -71,21 +77,21 @@ public final class ReferenceForward {
     }
 
     private static T apply(LayerSpec l, T in, boolean isOutput) {
-        JsonNode c = l.config();
-        switch (l.className()) {
+        switch (l.type()) {
             case "Conv1D": {
-                int width = c.get("kernel_size").get(0).asInt();
-                int stride = c.get("strides").get(0).asInt();
-                int dilation = c.get("dilation_rate").get(0).asInt();
-                float[] w = l.weights().get(0).data();
-                float[] b = l.weights().get(1).data();
+                Conv1DSpec c = (Conv1DSpec) l;
+                int width = c.width();
+                int stride = c.stride();
+                int dilation = c.dilation();
+                float[] w = c.kernel();
+                float[] b = c.bias();
                 int filters = b.length;
                 int steps = in.steps();
                 int channels = in.channels();
                 int span = dilation * (width - 1) + 1;
                 int outSteps;
                 int padLeft;
-                switch (c.get("padding").asText()) {
+                switch (c.padding().name().toLowerCase(java.util.Locale.ROOT)) {
                     case "same":
                         outSteps = (steps + stride - 1) / stride;
                         padLeft = Math.max((outSteps - 1) * stride + span - steps, 0) / 2;
@@ -111,14 +117,15 @@ public final class ReferenceForward {
                                 s += in.v[row][ch] * w[(k * channels + ch) * filters + f];
                             }
                         }
-                        z[t][f] = activate(c, s, isOutput);
+                        z[t][f] = activate(c.activation(), s, isOutput);
                     }
                 }
                 return new T(z);
             }
             case "Dense": {
-                float[] w = l.weights().get(0).data();
-                float[] b = l.weights().get(1).data();
+                DenseSpec c = (DenseSpec) l;
+                float[] w = c.kernel();
+                float[] b = c.bias();
                 int units = b.length;
                 int inUnits = in.steps() * in.channels();
                 double[] z = new double[units];
@@ -127,14 +134,14 @@ public final class ReferenceForward {
                     for (int i = 0; i < inUnits; i++) {
                         s += in.v[i / in.channels()][i % in.channels()] * w[i * units + j];
                     }
-                    z[j] = activate(c, s, isOutput);
+                    z[j] = activate(c.activation(), s, isOutput);
                 }
                 return new T(new double[][]{z});
             }
             case "MaxPooling1D":
             case "AveragePooling1D": {
-                int pool = c.get("pool_size").get(0).asInt();
-                int stride = c.get("strides").get(0).asInt();
+                int pool = ((PoolingSpec) l).pool();
+                int stride = ((PoolingSpec) l).stride();
                 int outSteps = (in.steps() - pool) / stride + 1;
                 double[][] o = new double[outSteps][in.channels()];
                 for (int t = 0; t < outSteps; t++) {
@@ -145,7 +152,7 @@ public final class ReferenceForward {
                             m = Math.max(m, in.v[t * stride + p][ch]);
                             sum += in.v[t * stride + p][ch];
                         }
-                        o[t][ch] = l.className().startsWith("Max") ? m : sum / pool;
+                        o[t][ch] = l.type().startsWith("Max") ? m : sum / pool;
                     }
                 }
                 return new T(o);
@@ -160,7 +167,7 @@ public final class ReferenceForward {
                         m = Math.max(m, in.v[t][ch]);
                         sum += in.v[t][ch];
                     }
-                    o[ch] = l.className().startsWith("GlobalMax") ? m : sum / in.steps();
+                    o[ch] = l.type().startsWith("GlobalMax") ? m : sum / in.steps();
                 }
                 return new T(new double[][]{o});
             }
@@ -175,12 +182,12 @@ public final class ReferenceForward {
             case "SpatialDropout1D":
                 return in;
             default:
-                throw new IllegalArgumentException("reference forward has no " + l.className());
+                throw new IllegalArgumentException("reference forward has no " + l.type());
         }
     }
 
-    private static double activate(JsonNode c, double z, boolean isOutput) {
-        String name = c.path("activation").asText("linear");
+    private static double activate(Activation activation, double z, boolean isOutput) {
+        String name = activation.displayName();
         switch (name) {
             case "relu":
                 return Math.max(z, 0);

@@ -1,16 +1,20 @@
 package org.jlrp.runtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.Padding;
+import org.jlrp.runtime.internal.model.PoolingSpec;
 
 /**
  * An independent double-precision LRP written straight from {@code ../shared/RULES.md}, sharing no code with the main
- * sources: it reads the {@link KerasModel}'s configs and weights itself and evaluates each rule as the explicit sums
+ * sources: it reads the {@link ModelSpec}'s layer specs and weights itself and evaluates each rule as the explicit sums
  * over {@code i} and {@code j} that RULES.md prints, on connection lists (output {@code j} ← in-range inputs
  * {@code i} with weight {@code w_ij}). Supports the layers the tiny test models use: Embedding, Conv1D (stride 1,
  * valid/same), Dense, Max/AveragePooling1D, their global forms, Flatten, Dropout, Activation(relu), Concatenate of
@@ -43,7 +47,9 @@ public final class ReferenceLrp {
 
     private static final double E = 1e-6;
 
-    private final KerasModel model;
+    private final ModelSpec model;
+    /** Per Conv1D/Dense layer: its kernel and bias (null: none), read once. */
+    private final Map<String, float[][]> weights = new HashMap<>();
     private final Map<String, double[]> values = new HashMap<>();
     /** Per linear layer: the pre-activations z_j (bias included). */
     private final Map<String, double[]> pre = new HashMap<>();
@@ -54,8 +60,15 @@ public final class ReferenceLrp {
     private int dim;
     private double conditioning;
 
-    public ReferenceLrp(KerasModel model) {
+    public ReferenceLrp(ModelSpec model) {
         this.model = model;
+        for (LayerSpec l : model.layers()) {
+            if (l instanceof Conv1DSpec c) {
+                weights.put(l.name(), new float[][]{c.kernel(), c.bias()});
+            } else if (l instanceof DenseSpec d) {
+                weights.put(l.name(), new float[][]{d.kernel(), d.bias()});
+            }
+        }
     }
 
     /** The logits (the output layer's pre-activations). */
@@ -65,17 +78,17 @@ public final class ReferenceLrp {
         for (LayerSpec l : model.layers()) {
             forwardLayer(l, tokens);
         }
-        return pre.getOrDefault(model.outputLayer(), values.get(model.outputLayer()));
+        return pre.getOrDefault(model.output(), values.get(model.output()));
     }
 
     private void forwardLayer(LayerSpec l, int[] tokens) {
-        JsonNode c = l.config();
-        switch (l.className()) {
+        switch (l.type()) {
             case "InputLayer" -> shapes.put(l.name(), new int[]{1, tokens.length});
             case "Embedding" -> {
-                int vocab = l.weights().get(0).shape()[0];
-                dim = l.weights().get(0).shape()[1];
-                float[] table = l.weights().get(0).data();
+                EmbeddingSpec e = (EmbeddingSpec) l;
+                int vocab = e.vocabulary();
+                dim = e.dim();
+                float[] table = e.table();
                 double[] out = new double[tokens.length * dim];
                 for (int t = 0; t < tokens.length; t++) {
                     for (int d = 0; d < dim; d++) {
@@ -97,7 +110,7 @@ public final class ReferenceLrp {
             }
             case "Conv1D", "Dense" -> {
                 List<int[]>[] conn = connections(l);
-                double[] x = values.get(l.inbound().get(0));
+                double[] x = values.get(l.inputs().get(0));
                 int outSize = conn.length;
                 double[] z = new double[outSize];
                 for (int j = 0; j < outSize; j++) {
@@ -107,7 +120,8 @@ public final class ReferenceLrp {
                     }
                 }
                 pre.put(l.name(), z);
-                String act = c.path("activation").asText("linear");
+                String act = (l instanceof Conv1DSpec conv ? conv.activation() : ((DenseSpec) l).activation())
+                        .displayName();
                 double[] a = new double[outSize];
                 for (int j = 0; j < outSize; j++) {
                     a[j] = act.equals("relu") ? Math.max(z[j], 0) : act.equals("tanh") ? Math.tanh(z[j]) : z[j];
@@ -115,11 +129,11 @@ public final class ReferenceLrp {
                 values.put(l.name(), a);
             }
             case "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D" -> {
-                int[] s = shapes.get(l.inbound().get(0));
-                boolean global = l.className().startsWith("Global");
-                int pool = global ? s[0] : c.path("pool_size").get(0).asInt();
+                int[] s = shapes.get(l.inputs().get(0));
+                boolean global = l.type().startsWith("Global");
+                int pool = global ? s[0] : ((PoolingSpec) l).pool();
                 int outSteps = global ? 1 : (s[0] - pool) / pool + 1;
-                double[] x = values.get(l.inbound().get(0));
+                double[] x = values.get(l.inputs().get(0));
                 double[] out = new double[outSteps * s[1]];
                 int[] win = new int[out.length];
                 for (int t = 0; t < outSteps; t++) {
@@ -134,7 +148,7 @@ public final class ReferenceLrp {
                                 win[t * s[1] + ch] = t * pool + p;
                             }
                         }
-                        out[t * s[1] + ch] = l.className().contains("Max") ? best : sum / pool;
+                        out[t * s[1] + ch] = l.type().contains("Max") ? best : sum / pool;
                     }
                 }
                 values.put(l.name(), out);
@@ -142,22 +156,22 @@ public final class ReferenceLrp {
                 shapes.put(l.name(), new int[]{outSteps, s[1]});
             }
             case "Flatten", "Dropout" -> {
-                values.put(l.name(), values.get(l.inbound().get(0)));
-                int[] s = shapes.get(l.inbound().get(0));
-                shapes.put(l.name(), l.className().equals("Flatten") ? new int[]{1, s[0] * s[1]} : s);
+                values.put(l.name(), values.get(l.inputs().get(0)));
+                int[] s = shapes.get(l.inputs().get(0));
+                shapes.put(l.name(), l.type().equals("Flatten") ? new int[]{1, s[0] * s[1]} : s);
             }
             case "Activation" -> {
-                double[] x = values.get(l.inbound().get(0));
+                double[] x = values.get(l.inputs().get(0));
                 double[] out = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
                     out[i] = Math.max(x[i], 0);
                 }
                 values.put(l.name(), out);
-                shapes.put(l.name(), shapes.get(l.inbound().get(0)));
+                shapes.put(l.name(), shapes.get(l.inputs().get(0)));
             }
             case "Concatenate" -> {
                 List<Double> all = new ArrayList<>();
-                for (String in : l.inbound()) {
+                for (String in : l.inputs()) {
                     for (double v : values.get(in)) {
                         all.add(v);
                     }
@@ -165,7 +179,7 @@ public final class ReferenceLrp {
                 values.put(l.name(), all.stream().mapToDouble(Double::doubleValue).toArray());
                 shapes.put(l.name(), new int[]{1, all.size()});
             }
-            default -> throw new IllegalArgumentException("reference does not support " + l.className());
+            default -> throw new IllegalArgumentException("reference does not support " + l.type());
         }
     }
 
@@ -175,11 +189,10 @@ public final class ReferenceLrp {
      */
     @SuppressWarnings("unchecked")
     private List<int[]>[] connections(LayerSpec l) {
-        int[] s = shapes.get(l.inbound().get(0));
-        int[] kshape = l.weights().get(0).shape();
-        if (l.className().equals("Dense") && s[0] == 1) {
+        int[] s = shapes.get(l.inputs().get(0));
+        if (l instanceof DenseSpec dense && s[0] == 1) {
             int in = s[1];
-            int units = kshape[1];
+            int units = dense.units();
             List<int[]>[] conn = new List[units];
             for (int j = 0; j < units; j++) {
                 conn[j] = new ArrayList<>();
@@ -190,10 +203,11 @@ public final class ReferenceLrp {
             shapes.put(l.name(), new int[]{1, units});
             return conn;
         }
-        int width = l.className().equals("Dense") ? 1 : kshape[0];
+        Conv1DSpec conv = l instanceof Conv1DSpec c ? c : null;
+        int width = conv == null ? 1 : conv.width();
         int in = s[1];
-        int filters = kshape[kshape.length - 1];
-        String padding = l.config().path("padding").asText("valid");
+        int filters = conv == null ? ((DenseSpec) l).units() : conv.filters();
+        String padding = conv == null ? "valid" : conv.padding() == Padding.SAME ? "same" : "valid";
         int outSteps = padding.equals("valid") ? s[0] - width + 1 : s[0];
         int padLeft = padding.equals("same") ? (width - 1) / 2 : 0;
         List<int[]>[] conn = new List[outSteps * filters];
@@ -216,15 +230,15 @@ public final class ReferenceLrp {
         return conn;
     }
 
-    private static double weight(LayerSpec l, int index) {
-        return l.weights().get(0).data()[index];
+    private double weight(LayerSpec l, int index) {
+        return weights.get(l.name())[0][index];
     }
 
-    private static double bias(LayerSpec l, int j) {
-        if (l.weights().size() < 2) {
+    private double bias(LayerSpec l, int j) {
+        float[] b = weights.get(l.name())[1];
+        if (b == null) {
             return 0;
         }
-        float[] b = l.weights().get(1).data();
         return b[j % b.length];
     }
 
@@ -239,36 +253,36 @@ public final class ReferenceLrp {
         List<LayerSpec> layers = model.layers();
         double[] top = new double[logits.length];
         top[target] = logits[target];
-        rel.put(model.outputLayer(), top);
+        rel.put(model.output(), top);
         String embedding = null;
         for (int li = layers.size() - 1; li >= 0; li--) {
             LayerSpec l = layers.get(li);
             double[] r = rel.get(l.name());
-            if (l.className().equals("Embedding")) {
+            if (l.type().equals("Embedding")) {
                 embedding = l.name();
                 continue;
             }
-            if (r == null || l.className().equals("InputLayer")) {
+            if (r == null || l.type().equals("InputLayer")) {
                 continue;
             }
-            switch (l.className()) {
-                case "Conv1D", "Dense" -> addTo(rel, l.inbound().get(0),
-                        linear(l, r, rules.get(l.name()), l.inbound().get(0)));
+            switch (l.type()) {
+                case "Conv1D", "Dense" -> addTo(rel, l.inputs().get(0),
+                        linear(l, r, rules.get(l.name()), l.inputs().get(0)));
                 case "MaxPooling1D", "GlobalMaxPooling1D" -> {
                     int ch = shapes.get(l.name())[1];
-                    double[] out = new double[values.get(l.inbound().get(0)).length];
+                    double[] out = new double[values.get(l.inputs().get(0)).length];
                     int[] win = winners.get(l.name());
                     for (int j = 0; j < r.length; j++) {
                         out[win[j] * ch + j % ch] += r[j];
                     }
-                    addTo(rel, l.inbound().get(0), out);
+                    addTo(rel, l.inputs().get(0), out);
                 }
                 case "AveragePooling1D", "GlobalAveragePooling1D" -> {
-                    int[] s = shapes.get(l.inbound().get(0));
+                    int[] s = shapes.get(l.inputs().get(0));
                     int outSteps = shapes.get(l.name())[0];
-                    int pool = l.className().startsWith("Global") ? s[0] : s[0] / outSteps;
-                    pool = l.className().startsWith("Global") ? s[0] : l.config().path("pool_size").get(0).asInt();
-                    double[] x = values.get(l.inbound().get(0));
+                    int pool = l.type().startsWith("Global") ? s[0] : s[0] / outSteps;
+                    pool = l.type().startsWith("Global") ? s[0] : ((PoolingSpec) l).pool();
+                    double[] x = values.get(l.inputs().get(0));
                     double[] z = values.get(l.name());
                     double[] out = new double[x.length];
                     for (int t = 0; t < outSteps; t++) {
@@ -280,12 +294,12 @@ public final class ReferenceLrp {
                             }
                         }
                     }
-                    addTo(rel, l.inbound().get(0), out);
+                    addTo(rel, l.inputs().get(0), out);
                 }
-                case "Flatten", "Dropout", "Activation" -> addTo(rel, l.inbound().get(0), r);
+                case "Flatten", "Dropout", "Activation" -> addTo(rel, l.inputs().get(0), r);
                 case "Concatenate" -> {
                     int offset = 0;
-                    for (String in : l.inbound()) {
+                    for (String in : l.inputs()) {
                         int n = values.get(in).length;
                         double[] part = new double[n];
                         System.arraycopy(r, offset, part, 0, n);
@@ -293,7 +307,7 @@ public final class ReferenceLrp {
                         offset += n;
                     }
                 }
-                default -> throw new IllegalArgumentException(l.className());
+                default -> throw new IllegalArgumentException(l.type());
             }
         }
         return rel.get(embedding);

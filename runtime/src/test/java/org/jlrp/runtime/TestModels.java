@@ -1,22 +1,26 @@
 package org.jlrp.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.ModelFormat;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.Padding;
+import org.jlrp.runtime.internal.model.PoolingSpec;
 
 /**
- * Small random text CNNs built in memory as {@link KerasModel}s (the same description the loader produces), for
+ * Small random text CNNs built in memory as {@link ModelSpec}s (the same description an importer produces), for
  * tests that need many models with known structure: gradient identities, conservation, padding patterns.
  */
 public final class TestModels {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Random random;
     private final List<LayerSpec> layers = new ArrayList<>();
@@ -26,8 +30,7 @@ public final class TestModels {
     private TestModels(long seed, int inputLength) {
         this.random = new Random(seed);
         this.inputLength = inputLength;
-        ObjectNode c = JSON.createObjectNode().put("name", "input");
-        layers.add(new LayerSpec("input", "InputLayer", c, List.of(), List.of()));
+        layers.add(new InputSpec("input"));
         last = "input";
     }
 
@@ -44,44 +47,41 @@ public final class TestModels {
                 table[d] = 0f;
             }
         }
-        ObjectNode c = config("embedding").put("input_dim", vocabulary).put("output_dim", dim);
-        return add("embedding", "Embedding", c, List.of(new Tensor("embeddings", new int[]{vocabulary, dim}, table)));
+        return add(new EmbeddingSpec("embedding", List.of(last), table, vocabulary, dim));
     }
 
     public TestModels conv1d(String name, int inChannels, int filters, int width, String padding, int stride,
                              int dilation, String activation) {
-        ObjectNode c = config(name).put("filters", filters).put("padding", padding).put("activation", activation)
-                .put("use_bias", true);
-        c.putArray("kernel_size").add(width);
-        c.putArray("strides").add(stride);
-        c.putArray("dilation_rate").add(dilation);
-        return add(name, "Conv1D", c, List.of(
-                new Tensor("kernel", new int[]{width, inChannels, filters},
-                        gaussian(width * inChannels * filters, 1.0 / Math.sqrt(width * inChannels))),
-                new Tensor("bias", new int[]{filters}, gaussian(filters, 0.3))));
+        float[] kernel = gaussian(width * inChannels * filters, 1.0 / Math.sqrt(width * inChannels));
+        float[] bias = gaussian(filters, 0.3);
+        return add(new Conv1DSpec(name, List.of(last), kernel, bias, width, inChannels, filters, stride, dilation,
+                Padding.valueOf(padding.toUpperCase(Locale.ROOT)), activation(activation)));
     }
 
     public TestModels pooling(String name, String className, int pool, int stride) {
-        ObjectNode c = config(name).put("padding", "valid");
-        c.putArray("pool_size").add(pool);
-        c.putArray("strides").add(stride);
-        return add(name, className, c, List.of());
+        PoolingSpec.Kind kind = className.startsWith("Max") ? PoolingSpec.Kind.MAX : PoolingSpec.Kind.AVERAGE;
+        return add(PoolingSpec.window(name, List.of(last), kind, pool, stride, Padding.VALID));
     }
 
+    /** A layer without weights or parameters: a global pool, Flatten, or an inference identity such as Dropout. */
     public TestModels layer(String name, String className) {
-        return add(name, className, config(name), List.of());
+        List<String> in = List.of(last);
+        return add(switch (className) {
+            case "GlobalMaxPooling1D" -> PoolingSpec.global(name, in, PoolingSpec.Kind.MAX, false);
+            case "GlobalAveragePooling1D" -> PoolingSpec.global(name, in, PoolingSpec.Kind.AVERAGE, false);
+            case "Flatten" -> new FlattenSpec(name, in);
+            default -> new IdentitySpec(name, in, className);
+        });
     }
 
     public TestModels dense(String name, int in, int units, String activation) {
-        ObjectNode c = config(name).put("units", units).put("activation", activation).put("use_bias", true);
-        return add(name, "Dense", c, List.of(
-                new Tensor("kernel", new int[]{in, units}, gaussian(in * units, 1.0 / Math.sqrt(in))),
-                new Tensor("bias", new int[]{units}, gaussian(units, 0.3))));
+        float[] kernel = gaussian(in * units, 1.0 / Math.sqrt(in));
+        float[] bias = gaussian(units, 0.3);
+        return add(new DenseSpec(name, List.of(last), kernel, bias, in, units, activation(activation)));
     }
 
-    public KerasModel build() {
-        return new KerasModel("test-model", ModelFormat.FULL_H5, "2.2.4", "tensorflow", inputLength,
-                List.copyOf(layers), last, List.of());
+    public ModelSpec build() {
+        return new ModelSpec("test-model", "in-memory", inputLength, layers, last);
     }
 
     /** Random token ids in {@code [1, vocabulary)}, then {@code padding} zeros at the end. */
@@ -93,14 +93,15 @@ public final class TestModels {
         return ids;
     }
 
-    private TestModels add(String name, String className, ObjectNode config, List<Tensor> weights) {
-        layers.add(new LayerSpec(name, className, config, List.of(last), weights));
-        last = name;
+    private TestModels add(LayerSpec layer) {
+        layers.add(layer);
+        last = layer.name();
         return this;
     }
 
-    private static ObjectNode config(String name) {
-        return JSON.createObjectNode().put("name", name);
+    /** An activation by its lower-case name ({@code relu}, {@code softmax}, …). */
+    static Activation activation(String name) {
+        return Activation.valueOf(name.toUpperCase(Locale.ROOT));
     }
 
     private float[] gaussian(int n, double scale) {

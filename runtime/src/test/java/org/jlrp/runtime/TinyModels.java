@@ -1,24 +1,28 @@
 package org.jlrp.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.ModelFormat;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.ConcatenateSpec;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.Padding;
+import org.jlrp.runtime.internal.model.PoolingSpec;
 
 /**
- * Small Keras models built in memory, with random or given weights, for tests that need models not in
- * {@code ../shared}: a {@link KerasModel} of {@link LayerSpec}s with Keras 2 configs and {@link Tensor} weights.
+ * Small models built in memory, with random or given weights, for tests that need models not in {@code ../shared}:
+ * a {@link ModelSpec} of layer specs, as an importer produces it.
  */
 public final class TinyModels {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int inputLength;
     private final Random random;
@@ -33,9 +37,7 @@ public final class TinyModels {
         this.inputLength = inputLength;
         this.random = new Random(seed);
         this.seed = seed;
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("batch_input_shape").addNull().add(inputLength);
-        add("input", "InputLayer", c, List.of(), List.of(), new int[]{1, inputLength, 0});
+        add(new InputSpec("input"), new int[]{1, inputLength, 0});
     }
 
     /** A builder; its first layer is the token-id input, named {@code input}. */
@@ -49,12 +51,10 @@ public final class TinyModels {
         return this;
     }
 
-    private String add(String name, String cls, ObjectNode config, List<String> inbound, List<Tensor> weights,
-                       int[] shape) {
-        config.put("name", name);
-        layers.add(new LayerSpec(name, cls, config, List.copyOf(inbound), List.copyOf(weights)));
-        shapes.put(name, shape);
-        return name;
+    private String add(LayerSpec layer, int[] shape) {
+        layers.add(layer);
+        shapes.put(layer.name(), shape);
+        return layer.name();
     }
 
     private float[] random(int n, double scale) {
@@ -71,12 +71,7 @@ public final class TinyModels {
 
     /** An Embedding with the given table {@code [vocabulary][dim]}. */
     public String embedding(String name, int vocabulary, int dim, float[] table) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("input_dim", vocabulary);
-        c.put("output_dim", dim);
-        return add(name, "Embedding", c, List.of("input"),
-                List.of(new Tensor(name + "/embeddings:0", new int[]{vocabulary, dim}, table)),
-                new int[]{inputLength, dim, 1});
+        return add(new EmbeddingSpec(name, List.of("input"), table, vocabulary, dim), new int[]{inputLength, dim, 1});
     }
 
     public String conv1d(String name, String input, int filters, int width, String padding, String activation,
@@ -90,20 +85,10 @@ public final class TinyModels {
     public String conv1d(String name, String input, int filters, int width, String padding, String activation,
                          float[] kernel, float[] bias) {
         int[] s = shapes.get(input);
-        ObjectNode c = JSON.createObjectNode();
-        c.put("filters", filters);
-        c.putArray("kernel_size").add(width);
-        c.putArray("strides").add(1);
-        c.put("padding", padding);
-        c.put("activation", activation);
-        c.put("use_bias", bias != null);
-        List<Tensor> w = new ArrayList<>();
-        w.add(new Tensor(name + "/kernel:0", new int[]{width, s[1], filters}, kernel));
-        if (bias != null) {
-            w.add(new Tensor(name + "/bias:0", new int[]{filters}, bias));
-        }
         int out = padding.equals("valid") ? s[0] - width + 1 : s[0];
-        return add(name, "Conv1D", c, List.of(input), w, new int[]{out, filters, 1});
+        return add(new Conv1DSpec(name, List.of(input), kernel, bias, width, s[1], filters, 1, 1,
+                Padding.valueOf(padding.toUpperCase(java.util.Locale.ROOT)), TestModels.activation(activation)),
+                new int[]{out, filters, 1});
     }
 
     public String dense(String name, String input, int units, String activation, boolean useBias) {
@@ -117,17 +102,9 @@ public final class TinyModels {
     public String dense(String name, String input, int units, String activation, float[] kernel, float[] bias) {
         int[] s = shapes.get(input);
         int in = s[2] == 1 ? s[1] : s[0] * s[1];
-        ObjectNode c = JSON.createObjectNode();
-        c.put("units", units);
-        c.put("activation", activation);
-        c.put("use_bias", bias != null);
-        List<Tensor> w = new ArrayList<>();
-        w.add(new Tensor(name + "/kernel:0", new int[]{in, units}, kernel));
-        if (bias != null) {
-            w.add(new Tensor(name + "/bias:0", new int[]{units}, bias));
-        }
         int[] shape = s[2] == 1 ? new int[]{s[0], units, 1} : new int[]{1, units, 0};
-        return add(name, "Dense", c, List.of(input), w, shape);
+        return add(new DenseSpec(name, List.of(input), kernel, bias, in, units, TestModels.activation(activation)),
+                shape);
     }
 
     public String maxPool(String name, String input, int pool) {
@@ -140,54 +117,47 @@ public final class TinyModels {
 
     private String pool(String name, String cls, String input, int pool) {
         int[] s = shapes.get(input);
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("pool_size").add(pool);
-        c.putArray("strides").add(pool);
-        c.put("padding", "valid");
-        return add(name, cls, c, List.of(input), List.of(), new int[]{(s[0] - pool) / pool + 1, s[1], 1});
+        PoolingSpec.Kind kind = cls.startsWith("Max") ? PoolingSpec.Kind.MAX : PoolingSpec.Kind.AVERAGE;
+        return add(PoolingSpec.window(name, List.of(input), kind, pool, pool, Padding.VALID),
+                new int[]{(s[0] - pool) / pool + 1, s[1], 1});
     }
 
     public String globalMaxPool(String name, String input) {
-        return add(name, "GlobalMaxPooling1D", JSON.createObjectNode(), List.of(input), List.of(),
+        return add(PoolingSpec.global(name, List.of(input), PoolingSpec.Kind.MAX, false),
                 new int[]{1, shapes.get(input)[1], 0});
     }
 
     public String globalAvgPool(String name, String input) {
-        return add(name, "GlobalAveragePooling1D", JSON.createObjectNode(), List.of(input), List.of(),
+        return add(PoolingSpec.global(name, List.of(input), PoolingSpec.Kind.AVERAGE, false),
                 new int[]{1, shapes.get(input)[1], 0});
     }
 
     public String flatten(String name, String input) {
         int[] s = shapes.get(input);
-        return add(name, "Flatten", JSON.createObjectNode(), List.of(input), List.of(), new int[]{1, s[0] * s[1], 0});
+        return add(new FlattenSpec(name, List.of(input)), new int[]{1, s[0] * s[1], 0});
     }
 
     public String dropout(String name, String input) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("rate", 0.5);
-        return add(name, "Dropout", c, List.of(input), List.of(), shapes.get(input).clone());
+        return add(new IdentitySpec(name, List.of(input), "Dropout"), shapes.get(input).clone());
     }
 
     public String relu(String name, String input) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("activation", "relu");
-        return add(name, "Activation", c, List.of(input), List.of(), shapes.get(input).clone());
+        return add(new ActivationSpec(name, List.of(input), org.jlrp.runtime.internal.model.Activation.RELU),
+                shapes.get(input).clone());
     }
 
     /** Concatenates vectors. */
     public String concatenate(String name, String... inputs) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("axis", -1);
         int total = 0;
         for (String in : inputs) {
             total += shapes.get(in)[1];
         }
-        return add(name, "Concatenate", c, List.of(inputs), List.of(), new int[]{1, total, 0});
+        return add(new ConcatenateSpec(name, List.of(inputs), -1), new int[]{1, total, 0});
     }
 
-    public KerasModel build(String output) {
-        return new KerasModel("tiny-" + seed + ":" + layers.get(layers.size() - 1).className(), ModelFormat.FULL_H5, "2.4.0", "tensorflow", inputLength,
-                List.copyOf(layers), output, List.of());
+    public ModelSpec build(String output) {
+        return new ModelSpec("tiny-" + seed + ":" + layers.get(layers.size() - 1).type(), "in-memory", inputLength,
+                layers, output);
     }
 
     /** Random token ids in {@code [0, vocabulary)}, with a run of padding id 0 at the end. */

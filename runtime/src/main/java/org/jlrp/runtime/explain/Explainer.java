@@ -7,16 +7,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.ExecutionPlan;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.NetworkBuilder;
 import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.graph.Workspace;
 import org.jlrp.runtime.graph.WorkspaceGroup;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.load.ModelLoader;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
  * Explains a text model's predictions: per-token relevance for the logit of a target class, by LRP (per-layer rules,
@@ -52,11 +51,11 @@ public final class Explainer {
      * @param architecture the architecture JSON for a weights-only {@code .h5}; null otherwise
      */
     public static Explainer load(Path model, Path architecture) {
-        return of(KerasModelLoader.load(model, architecture, Limits.DEFAULT), KernelProvider.get());
+        return of(ModelLoader.load(model, architecture), KernelProvider.get());
     }
 
-    /** An explainer for an already loaded model, on the given kernels. */
-    public static Explainer of(KerasModel model, Kernels kernels) {
+    /** An explainer for an already loaded model (see {@link ModelLoader}), on the given kernels. */
+    public static Explainer of(ModelSpec model, Kernels kernels) {
         return new Explainer(NetworkBuilder.build(model, kernels));
     }
 
@@ -64,7 +63,7 @@ public final class Explainer {
      * An explainer whose plan folds the Embedding into the first Conv1D layers when the tables fit
      * {@code foldBudgetBytes} (0: never fold). See {@link Network#foldingPlanned()}.
      */
-    public static Explainer of(KerasModel model, Kernels kernels, long foldBudgetBytes) {
+    public static Explainer of(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
         return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes));
     }
 

@@ -3,6 +3,7 @@ package org.jlrp.runtime.graph;
 import org.jlrp.runtime.explain.Rule;
 import java.util.List;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.internal.model.Activation;
 
 /** An {@code Activation}/{@code ReLU} layer: a new buffer forward, relevance passed through unchanged. */
 final class ActivationLayer extends Layer {

@@ -3,6 +3,7 @@ package org.jlrp.runtime.graph;
 import org.jlrp.runtime.explain.Rule;
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.internal.model.Activation;
 
 /**
  * Conv1D over {@code [steps][in]}, kernel {@code [width][in][filters]}. Also serves Dense applied to a sequence,

@@ -2,6 +2,7 @@ package org.jlrp.runtime.graph;
 
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.internal.model.Activation;
 
 /** Dense on a vector: kernel {@code [in][units]}. */
 final class DenseLayer extends LinearLayer {

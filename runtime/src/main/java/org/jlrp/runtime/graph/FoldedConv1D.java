@@ -1,6 +1,7 @@
 package org.jlrp.runtime.graph;
 
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.explain.Rule;
 
 /**

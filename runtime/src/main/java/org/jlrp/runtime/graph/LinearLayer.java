@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.internal.model.Activation;
 
 /**
  * A layer computing {@code z = x·W + b} followed by an elementwise activation: Conv1D and Dense. The ε-rule lives

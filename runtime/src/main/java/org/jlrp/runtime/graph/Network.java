@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
  * A Keras text model bound to kernels, with its buffer plan: the layers in topological order, which slot each
@@ -21,7 +22,7 @@ import org.jlrp.runtime.keras.KerasModel;
  */
 public final class Network {
 
-    private final KerasModel model;
+    private final ModelSpec model;
     private final Kernels kernels;
     private final List<Layer> layers;
     private final InputLayer input;
@@ -48,7 +49,7 @@ public final class Network {
         return Math.min(Long.getLong("jlrp.fold.budget.mb", 256L) << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
-    Network(KerasModel model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
+    Network(ModelSpec model, Kernels kernels, List<Layer> layers, Layer explained, Activation strippedActivation,
             long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
@@ -389,7 +390,7 @@ public final class Network {
         return ws.values[embedding.valueSlot];
     }
 
-    public KerasModel model() {
+    public ModelSpec model() {
         return model;
     }
 

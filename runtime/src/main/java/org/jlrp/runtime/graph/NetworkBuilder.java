@@ -1,46 +1,54 @@
 package org.jlrp.runtime.graph;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.ConcatenateSpec;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.ReshapeSpec;
 
 /**
- * Binds a {@link KerasModel}'s layers to kernels: reads each layer's config, checks it against its weights and its
- * input shape, computes output shapes, and refuses anything jlrp cannot explain with one line naming the layer.
+ * Binds a {@link ModelSpec}'s layers to kernels: maps each spec to a layer, checks it against its input shape,
+ * computes output shapes (and the left padding of same/causal windows), and refuses anything jlrp cannot explain with
+ * one line naming the layer. It knows no file format; importers have already checked the specs against their files.
+ * The layers own their weights: the specs hand out copies.
  */
 public final class NetworkBuilder {
 
-    /** The Keras classes jlrp explains. */
-    public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
-            "InputLayer", "Embedding", "Conv1D", "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
-            "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
-            "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate"));
-
+    /**
+     * The display types of the inference identities (Dropout & co.) that {@link RulePlan} looks through when it asks
+     * whether a layer reads the Embedding.
+     */
     static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
             "GaussianNoise", "AlphaDropout", "ActivityRegularization");
 
-    private final KerasModel model;
+    private final ModelSpec model;
     private final Kernels kernels;
     private final Map<String, Layer> built = new HashMap<>();
 
     private final long foldBudgetBytes;
 
-    private NetworkBuilder(KerasModel model, Kernels kernels, long foldBudgetBytes) {
+    private NetworkBuilder(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
         this.model = model;
         this.kernels = kernels;
         this.foldBudgetBytes = foldBudgetBytes;
     }
 
-    public static Network build(KerasModel model, Kernels kernels) {
+    public static Network build(ModelSpec model, Kernels kernels) {
         return build(model, kernels, Network.defaultFoldBudgetBytes());
     }
 
@@ -48,27 +56,28 @@ public final class NetworkBuilder {
      * Builds the network, folding the Embedding into the Conv1D layers that read it when the tables fit
      * {@code foldBudgetBytes} (0: never fold).
      */
-    public static Network build(KerasModel model, Kernels kernels, long foldBudgetBytes) {
+    public static Network build(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
         try {
             return new NetworkBuilder(model, kernels, foldBudgetBytes).build();
         } catch (ArithmeticException overflow) {
-            // Shapes are products of config values; a corrupt config can make them overflow an int.
+            // Shapes are products of spec values; a corrupt file can make them overflow an int.
             throw new JlrpException(model.source() + ": the layer shapes are too large (input length "
                     + model.inputLength() + "): " + overflow.getMessage());
         }
     }
 
     private Network build() {
-        LayerSpec output = model.layer(model.outputLayer());
+        LayerSpec output = model.layer(model.output());
         Activation outputActivation = activationOf(output);
         boolean strip = outputActivation != null && outputActivation.isOutputSquashing();
-        String explainedName = strip && isActivationLayer(output) ? output.inbound().get(0) : output.name();
+        boolean stripLayer = strip && output instanceof ActivationSpec;
+        String explainedName = stripLayer ? output.inputs().get(0) : output.name();
         Activation stripped = strip ? outputActivation : Activation.LINEAR;
 
         List<Layer> layers = new ArrayList<>();
         for (LayerSpec spec : model.layers()) {
-            if (strip && spec == output && isActivationLayer(output)) {
-                continue; // the stripped final Activation layer: its input is what we explain
+            if (stripLayer && spec == output) {
+                continue; // the stripped final activation layer: its input is what we explain
             }
             boolean stripInline = strip && spec == output;
             Layer layer = buildLayer(spec, stripInline);
@@ -86,222 +95,189 @@ public final class NetworkBuilder {
         return new Network(model, kernels, layers, explained, stripped, foldBudgetBytes);
     }
 
-    private static boolean isActivationLayer(LayerSpec spec) {
-        return spec.className().equals("Activation");
-    }
-
     /** The activation of a layer that has one (inline or as a layer); null otherwise. */
-    private Activation activationOf(LayerSpec spec) {
-        switch (spec.className()) {
-            case "Activation":
-            case "Dense":
-            case "Conv1D":
-                return activation(spec);
-            default:
-                return null;
+    private static Activation activationOf(LayerSpec spec) {
+        if (spec instanceof ActivationSpec a) {
+            return a.activation();
         }
+        if (spec instanceof DenseSpec d) {
+            return d.activation();
+        }
+        if (spec instanceof Conv1DSpec c) {
+            return c.activation();
+        }
+        return null;
     }
 
     private Layer buildLayer(LayerSpec spec, boolean stripActivation) {
-        String cls = spec.className();
-        if (!SUPPORTED.contains(cls)) {
-            throw error("layer '" + spec.name() + "' has class " + cls + ", which jlrp does not support; supported: "
-                    + String.join(", ", SUPPORTED));
-        }
-        if (cls.equals("InputLayer")) {
+        if (spec instanceof InputSpec) {
             return new InputLayer(spec.name(), model.inputLength());
         }
+        String type = spec.type();
         List<Layer> inputs = new ArrayList<>();
-        for (String name : spec.inbound()) {
+        for (String name : spec.inputs()) {
             Layer in = built.get(name);
             if (in == null) {
                 throw error("layer '" + spec.name() + "' reads from '" + name + "', which is not built before it");
             }
             inputs.add(in);
         }
-        if (!cls.equals("Concatenate") && inputs.size() != 1) {
-            throw error("layer '" + spec.name() + "' (" + cls + ") has " + inputs.size() + " inputs; expected 1");
+        if (!(spec instanceof ConcatenateSpec) && inputs.size() != 1) {
+            throw error("layer '" + spec.name() + "' (" + type + ") has " + inputs.size() + " inputs; expected 1");
         }
         Layer input = inputs.get(0);
-        if (!cls.equals("Embedding") && inputs.stream().anyMatch(l -> l instanceof InputLayer)) {
-            throw error("layer '" + spec.name() + "' (" + cls + ") reads the token ids directly; only an Embedding "
+        if (!(spec instanceof EmbeddingSpec) && inputs.stream().anyMatch(l -> l instanceof InputLayer)) {
+            throw error("layer '" + spec.name() + "' (" + type + ") reads the token ids directly; only an Embedding "
                     + "may");
         }
-        checkChannelsLast(spec);
-        switch (cls) {
-            case "Embedding":
-                return embedding(spec, input);
-            case "Conv1D":
-                return conv1d(spec, input, stripActivation);
-            case "Dense":
-                return dense(spec, input, stripActivation);
-            case "MaxPooling1D":
-            case "AveragePooling1D":
-                return pooling(spec, input);
-            case "GlobalMaxPooling1D":
-            case "GlobalAveragePooling1D":
-                return globalPooling(spec, input);
-            case "Flatten":
-                return new RoutingLayer(spec.name(), cls, input, Shape.vector(input.shape.size()));
-            case "Reshape":
-                return reshape(spec, input);
-            case "Activation":
-            case "ReLU":
-                return activationLayer(spec, input);
-            case "Concatenate":
-                return concatenate(spec, inputs);
-            default:
-                if (INFERENCE_IDENTITIES.contains(cls)) {
-                    return new RoutingLayer(spec.name(), cls, input, input.shape);
-                }
-                throw new IllegalStateException("unhandled supported class " + cls);
+        if (spec instanceof EmbeddingSpec e) {
+            return embedding(e, input);
         }
+        if (spec instanceof Conv1DSpec c) {
+            return conv1d(c, input, stripActivation);
+        }
+        if (spec instanceof DenseSpec d) {
+            return dense(d, input, stripActivation);
+        }
+        if (spec instanceof PoolingSpec p) {
+            return p.global() ? globalPooling(p, input) : pooling(p, input);
+        }
+        if (spec instanceof FlattenSpec) {
+            return new RoutingLayer(spec.name(), type, input, Shape.vector(input.shape.size()));
+        }
+        if (spec instanceof ReshapeSpec r) {
+            return reshape(r, input);
+        }
+        if (spec instanceof ActivationSpec a) {
+            return new ActivationLayer(spec.name(), type, input, hiddenActivation(spec, a.activation()));
+        }
+        if (spec instanceof ConcatenateSpec c) {
+            return concatenate(c, inputs);
+        }
+        if (spec instanceof IdentitySpec) {
+            return new RoutingLayer(spec.name(), type, input, input.shape);
+        }
+        throw new IllegalStateException("unhandled layer spec " + spec.getClass().getSimpleName());
     }
 
     // ----------------------------------------------------------------------------------------------- layers
 
-    private Layer embedding(LayerSpec spec, Layer input) {
+    private Layer embedding(EmbeddingSpec spec, Layer input) {
         if (!(input instanceof InputLayer)) {
             throw error("Embedding '" + spec.name() + "' must read the model input directly");
         }
-        Tensor table = weight(spec, 0, 2);
-        int vocabulary = table.shape()[0];
-        int dim = table.shape()[1];
-        expectConfig(spec, "input_dim", vocabulary);
-        expectConfig(spec, "output_dim", dim);
-        if (vocabulary < 1 || dim < 1) {
-            throw error("Embedding '" + spec.name() + "' has an empty table " + table.shapeString());
-        }
-        return new EmbeddingLayer(spec.name(), input, table.data(), vocabulary, dim);
+        return new EmbeddingLayer(spec.name(), input, spec.table(), spec.vocabulary(), spec.dim());
     }
 
-    private Layer conv1d(LayerSpec spec, Layer input, boolean stripActivation) {
+    private Layer conv1d(Conv1DSpec spec, Layer input, boolean stripActivation) {
         requireSequence(spec, input);
-        JsonNode c = spec.config();
-        int width = intParam(spec, "kernel_size", null);
-        int stride = intParam(spec, "strides", 1);
-        int dilation = intParam(spec, "dilation_rate", 1);
-        int groups = c.path("groups").asInt(1);
-        if (groups != 1) {
-            throw error("Conv1D '" + spec.name() + "' uses groups=" + groups + "; only groups=1 is supported");
-        }
+        int width = spec.width();
+        int stride = spec.stride();
+        int dilation = spec.dilation();
         if (stride > 1 && dilation > 1) {
             throw error("Conv1D '" + spec.name() + "' combines strides " + stride + " with dilation " + dilation
-                    + ", which Keras does not allow");
+                    + ", which jlrp does not support");
         }
-        Tensor kernel = weight(spec, 0, 3);
         int inChannels = input.shape.channels();
-        if (kernel.shape()[0] != width || kernel.shape()[1] != inChannels) {
-            throw error("Conv1D '" + spec.name() + "': kernel shape " + kernel.shapeString() + " does not match "
-                    + "kernel_size " + width + " and " + inChannels + " input channels");
+        if (spec.inputChannels() != inChannels) {
+            throw error("Conv1D '" + spec.name() + "': kernel shape (" + width + ", " + spec.inputChannels() + ", "
+                    + spec.filters() + ") does not match kernel_size " + width + " and " + inChannels
+                    + " input channels");
         }
-        int filters = kernel.shape()[2];
-        expectConfig(spec, "filters", filters);
-        float[] bias = bias(spec, filters);
         int steps = input.shape.steps();
         int span = dilation * (width - 1) + 1;
-        String padding = c.path("padding").asText("valid");
         int outSteps;
         int padLeft;
-        switch (padding) {
-            case "valid":
+        switch (spec.padding()) {
+            case VALID -> {
                 outSteps = steps >= span ? (steps - span) / stride + 1 : 0;
                 padLeft = 0;
-                break;
-            case "same":
+            }
+            case SAME -> {
                 outSteps = ceilDiv(steps, stride);
                 padLeft = Math.max((outSteps - 1) * stride + span - steps, 0) / 2;
-                break;
-            case "causal":
+            }
+            case CAUSAL -> {
                 outSteps = ceilDiv(steps, stride);
                 padLeft = span - 1;
-                break;
-            default:
-                throw error("Conv1D '" + spec.name() + "' has padding '" + padding + "'; expected valid, same or "
-                        + "causal");
+            }
+            default -> throw new IllegalStateException("unhandled padding " + spec.padding());
         }
         if (outSteps < 1) {
             throw error("Conv1D '" + spec.name() + "': its input of " + steps + " steps is shorter than its kernel "
                     + "span " + span);
         }
-        Activation activation = stripActivation ? Activation.LINEAR : hiddenActivation(spec);
-        return new Conv1DLayer(spec.name(), "Conv1D", input, kernel.data(), bias, width, filters, stride, dilation,
-                padLeft, outSteps, activation);
+        Activation activation = stripActivation ? Activation.LINEAR : hiddenActivation(spec, spec.activation());
+        return new Conv1DLayer(spec.name(), spec.type(), input, spec.kernel(), spec.bias(), width, spec.filters(),
+                stride, dilation, padLeft, outSteps, activation);
     }
 
-    private Layer dense(LayerSpec spec, Layer input, boolean stripActivation) {
-        Tensor kernel = weight(spec, 0, 2);
-        int units = kernel.shape()[1];
-        expectConfig(spec, "units", units);
-        float[] bias = bias(spec, units);
-        Activation activation = stripActivation ? Activation.LINEAR : hiddenActivation(spec);
+    private Layer dense(DenseSpec spec, Layer input, boolean stripActivation) {
+        int units = spec.units();
+        Activation activation = stripActivation ? Activation.LINEAR : hiddenActivation(spec, spec.activation());
         int in = input.shape.sequence() ? input.shape.channels() : input.shape.size();
-        if (kernel.shape()[0] != in) {
-            throw error("Dense '" + spec.name() + "': kernel shape " + kernel.shapeString() + " does not match its "
-                    + "input of " + in + (input.shape.sequence() ? " channels" : " units"));
+        if (spec.inputSize() != in) {
+            throw error("Dense '" + spec.name() + "': kernel shape (" + spec.inputSize() + ", " + units + ") does not "
+                    + "match its input of " + in + (input.shape.sequence() ? " channels" : " units"));
         }
         if (input.shape.sequence()) {
-            // Keras applies Dense to the last axis of a sequence, step by step: a width-1 convolution.
-            return new Conv1DLayer(spec.name(), "Dense", input, kernel.data(), bias, 1, units, 1, 1, 0,
+            // A Dense layer on a sequence applies to the last axis, step by step: a width-1 convolution.
+            return new Conv1DLayer(spec.name(), spec.type(), input, spec.kernel(), spec.bias(), 1, units, 1, 1, 0,
                     input.shape.steps(), activation);
         }
-        return new DenseLayer(spec.name(), input, kernel.data(), bias, units, activation);
+        return new DenseLayer(spec.name(), input, spec.kernel(), spec.bias(), units, activation);
     }
 
-    private Layer pooling(LayerSpec spec, Layer input) {
+    private Layer pooling(PoolingSpec spec, Layer input) {
         requireSequence(spec, input);
-        int pool = intParam(spec, "pool_size", 2);
-        int stride = spec.config().path("strides").isNull() || spec.config().path("strides").isMissingNode()
-                ? pool : intParam(spec, "strides", pool);
+        int pool = spec.pool();
+        int stride = spec.stride();
         int steps = input.shape.steps();
-        String padding = spec.config().path("padding").asText("valid");
         int outSteps;
         int padLeft;
-        if (padding.equals("valid")) {
-            outSteps = steps >= pool ? (steps - pool) / stride + 1 : 0;
-            padLeft = 0;
-        } else if (padding.equals("same")) {
-            outSteps = ceilDiv(steps, stride);
-            padLeft = Math.max((outSteps - 1) * stride + pool - steps, 0) / 2;
-        } else {
-            throw error(spec.className() + " '" + spec.name() + "' has padding '" + padding + "'; expected valid or "
-                    + "same");
+        switch (spec.padding()) {
+            case VALID -> {
+                outSteps = steps >= pool ? (steps - pool) / stride + 1 : 0;
+                padLeft = 0;
+            }
+            case SAME -> {
+                outSteps = ceilDiv(steps, stride);
+                padLeft = Math.max((outSteps - 1) * stride + pool - steps, 0) / 2;
+            }
+            default -> throw error(spec.type() + " '" + spec.name() + "' has padding " + spec.padding()
+                    + "; expected valid or same");
         }
         if (outSteps < 1) {
-            throw error(spec.className() + " '" + spec.name() + "': its input of " + steps + " steps is shorter than "
-                    + "its pool size " + pool);
+            throw error(spec.type() + " '" + spec.name() + "': its input of " + steps + " steps is shorter than its "
+                    + "pool size " + pool);
         }
         Shape shape = Shape.sequence(outSteps, input.shape.channels());
-        return spec.className().equals("MaxPooling1D")
-                ? new MaxPoolLayer(spec.name(), spec.className(), input, shape, pool, stride, padLeft)
-                : new AvgPoolLayer(spec.name(), spec.className(), input, shape, pool, stride, padLeft);
+        return spec.kind() == PoolingSpec.Kind.MAX
+                ? new MaxPoolLayer(spec.name(), spec.type(), input, shape, pool, stride, padLeft)
+                : new AvgPoolLayer(spec.name(), spec.type(), input, shape, pool, stride, padLeft);
     }
 
-    private Layer globalPooling(LayerSpec spec, Layer input) {
+    private Layer globalPooling(PoolingSpec spec, Layer input) {
         requireSequence(spec, input);
         int steps = input.shape.steps();
         int channels = input.shape.channels();
-        Shape shape = spec.config().path("keepdims").asBoolean(false) ? Shape.sequence(1, channels)
-                : Shape.vector(channels);
-        return spec.className().equals("GlobalMaxPooling1D")
-                ? new MaxPoolLayer(spec.name(), spec.className(), input, shape, steps, steps, 0)
-                : new AvgPoolLayer(spec.name(), spec.className(), input, shape, steps, steps, 0);
+        Shape shape = spec.keepdims() ? Shape.sequence(1, channels) : Shape.vector(channels);
+        return spec.kind() == PoolingSpec.Kind.MAX
+                ? new MaxPoolLayer(spec.name(), spec.type(), input, shape, steps, steps, 0)
+                : new AvgPoolLayer(spec.name(), spec.type(), input, shape, steps, steps, 0);
     }
 
-    private Layer reshape(LayerSpec spec, Layer input) {
-        JsonNode target = spec.config().path("target_shape");
-        if (!target.isArray() || target.isEmpty() || target.size() > 2) {
+    private Layer reshape(ReshapeSpec spec, Layer input) {
+        int[] dims = spec.targetShape();
+        String target = shapeText(dims);
+        if (dims.length > 2) {
             throw error("Reshape '" + spec.name() + "' has target_shape " + target + "; jlrp supports 1 or 2 axes");
         }
-        int[] dims = new int[target.size()];
         int unknown = -1;
         long known = 1;
         for (int i = 0; i < dims.length; i++) {
-            dims[i] = target.get(i).asInt(0);
-            if (dims[i] == -1 && unknown < 0) {
+            if (dims[i] == -1) {
                 unknown = i;
-            } else if (dims[i] <= 0) {
-                throw error("Reshape '" + spec.name() + "' has target_shape " + target);
             } else {
                 known *= dims[i];
             }
@@ -318,27 +294,19 @@ public final class NetworkBuilder {
             throw error("Reshape '" + spec.name() + "' cannot reshape " + input.shape + " to " + target);
         }
         Shape shape = dims.length == 1 ? Shape.vector(dims[0]) : Shape.sequence(dims[0], dims[1]);
-        return new RoutingLayer(spec.name(), "Reshape", input, shape);
+        return new RoutingLayer(spec.name(), spec.type(), input, shape);
     }
 
-    private Layer activationLayer(LayerSpec spec, Layer input) {
-        Activation activation;
-        if (spec.className().equals("ReLU")) {
-            JsonNode c = spec.config();
-            boolean plain = (c.path("max_value").isNull() || c.path("max_value").isMissingNode())
-                    && c.path("negative_slope").asDouble(0) == 0 && c.path("threshold").asDouble(0) == 0;
-            if (!plain) {
-                throw error("ReLU '" + spec.name() + "' uses max_value, negative_slope or threshold, which jlrp does "
-                        + "not support");
-            }
-            activation = Activation.RELU;
-        } else {
-            activation = hiddenActivation(spec);
+    /** A target shape as the config wrote it: {@code [-1,4]}. */
+    private static String shapeText(int[] dims) {
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < dims.length; i++) {
+            s.append(i == 0 ? "" : ",").append(dims[i]);
         }
-        return new ActivationLayer(spec.name(), spec.className(), input, activation);
+        return s.append(']').toString();
     }
 
-    private Layer concatenate(LayerSpec spec, List<Layer> inputs) {
+    private Layer concatenate(ConcatenateSpec spec, List<Layer> inputs) {
         if (inputs.size() < 2) {
             throw error("Concatenate '" + spec.name() + "' has " + inputs.size() + " input");
         }
@@ -348,7 +316,7 @@ public final class NetworkBuilder {
                 throw error("Concatenate '" + spec.name() + "' mixes sequences and vectors");
             }
         }
-        int axis = spec.config().path("axis").asInt(-1);
+        int axis = spec.axis();
         int rank = sequence ? 2 : 1;
         if (axis < 0) {
             axis += rank + 1;
@@ -379,8 +347,7 @@ public final class NetworkBuilder {
                     ? new ConcatenateLayer(spec.name(), inputs, Shape.sequence(steps, total), steps, widths)
                     : new ConcatenateLayer(spec.name(), inputs, Shape.sequence(total, channels), 1, widths);
         }
-        throw error("Concatenate '" + spec.name() + "' uses axis " + spec.config().path("axis") + " on inputs "
-                + shapes(inputs));
+        throw error("Concatenate '" + spec.name() + "' uses axis " + spec.axis() + " on inputs " + shapes(inputs));
     }
 
     private static String shapes(List<Layer> inputs) {
@@ -391,11 +358,10 @@ public final class NetworkBuilder {
         return out.toString();
     }
 
-    // ---------------------------------------------------------------------------------------------- config
+    // ---------------------------------------------------------------------------------------------- checks
 
-    /** The activation of a Dense/Conv1D/Activation config; softmax is refused except on the stripped output. */
-    private Activation hiddenActivation(LayerSpec spec) {
-        Activation activation = activation(spec);
+    /** The activation of a hidden layer; softmax is refused except on the stripped output. */
+    private Activation hiddenActivation(LayerSpec spec, Activation activation) {
         if (activation == Activation.SOFTMAX) {
             throw error("layer '" + spec.name() + "' applies softmax inside the network; jlrp supports softmax only "
                     + "as the final activation");
@@ -403,94 +369,10 @@ public final class NetworkBuilder {
         return activation;
     }
 
-    private Activation activation(LayerSpec spec) {
-        JsonNode node = spec.config().get("activation");
-        String name;
-        if (node == null || node.isNull()) {
-            name = "linear";
-        } else if (node.isTextual()) {
-            name = node.asText();
-        } else if (node.isObject()) { // Keras 3 may serialise {"class_name": "function", "config": "relu"}
-            name = node.path("config").isTextual() ? node.path("config").asText() : node.path("class_name").asText();
-        } else {
-            name = node.toString();
-        }
-        Activation activation = Activation.fromKeras(name);
-        if (activation == null) {
-            throw error("layer '" + spec.name() + "' uses activation '" + name + "', which jlrp does not support");
-        }
-        return activation;
-    }
-
-    private void checkChannelsLast(LayerSpec spec) {
-        String format = spec.config().path("data_format").asText("channels_last");
-        if (!format.equals("channels_last")) {
-            throw error("layer '" + spec.name() + "' uses data_format " + format + "; only channels_last is "
-                    + "supported");
-        }
-    }
-
-    /** An integer parameter given as {@code 3} or {@code [3]}. */
-    private int intParam(LayerSpec spec, String key, Integer fallback) {
-        JsonNode node = spec.config().get(key);
-        if (node != null && node.isArray() && node.size() == 1) {
-            node = node.get(0);
-        }
-        if (node == null || node.isNull()) {
-            if (fallback == null) {
-                throw error("layer '" + spec.name() + "' has no " + key);
-            }
-            return fallback;
-        }
-        if (!node.isIntegralNumber() || node.asLong() < 1 || node.asLong() > 1_000_000) {
-            throw error("layer '" + spec.name() + "' has " + key + " = " + node + "; expected a positive integer");
-        }
-        return node.asInt();
-    }
-
-    private void expectConfig(LayerSpec spec, String key, int actual) {
-        JsonNode node = spec.config().get(key);
-        if (node != null && node.isNumber() && node.asLong() != actual) {
-            throw error("layer '" + spec.name() + "' states " + key + " = " + node + " but its weights have "
-                    + actual);
-        }
-    }
-
     private void requireSequence(LayerSpec spec, Layer input) {
         if (!input.shape.sequence()) {
-            throw error(spec.className() + " '" + spec.name() + "' needs a sequence input, got " + input.shape);
+            throw error(spec.type() + " '" + spec.name() + "' needs a sequence input, got " + input.shape);
         }
-    }
-
-    private Tensor weight(LayerSpec spec, int index, int rank) {
-        if (spec.weights().size() <= index) {
-            throw error("layer '" + spec.name() + "' (" + spec.className() + ") has " + spec.weights().size()
-                    + " weight arrays; expected at least " + (index + 1));
-        }
-        Tensor t = spec.weights().get(index);
-        if (t.shape().length != rank) {
-            throw error("layer '" + spec.name() + "': weight '" + t.name() + "' has shape " + t.shapeString()
-                    + "; expected " + rank + " axes");
-        }
-        return t;
-    }
-
-    private float[] bias(LayerSpec spec, int units) {
-        boolean useBias = spec.config().path("use_bias").asBoolean(true);
-        int expected = useBias ? 2 : 1;
-        if (spec.weights().size() != expected) {
-            throw error("layer '" + spec.name() + "' (" + spec.className() + ") has " + spec.weights().size()
-                    + " weight arrays; expected " + expected + (useBias ? " (kernel and bias)" : " (kernel)"));
-        }
-        if (!useBias) {
-            return null;
-        }
-        Tensor b = spec.weights().get(1);
-        if (b.shape().length != 1 || b.shape()[0] != units) {
-            throw error("layer '" + spec.name() + "': bias shape " + b.shapeString() + " does not match " + units
-                    + " units");
-        }
-        return b.data();
     }
 
     private static int ceilDiv(int a, int b) {

@@ -9,16 +9,17 @@ import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.jlrp.runtime.graph.Activation;
 import org.jlrp.runtime.graph.Layer;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.RulePlan;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
- * {@code jlrp info}: the model's provenance (file format, Keras version, backend, how the loader read it), a
+ * {@code jlrp info}: the model's provenance (file format, the format's own facts such as the Keras version and
+ * backend, how the loader read it), a
  * {@code model.summary()}-style layer table, and what is explained.
  */
 public final class ModelReport {
@@ -36,12 +37,14 @@ public final class ModelReport {
      * ε-rule with e = 1e-6; other layers route or pass relevance through).
      */
     public static void writeText(PrintStream out, Network network, RulePlan plan) {
-        KerasModel model = network.model();
+        ModelSpec model = network.model();
         out.printf(Locale.ROOT, "model          %s%n", model.source());
-        out.printf(Locale.ROOT, "format         %s%n", model.format().label());
-        out.printf(Locale.ROOT, "keras version  %s%n", model.kerasVersion());
-        out.printf(Locale.ROOT, "backend        %s%s%n", model.backend(), model.theanoFlipped().isEmpty() ? ""
-                : "  (Theano kernels flipped along the width axis: " + String.join(", ", model.theanoFlipped()) + ")");
+        out.printf(Locale.ROOT, "format         %s%n", model.format());
+        for (ModelSpec.Fact fact : model.facts().values()) {
+            if (fact.label() != null) {
+                out.printf(Locale.ROOT, "%-15s%s%n", fact.label(), fact.text());
+            }
+        }
         out.printf(Locale.ROOT, "input length   %d tokens%n", network.inputLength());
         out.printf(Locale.ROOT, "vocabulary     %d ids, embedding dim %d%n", network.vocabularySize(),
                 network.embeddingDim());
@@ -66,7 +69,7 @@ public final class ModelReport {
         for (LayerSpec spec : model.layers()) {
             Layer layer = built.get(spec.name());
             String shape = layer != null ? layer.shape().toString() : network.explainedLayer().shape().toString();
-            String cls = spec.className() + (layer == null ? " (stripped)" : "");
+            String cls = spec.type() + (layer == null ? " (stripped)" : "");
             out.printf(Locale.ROOT, format, spec.name(), cls, shape, layer == null ? 0 : layer.parameterCount(),
                     ruleText(plan, spec.name(), layer));
         }
@@ -81,20 +84,24 @@ public final class ModelReport {
 
     /** The JSON report; with a rule plan, a top-level {@code rule} and each layer's {@code rule}. */
     public static void writeJson(OutputStream out, Network network, RulePlan plan) throws IOException {
-        KerasModel model = network.model();
+        ModelSpec model = network.model();
         try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeStringField("model", model.source());
-            g.writeStringField("format", model.format().label());
-            g.writeStringField("keras_version", model.kerasVersion());
-            g.writeStringField("backend", model.backend());
-            g.writeArrayFieldStart("theano_flipped");
-            for (String name : model.theanoFlipped()) {
-                g.writeString(name);
+            g.writeStringField("format", model.format());
+            for (var fact : model.facts().entrySet()) {
+                if (fact.getValue().value() != null) {
+                    g.writeStringField(fact.getKey(), fact.getValue().value());
+                } else {
+                    g.writeArrayFieldStart(fact.getKey());
+                    for (String item : fact.getValue().list()) {
+                        g.writeString(item);
+                    }
+                    g.writeEndArray();
+                }
             }
-            g.writeEndArray();
             g.writeArrayFieldStart("notes");
             for (String note : model.notes()) {
                 g.writeString(note);
@@ -107,7 +114,7 @@ public final class ModelReport {
             if (stripped == Activation.LINEAR) {
                 g.writeNullField("output_activation");
             } else {
-                g.writeStringField("output_activation", stripped.kerasName());
+                g.writeStringField("output_activation", stripped.displayName());
             }
             g.writeStringField("explained_layer", network.explainedLayer().name());
             g.writeStringField("explained", explained(network));
@@ -142,7 +149,7 @@ public final class ModelReport {
                 Layer layer = built.get(spec.name());
                 g.writeStartObject();
                 g.writeStringField("name", spec.name());
-                g.writeStringField("class", spec.className());
+                g.writeStringField("class", spec.type());
                 g.writeStringField("output_shape", (layer != null ? layer : network.explainedLayer()).shape().toString());
                 g.writeNumberField("parameters", layer == null ? 0 : layer.parameterCount());
                 g.writeBooleanField("stripped", layer == null);
@@ -155,7 +162,7 @@ public final class ModelReport {
                     }
                 }
                 g.writeArrayFieldStart("inbound");
-                for (String in : spec.inbound()) {
+                for (String in : spec.inputs()) {
                     g.writeString(in);
                 }
                 g.writeEndArray();
@@ -214,7 +221,7 @@ public final class ModelReport {
     private static String outputActivation(Network network) {
         Activation a = network.strippedActivation();
         return a == Activation.LINEAR ? "no final softmax/sigmoid: the raw outputs are explained"
-                : a.kerasName() + " over " + network.outputSize() + " unit" + (network.outputSize() == 1 ? "" : "s")
+                : a.displayName() + " over " + network.outputSize() + " unit" + (network.outputSize() == 1 ? "" : "s")
                 + " (stripped: the logits before it are explained)";
     }
 

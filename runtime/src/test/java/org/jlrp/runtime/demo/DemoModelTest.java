@@ -12,8 +12,8 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,8 +62,9 @@ class DemoModelTest {
 
     @Test
     void theFileIsAKeras2FullModelWithTheDocumentedShape() {
-        KerasModel model = KerasModelLoader.load(dir.resolve("demo.h5"));
-        assertEquals("2.4.0", model.kerasVersion());
+        ModelSpec model = KerasImporter.load(dir.resolve("demo.h5"));
+        assertEquals("full-h5", model.format());
+        assertEquals("2.4.0", model.fact("keras_version").value());
         assertEquals(DemoModel.INPUT_LENGTH, explainer.network().inputLength());
         assertEquals(DemoModel.vocabularySize(), explainer.network().vocabularySize());
         assertEquals(3, explainer.network().embeddingDim());

@@ -11,7 +11,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,7 +34,7 @@ class CompositeTest {
         String p2 = b.globalMaxPool("gmp_1", c3);
         String cat = b.concatenate("concatenate", p1, p2);
         String h = b.dense("dense", cat, 3, "relu", true);
-        KerasModel model = b.build(b.dense("dense_1", h, 2, "softmax", true));
+        ModelSpec model = b.build(b.dense("dense_1", h, 2, "softmax", true));
         return Explainer.of(model, KernelProvider.get()).network();
     }
 

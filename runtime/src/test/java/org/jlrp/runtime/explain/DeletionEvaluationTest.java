@@ -15,8 +15,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TinyModels;
-
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.text.Sequences;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +39,7 @@ class DeletionEvaluationTest {
         }
         String e = b.embedding("emb", 12, 2, table);
         String f = b.flatten("flat", e);
-        KerasModel model = b.build(b.dense("out", f, 2, "linear", false));
+        ModelSpec model = b.build(b.dense("out", f, 2, "linear", false));
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         List<int[]> texts = new ArrayList<>();
         for (int s = 0; s < 20; s++) {

@@ -13,9 +13,9 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.keras.Limits;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +27,8 @@ class FoldingTest {
     private static final long NO_FOLDING = 0;
     private static final long BUDGET = 256L << 20;
 
-    private static KerasModel load(String relative) {
-        return KerasModelLoader.load(SharedFiles.require(relative), null, Limits.DEFAULT);
+    private static ModelSpec load(String relative) {
+        return KerasImporter.load(SharedFiles.require(relative), null, Limits.DEFAULT);
     }
 
     @Test
@@ -39,7 +39,7 @@ class FoldingTest {
             if (SharedFiles.isRecurrentGolden(golden.file())) {
                 continue; // GoldenRelevanceTest checks their refusal
             }
-            KerasModel model = KerasModelLoader.load(golden.model(), golden.architecture(), Limits.DEFAULT);
+            ModelSpec model = KerasImporter.load(golden.model(), golden.architecture(), Limits.DEFAULT);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
             files++;
             foldedFiles += folded.network().foldingPlanned() ? 1 : 0;
@@ -64,7 +64,7 @@ class FoldingTest {
     void foldedAndUnfoldedAgreeToFloatPrecision() {
         for (String file : List.of("models/seed_textcnn.h5", "models/kim_textcnn.h5", "models/v0idwalker_textcnn.h5",
                 "models/darshbir19_movie_cnn.keras")) {
-            KerasModel model = load(file);
+            ModelSpec model = load(file);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
             Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
             assertTrue(folded.network().foldingPlanned(), file);
@@ -119,7 +119,7 @@ class FoldingTest {
 
     @Test
     void embeddingRelevanceRequestRunsUnfolded() {
-        KerasModel model = load("models/seed_textcnn.h5");
+        ModelSpec model = load("models/seed_textcnn.h5");
         Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
         Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
         int[] tokens = new int[folded.network().inputLength()];
@@ -137,7 +137,7 @@ class FoldingTest {
 
     @Test
     void budgetTooSmallKeepsTheUnfoldedPath() {
-        KerasModel model = load("models/seed_textcnn.h5");
+        ModelSpec model = load("models/seed_textcnn.h5");
         // seed: 3 × 20001 × 100 floats = 24 MB of tables
         assertFalse(Explainer.of(model, KernelProvider.get(), 10L << 20).network().foldingPlanned());
         Explainer folded = Explainer.of(model, KernelProvider.get(), 30L << 20);

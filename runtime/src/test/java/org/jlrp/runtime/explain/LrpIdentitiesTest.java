@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceForward;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,18 +33,18 @@ class LrpIdentitiesTest {
     /** Architectures covering valid/same/causal padding, strides, dilation, both poolings, Dense on vectors. */
     static Stream<Arguments> models() {
         return Stream.of(
-                Arguments.of("conv-valid-maxpool-dense", (Function<Long, KerasModel>) seed -> TestModels.chain(seed, 20)
+                Arguments.of("conv-valid-maxpool-dense", (Function<Long, ModelSpec>) seed -> TestModels.chain(seed, 20)
                         .embedding(VOCAB, DIM, false).conv1d("conv", DIM, 7, 3, "valid", 1, 1, "relu")
                         .layer("drop", "Dropout").pooling("pool", "MaxPooling1D", 5, 5).layer("flat", "Flatten")
                         .dense("hidden", 3 * 7, 5, "relu").dense("out", 5, 4, "softmax").build()),
-                Arguments.of("conv-same-strided-globalmax", (Function<Long, KerasModel>) seed -> TestModels.chain(seed, 17)
+                Arguments.of("conv-same-strided-globalmax", (Function<Long, ModelSpec>) seed -> TestModels.chain(seed, 17)
                         .embedding(VOCAB, DIM, false).conv1d("conv", DIM, 9, 4, "same", 2, 1, "relu")
                         .layer("gmp", "GlobalMaxPooling1D").dense("out", 9, 3, "softmax").build()),
-                Arguments.of("conv-causal-dilated-avgpool", (Function<Long, KerasModel>) seed -> TestModels.chain(seed, 16)
+                Arguments.of("conv-causal-dilated-avgpool", (Function<Long, ModelSpec>) seed -> TestModels.chain(seed, 16)
                         .embedding(VOCAB, DIM, false).conv1d("conv", DIM, 5, 3, "causal", 1, 2, "relu")
                         .pooling("pool", "AveragePooling1D", 4, 4).layer("flat", "Flatten")
                         .dense("out", 4 * 5, 1, "sigmoid").build()),
-                Arguments.of("two-convs-globalavg", (Function<Long, KerasModel>) seed -> TestModels.chain(seed, 15)
+                Arguments.of("two-convs-globalavg", (Function<Long, ModelSpec>) seed -> TestModels.chain(seed, 15)
                         .embedding(VOCAB, DIM, false).conv1d("conv1", DIM, 8, 3, "valid", 1, 1, "relu")
                         .pooling("pool", "MaxPooling1D", 2, 2).conv1d("conv2", 8, 6, 2, "valid", 1, 1, "relu")
                         .layer("gap", "GlobalAveragePooling1D").dense("out", 6, 3, "linear").build()));
@@ -52,11 +52,11 @@ class LrpIdentitiesTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
-    void lrpZeroEqualsGradientTimesInput(String name, Function<Long, KerasModel> factory) {
+    void lrpZeroEqualsGradientTimesInput(String name, Function<Long, ModelSpec> factory) {
         int checked = 0;
         int kinks = 0;
         for (long seed = 1; seed <= 4; seed++) {
-            KerasModel model = factory.apply(seed);
+            ModelSpec model = factory.apply(seed);
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             Random random = new Random(seed);
             int[] tokens = TestModels.tokens(random, model.inputLength(), VOCAB, 3);
@@ -100,9 +100,9 @@ class LrpIdentitiesTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
-    void relevanceIsConservedWhenBiasesAreIgnored(String name, Function<Long, KerasModel> factory) {
+    void relevanceIsConservedWhenBiasesAreIgnored(String name, Function<Long, ModelSpec> factory) {
         for (long seed = 1; seed <= 4; seed++) {
-            KerasModel model = factory.apply(seed);
+            ModelSpec model = factory.apply(seed);
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             int[] tokens = TestModels.tokens(new Random(seed), model.inputLength(), VOCAB, 2);
             double[] logits = ReferenceForward.logits(model, ReferenceForward.embed(model, tokens));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
@@ -17,7 +18,9 @@ import org.jlrp.runtime.TinyModels;
 import org.jlrp.runtime.graph.Network;
 import org.jlrp.runtime.graph.RulePlan;
 import org.jlrp.runtime.graph.Workspace;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /** The cross-check methods: gradient, gradient × input, Integrated Gradients, occlusion. */
@@ -27,15 +30,15 @@ class MethodsTest {
         return ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true).withMethod(method);
     }
 
-    private static int[] tokens(KerasModel model, long seed) {
-        int vocabulary = model.layers().get(1).weights().get(0).shape()[0];
+    private static int[] tokens(ModelSpec model, long seed) {
+        int vocabulary = ((EmbeddingSpec) model.layers().get(1)).vocabulary();
         return TinyModels.tokens(new Random(seed), model.inputLength(), vocabulary, 2);
     }
 
     /** Ancona et al. 2018: on ReLU networks with max/average pooling, LRP-0 (biases included) = gradient × input. */
     @Test
     void gradientTimesInputEqualsLrp0OnReluNetworks() {
-        for (KerasModel model : List.of(RulesReferenceTest.chain(31).model(), RulesReferenceTest.branches(32).model(),
+        for (ModelSpec model : List.of(RulesReferenceTest.chain(31).model(), RulesReferenceTest.branches(32).model(),
                 RulesReferenceTest.stacked(33).model())) {
             Explainer explainer = Explainer.of(model, KernelProvider.get());
             for (long seed = 0; seed < 3; seed++) {
@@ -59,12 +62,13 @@ class MethodsTest {
         String e = b.embedding("emb", 9, 3);
         String c = b.conv1d("conv", e, 4, 2, "valid", "tanh", true);
         String p = b.globalAvgPool("gap", c);
-        KerasModel model = b.build(b.dense("out", p, 2, "linear", true));
+        ModelSpec model = b.build(b.dense("out", p, 2, "linear", true));
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 1);
         Explanation g = explainer.explain(tokens, options(Method.GRADIENT).withTarget(Target.index(1))).get(0);
-        // Perturb one embedding table entry of a token that occurs once: the logit moves by ∂logit/∂e_{t,d}.
-        float[] table = model.layers().get(1).weights().get(0).data();
+        // Perturb one embedding table entry of a token that occurs once: the logit moves by ∂logit/∂e_{t,d}. A spec
+        // owns its table, so each perturbation is a model of its own.
+        float[] table = ((EmbeddingSpec) model.layers().get(1)).table();
         int t = 0;
         int dim = 3;
         for (int d = 0; d < dim; d++) {
@@ -72,9 +76,9 @@ class MethodsTest {
             float saved = table[index];
             double h = 1e-3;
             table[index] = (float) (saved + h);
-            double up = new ReferenceLrp(model).forward(tokens)[1];
+            double up = new ReferenceLrp(withTable(model, table)).forward(tokens)[1];
             table[index] = (float) (saved - h);
-            double down = new ReferenceLrp(model).forward(tokens)[1];
+            double down = new ReferenceLrp(withTable(model, table)).forward(tokens)[1];
             table[index] = saved;
             double occurrences = 0;
             for (int id : tokens) {
@@ -89,6 +93,14 @@ class MethodsTest {
         assertEquals(norm, g.relevance()[0], 1e-6);
     }
 
+    /** The model with its Embedding (layer 1) reading {@code table} instead. */
+    private static ModelSpec withTable(ModelSpec model, float[] table) {
+        List<LayerSpec> layers = new ArrayList<>(model.layers());
+        EmbeddingSpec e = (EmbeddingSpec) layers.get(1);
+        layers.set(1, new EmbeddingSpec(e.name(), e.inputs(), table, e.vocabulary(), e.dim()));
+        return new ModelSpec(model.source(), model.format(), model.inputLength(), layers, model.output());
+    }
+
     /** Σ IG → logit(x) − logit(baseline) as the Riemann sum refines (a tanh model: the path is not piecewise linear). */
     @Test
     void integratedGradientsCompletenessErrorShrinksWithSteps() {
@@ -97,7 +109,7 @@ class MethodsTest {
         String c = b.conv1d("conv", e, 5, 3, "same", "tanh", true);
         String p = b.globalMaxPool("gmp", c);
         String h = b.dense("hidden", p, 4, "tanh", true);
-        KerasModel model = b.build(b.dense("out", h, 2, "linear", true));
+        ModelSpec model = b.build(b.dense("out", h, 2, "linear", true));
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 3);
         for (Method.Baseline baseline : Method.Baseline.values()) {
@@ -123,7 +135,7 @@ class MethodsTest {
     /** Occlusion is the logit drop of replacing one token by the pad id, checked against plain forward passes. */
     @Test
     void occlusionIsTheLogitDrop() {
-        KerasModel model = RulesReferenceTest.chain(61).model();
+        ModelSpec model = RulesReferenceTest.chain(61).model();
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         int[] tokens = tokens(model, 5);
         for (Explanation x : explainer.explain(tokens, options(Method.OCCLUSION))) {
@@ -159,7 +171,7 @@ class MethodsTest {
         int vocabulary = 12;
         int dim = 4;
         int classes = 3;
-        KerasModel model = TestModels.chain(81, length).embedding(vocabulary, dim, false)
+        ModelSpec model = TestModels.chain(81, length).embedding(vocabulary, dim, false)
                 .conv1d("conv", dim, 5, 3, "same", 1, 1, "tanh").layer("gmp", "GlobalMaxPooling1D")
                 .dense("hidden", 5, 4, "tanh").dense("out", 4, classes, "linear").build();
         Explainer explainer = Explainer.of(model, KernelProvider.get());
@@ -205,7 +217,7 @@ class MethodsTest {
     }
 
     /** Integrated Gradients in double precision: the right Riemann sum of central-difference gradients. */
-    private static double[] referenceIntegratedGradients(KerasModel model, double[][] input, double[][] baseline,
+    private static double[] referenceIntegratedGradients(ModelSpec model, double[][] input, double[][] baseline,
                                                          int target, int steps) {
         int length = input.length;
         int dim = input[0].length;
@@ -241,7 +253,7 @@ class MethodsTest {
     }
 
     /** The total variation on [0, 1] of {@code f(α) = d/dα logit(e' + α (e − e'))}, on a grid of 1024 cells. */
-    private static double integrandVariation(KerasModel model, double[][] input, double[][] baseline, int target) {
+    private static double integrandVariation(ModelSpec model, double[][] input, double[][] baseline, int target) {
         int cells = 1024;
         double delta = 1e-6;
         double variation = 0;
@@ -258,7 +270,7 @@ class MethodsTest {
         return variation;
     }
 
-    private static double pathLogit(KerasModel model, double[][] input, double[][] baseline, int target,
+    private static double pathLogit(ModelSpec model, double[][] input, double[][] baseline, int target,
                                     double alpha) {
         double[][] point = new double[input.length][input[0].length];
         for (int t = 0; t < input.length; t++) {
@@ -276,7 +288,7 @@ class MethodsTest {
      * MaxPooling1D(2) → Flatten → Dense → Dense, 3 classes): its plan folds the Embedding into the Conv1D and fuses
      * the pool, so the default LRP pass runs folded while the other methods run unfolded, on the same workspaces.
      */
-    private static Explainer newWorkspaceExplainer(KerasModel model) {
+    private static Explainer newWorkspaceExplainer(ModelSpec model) {
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         assertTrue(explainer.network().foldingPlanned(), "the default LRP pass must run folded on this model");
         assertEquals(1, explainer.network().fusedPoolNames().size(), "the folded Conv1D must compute its pool");
@@ -291,7 +303,7 @@ class MethodsTest {
      */
     @Test
     void integratedGradientsAndOcclusionLeaveTheWorkspaceOnTheirInput() {
-        KerasModel model = RulesReferenceTest.chain(71).model();
+        ModelSpec model = RulesReferenceTest.chain(71).model();
         Explainer explainer = newWorkspaceExplainer(model);
         Network network = explainer.network();
         int[] tokens = tokens(model, 1);
@@ -364,7 +376,7 @@ class MethodsTest {
      */
     @Test
     void interleavedMethodsOnOneExplainerGiveWhatNewExplainersGive() {
-        KerasModel model = RulesReferenceTest.chain(71).model();
+        ModelSpec model = RulesReferenceTest.chain(71).model();
         Explainer shared = newWorkspaceExplainer(model);
         int[] a = tokens(model, 1);
         int[] b = tokens(model, 2);

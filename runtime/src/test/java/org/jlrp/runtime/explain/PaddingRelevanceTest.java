@@ -12,7 +12,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +25,7 @@ class PaddingRelevanceTest {
     private static final int LENGTH = 40;
     private static final int REAL_TOKENS = 10;
 
-    private static KerasModel model(boolean zeroPadding) {
+    private static ModelSpec model(boolean zeroPadding) {
         return TestModels.chain(7, LENGTH).embedding(30, 8, zeroPadding)
                 .conv1d("conv", 8, 16, 3, "valid", 1, 1, "relu").pooling("pool", "MaxPooling1D", 5, 5)
                 .layer("flat", "Flatten").dense("out", 7 * 16, 3, "softmax").build();

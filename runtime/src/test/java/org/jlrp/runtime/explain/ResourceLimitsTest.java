@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.TestModels;
-import org.jlrp.runtime.keras.KerasModel;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /** Sizes stated by a (possibly corrupt) config are checked before buffers are allocated. */
 class ResourceLimitsTest {
 
-    private static KerasModel withInputLength(int length) {
+    private static ModelSpec withInputLength(int length) {
         return TestModels.chain(1, length).embedding(10, 8, false).conv1d("conv", 8, 4, 3, "valid", 1, 1, "relu")
                 .layer("gmp", "GlobalMaxPooling1D").dense("out", 4, 2, "softmax").build();
     }

@@ -10,8 +10,9 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.LayerSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,14 +20,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The known identities of the rules, on small random models. */
 class RuleIdentitiesTest {
 
-    private static List<KerasModel> models(boolean nonNegativeEmbedding) {
+    private static List<ModelSpec> models(boolean nonNegativeEmbedding) {
         return List.of(RulesReferenceTest.chain(11).model(), RulesReferenceTest.chain(12).model(),
                 RulesReferenceTest.branches(13).model(), RulesReferenceTest.stacked(14).model(),
                 withAbsoluteEmbedding(nonNegativeEmbedding, 15));
     }
 
     /** A chain model whose embedding is |random| when asked (non-negative inputs to the first layer). */
-    private static KerasModel withAbsoluteEmbedding(boolean absolute, long seed) {
+    private static ModelSpec withAbsoluteEmbedding(boolean absolute, long seed) {
         TinyModels b = TinyModels.builder(9, seed);
         Random random = new Random(seed);
         float[] table = new float[12 * 4];
@@ -42,7 +43,7 @@ class RuleIdentitiesTest {
     }
 
     /** Every class's explanation (the loops over it below then cover every class: one per output is asserted). */
-    private static List<Explanation> explain(KerasModel model, String spec, boolean nobias, int[] tokens) {
+    private static List<Explanation> explain(ModelSpec model, String spec, boolean nobias, int[] tokens) {
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true)
                 .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
@@ -51,8 +52,8 @@ class RuleIdentitiesTest {
         return all;
     }
 
-    private static int[] tokens(KerasModel model, long seed) {
-        int vocabulary = model.layers().get(1).weights().get(0).shape()[0];
+    private static int[] tokens(ModelSpec model, long seed) {
+        int vocabulary = ((EmbeddingSpec) model.layers().get(1)).vocabulary();
         return TinyModels.tokens(new Random(seed), model.inputLength(), vocabulary, 2);
     }
 
@@ -65,11 +66,11 @@ class RuleIdentitiesTest {
     void zPlusRelevanceHasTheSignOfTheLogitForNonNegativeInputs() {
         int explanations = 0;
         int nonZeroMaps = 0;
-        for (KerasModel model : models(true)) {
+        for (ModelSpec model : models(true)) {
             ReferenceLrp reference = new ReferenceLrp(model);
             Map<String, ReferenceLrp.Rule> zPlusEverywhere = new HashMap<>();
             for (LayerSpec layer : model.layers()) {
-                if (layer.className().equals("Conv1D") || layer.className().equals("Dense")) {
+                if (layer.type().equals("Conv1D") || layer.type().equals("Dense")) {
                     zPlusEverywhere.put(layer.name(), ReferenceLrp.Rule.of("zplus"));
                 }
             }
@@ -100,7 +101,7 @@ class RuleIdentitiesTest {
 
     @Test
     void alphaOneBetaZeroIsZPlus() {
-        for (KerasModel model : models(false)) {
+        for (ModelSpec model : models(false)) {
             int[] tokens = tokens(model, 7);
             for (boolean nobias : new boolean[]{false, true}) {
                 List<Explanation> ab = explain(model, "alphabeta:1:0", nobias, tokens);
@@ -115,7 +116,7 @@ class RuleIdentitiesTest {
 
     @Test
     void gammaZeroIsLrp0() {
-        for (KerasModel model : models(false)) {
+        for (ModelSpec model : models(false)) {
             int[] tokens = tokens(model, 8);
             List<Explanation> gamma = explain(model, "gamma:0", false, tokens);
             List<Explanation> lrp0 = explain(model, "lrp0", false, tokens);
@@ -137,10 +138,10 @@ class RuleIdentitiesTest {
     @ValueSource(strings = {"epsilon:0", "epsilon:1e-6", "zplus", "alphabeta:2:1", "alphabeta:1:0", "gamma:0.25",
             "gamma:0", "flat", "wsquare", "zbox"})
     void conservationIsExactWithBiasesIgnored(String rule) {
-        List<KerasModel> maxPooling = List.of(RulesReferenceTest.chain(11).model(), RulesReferenceTest.chain(12).model(),
+        List<ModelSpec> maxPooling = List.of(RulesReferenceTest.chain(11).model(), RulesReferenceTest.chain(12).model(),
                 withAbsoluteEmbedding(false, 15), withAbsoluteEmbedding(false, 16));
         String spec = "first=" + rule + ";conv1d=epsilon:0;dense=epsilon:0";
-        for (KerasModel model : maxPooling) {
+        for (ModelSpec model : maxPooling) {
             for (long seed = 0; seed < 3; seed++) {
                 for (Explanation e : explain(model, spec, true, tokens(model, seed))) {
                     double scale = 0;
@@ -157,7 +158,7 @@ class RuleIdentitiesTest {
 
     @Test
     void biasesAbsorbRelevanceWhenKept() {
-        KerasModel model = RulesReferenceTest.chain(11).model();
+        ModelSpec model = RulesReferenceTest.chain(11).model();
         double absorbed = 0;
         for (Explanation e : explain(model, "zplus", false, tokens(model, 0))) {
             absorbed += Math.abs(e.relevanceBias());
@@ -172,7 +173,7 @@ class RuleIdentitiesTest {
         String e = b.embedding("emb", 10, 3);
         String f = b.flatten("flat", e);
         String h = b.dense("hidden", f, 4, "relu", true);
-        KerasModel model = b.build(b.dense("out", h, 2, "linear", true));
+        ModelSpec model = b.build(b.dense("out", h, 2, "linear", true));
         for (Explanation x : explain(model, "hidden=flat;out=epsilon:0", true, tokens(model, 3))) {
             float[] map = x.embeddingRelevance();
             for (float r : map) {
@@ -181,7 +182,7 @@ class RuleIdentitiesTest {
             assertEquals(x.explainedLogit(), x.relevanceSum(), 1e-5 * Math.abs(x.explainedLogit()) + 1e-9);
         }
         // On a convolution, flat is even across the embedding axis of each position.
-        for (KerasModel m : models(false)) {
+        for (ModelSpec m : models(false)) {
             for (Explanation x : explain(m, "first=flat", false, tokens(m, 4))) {
                 int dim = x.embeddingDim();
                 float[] map = x.embeddingRelevance();

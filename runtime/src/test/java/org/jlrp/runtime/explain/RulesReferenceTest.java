@@ -20,12 +20,11 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.ReferenceLrp;
 import org.jlrp.runtime.ReferenceLrp.Rule;
 import org.jlrp.runtime.TinyModels;
-
-import org.jlrp.runtime.keras.KerasModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -40,7 +39,7 @@ class RulesReferenceTest {
     private static final double TOLERANCE = 1e-4;
 
     /** A model and, per rule string, the expected rule of each of its Conv1D/Dense layers. */
-    record Case(String label, KerasModel model, List<String> firstLayers, List<String> convLayers,
+    record Case(String label, ModelSpec model, List<String> firstLayers, List<String> convLayers,
                 List<String> denseLayers, int vocabulary, int length) {
         @Override
         public String toString() {

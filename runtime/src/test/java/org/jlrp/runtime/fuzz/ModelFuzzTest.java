@@ -14,8 +14,8 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.Limits;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.keras.Limits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,7 +116,7 @@ class ModelFuzzTest {
 
     private static Result attempt(Path path, Path architecture) {
         try {
-            Explainer explainer = Explainer.of(KerasModelLoader.load(path, architecture, Limits.DEFAULT),
+            Explainer explainer = Explainer.of(KerasImporter.load(path, architecture, Limits.DEFAULT),
                     KernelProvider.get());
             explainer.explain(new int[explainer.network().inputLength()]);
             return new Result(Outcome.LOADED, "");

@@ -20,18 +20,17 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.keras.KerasModel;
-import org.jlrp.runtime.keras.KerasModelLoader;
-import org.jlrp.runtime.keras.LayerSpec;
-import org.jlrp.runtime.keras.Limits;
-import org.jlrp.runtime.keras.Tensor;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.keras.Limits;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code jlrp info} on every real model file of {@code ../shared} (one per golden name), text and JSON, checked
- * against the facts the golden reference states about the file and against the weights the loader read.
+ * against the facts the golden reference states about the file and against the weights the importer read.
  */
 class ModelReportTest {
 
@@ -85,14 +84,14 @@ class ModelReportTest {
         if (facts.path("architecture").isTextual()) {
             assertTrue(text.contains("note           weights-only file; architecture from "), text);
         }
-        KerasModel model = network.model();
+        ModelSpec model = network.model();
         for (LayerSpec layer : model.layers()) {
-            long params = weightCount(layer);
-            assertTrue(text.lines().anyMatch(l -> l.startsWith(layer.name() + " ") && l.contains(layer.className())
+            long params = layer.parameterCount();
+            assertTrue(text.lines().anyMatch(l -> l.startsWith(layer.name() + " ") && l.contains(layer.type())
                             && l.trim().endsWith(" " + params)),
                     "table row for " + layer.name() + " with " + params + " parameters:\n" + text);
         }
-        assertTrue(text.contains(String.format(Locale.ROOT, "Total params: %,d", totalWeights(model))), text);
+        assertTrue(text.contains(String.format(Locale.ROOT, "Total params: %,d", model.parameterCount())), text);
         if (network.foldingPlanned()) {
             assertLine(text, "folding", "Embedding folded into " + String.join(", ", network.foldedLayerNames()));
             for (String pool : network.fusedPoolNames()) {
@@ -128,17 +127,18 @@ class ModelReportTest {
         assertEquals(network.explainedLayer().name(), report.get("explained_layer").asText());
         assertTrue(report.get("explained").asText().contains("logit"), report.toString());
         assertTrue(report.get("notes").isArray());
-        KerasModel model = network.model();
-        assertEquals(totalWeights(model), report.get("parameters").asLong());
+        ModelSpec model = network.model();
+        assertEquals(model.parameterCount(), report.get("parameters").asLong());
         List<String> names = new ArrayList<>();
         for (JsonNode layer : report.get("layers")) {
             names.add(layer.get("name").asText());
             LayerSpec spec = model.layer(layer.get("name").asText());
-            assertEquals(spec.className(), layer.get("class").asText());
-            assertEquals(weightCount(spec), layer.get("parameters").asLong(), spec.name());
+            assertEquals(spec.type(), layer.get("class").asText());
+            assertEquals(spec.parameterCount(), layer.get("parameters").asLong(), spec.name());
+            assertEquals(spec.inputs(), JSON.convertValue(layer.get("inbound"), List.class), spec.name());
             assertTrue(layer.get("output_shape").asText().startsWith("(None, "), layer.toString());
         }
-        assertEquals(model.layers().stream().map(LayerSpec::name).toList(), names);
+        assertEquals(model.layerNames(), names);
         JsonNode folding = report.get("folding");
         List<String> folded = new ArrayList<>();
         folding.get("folded_layers").forEach(n -> folded.add(n.asText()));
@@ -148,16 +148,16 @@ class ModelReportTest {
         assertEquals(network.fusedPoolNames(), pools);
         assertEquals(network.foldedTableBytes(), folding.get("table_bytes").asLong());
         for (String layer : folded) {
-            assertEquals("Conv1D", model.layer(layer).className(), layer);
+            assertEquals("Conv1D", model.layer(layer).type(), layer);
         }
         for (String pool : pools) {
-            assertTrue(model.layer(pool).className().endsWith("MaxPooling1D"), pool);
+            assertTrue(model.layer(pool).type().endsWith("MaxPooling1D"), pool);
         }
     }
 
     @Test
     void foldingLineNamesTheFastPathOrItsAbsence() throws IOException {
-        KerasModel model = KerasModelLoader.load(SharedFiles.require("models/seed_textcnn.h5"), null, Limits.DEFAULT);
+        ModelSpec model = KerasImporter.load(SharedFiles.require("models/seed_textcnn.h5"), null, Limits.DEFAULT);
         String folded = text(Explainer.of(model, KernelProvider.get(), 256L << 20).network());
         assertLine(folded, "folding", "Embedding folded into conv1d_1 (24.0 MB of tables); max_pooling1d_1 computed in "
                 + "the same pass");
@@ -181,17 +181,5 @@ class ModelReportTest {
         String prefix = String.format(Locale.ROOT, "%-15s", label);
         assertTrue(text.lines().anyMatch(l -> l.startsWith(prefix) && l.substring(prefix.length())
                 .startsWith(expectedStart)), "a line '" + prefix + expectedStart + "…' in:\n" + text);
-    }
-
-    private static long weightCount(LayerSpec layer) {
-        long n = 0;
-        for (Tensor t : layer.weights()) {
-            n += t.size();
-        }
-        return n;
-    }
-
-    private static long totalWeights(KerasModel model) {
-        return model.layers().stream().mapToLong(ModelReportTest::weightCount).sum();
     }
 }

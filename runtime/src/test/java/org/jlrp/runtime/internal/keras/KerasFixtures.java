@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import io.jhdf.HdfFile;
 import io.jhdf.WritableHdfFile;

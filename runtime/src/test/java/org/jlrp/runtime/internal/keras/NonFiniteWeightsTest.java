@@ -1,10 +1,10 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
-import static org.jlrp.runtime.keras.FixtureModels.KERAS2_ATTRIBUTES;
-import static org.jlrp.runtime.keras.FixtureModels.smallCnnKeras2Weights;
-import static org.jlrp.runtime.keras.FixtureModels.smallCnnLayers;
-import static org.jlrp.runtime.keras.Keras2Configs.sequentialList;
-import static org.jlrp.runtime.keras.KerasFixtures.writeFullH5;
+import static org.jlrp.runtime.internal.keras.FixtureModels.KERAS2_ATTRIBUTES;
+import static org.jlrp.runtime.internal.keras.FixtureModels.smallCnnKeras2Weights;
+import static org.jlrp.runtime.internal.keras.FixtureModels.smallCnnLayers;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.sequentialList;
+import static org.jlrp.runtime.internal.keras.KerasFixtures.writeFullH5;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.keras.KerasFixtures.H5Layer;
-import org.jlrp.runtime.keras.KerasFixtures.H5Options;
-import org.jlrp.runtime.keras.KerasFixtures.Weight;
+import org.jlrp.runtime.internal.keras.KerasFixtures.H5Layer;
+import org.jlrp.runtime.internal.keras.KerasFixtures.H5Options;
+import org.jlrp.runtime.internal.keras.KerasFixtures.Weight;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -28,7 +28,7 @@ final class KerasConfig {
      * there: Keras's {@code model.layers} order, which decides how weights files that do not go by layer name
      * (Keras 3 {@code layers/<class>_N} paths, Keras 2 positional loading) assign weights.
      */
-    record Parsed(List<LayerSpec> layers, int inputLength, String outputLayer, List<Declared> declared) {
+    record Parsed(List<KerasLayer> layers, int inputLength, String outputLayer, List<Declared> declared) {
     }
 
     /** One layer entry as the config lists it: its name and its class name before Keras 1 names are mapped. */
@@ -72,7 +72,7 @@ final class KerasConfig {
         if (layerList == null || !layerList.isArray() || layerList.isEmpty()) {
             throw error("the Sequential config has no layers");
         }
-        List<LayerSpec> layers = new ArrayList<>();
+        List<KerasLayer> layers = new ArrayList<>();
         List<Declared> declared = new ArrayList<>();
         Integer inputLength = null;
         String inputName = null;
@@ -137,7 +137,7 @@ final class KerasConfig {
         }
         String input = singleEndpoint(config.get("input_layers"), "input_layers");
         String output = singleEndpoint(config.get("output_layers"), "output_layers");
-        Map<String, LayerSpec> byName = new LinkedHashMap<>();
+        Map<String, KerasLayer> byName = new LinkedHashMap<>();
         List<Declared> declared = new ArrayList<>();
         Integer inputLength = null;
         for (JsonNode entry : config.get("layers")) {
@@ -169,7 +169,7 @@ final class KerasConfig {
             throw error("the output layer '" + output + "' is not in the config");
         }
         if (inputLength == null) {
-            for (LayerSpec l : byName.values()) {
+            for (KerasLayer l : byName.values()) {
                 if (l.className().equals("Embedding") && l.config().path("input_length").isInt()) {
                     inputLength = l.config().get("input_length").asInt();
                     break;
@@ -184,8 +184,8 @@ final class KerasConfig {
      * Orders the layers that the output depends on so that every layer follows its inputs. Layers that do not feed
      * the output are dropped; dangling references and cycles are refused with the layer named.
      */
-    private List<LayerSpec> topologicalOrder(Map<String, LayerSpec> byName, String input, String output) {
-        List<LayerSpec> order = new ArrayList<>();
+    private List<KerasLayer> topologicalOrder(Map<String, KerasLayer> byName, String input, String output) {
+        List<KerasLayer> order = new ArrayList<>();
         Set<String> done = new HashSet<>();
         Set<String> onPath = new HashSet<>();
         visit(output, byName, done, onPath, order, 0);
@@ -195,8 +195,8 @@ final class KerasConfig {
         return order;
     }
 
-    private void visit(String name, Map<String, LayerSpec> byName, Set<String> done, Set<String> onPath,
-                       List<LayerSpec> order, int depth) {
+    private void visit(String name, Map<String, KerasLayer> byName, Set<String> done, Set<String> onPath,
+                       List<KerasLayer> order, int depth) {
         if (done.contains(name)) {
             return;
         }
@@ -206,7 +206,7 @@ final class KerasConfig {
         if (!onPath.add(name)) {
             throw error("the layer graph has a cycle through '" + name + "'");
         }
-        LayerSpec layer = byName.get(name);
+        KerasLayer layer = byName.get(name);
         for (String in : layer.inbound()) {
             if (!byName.containsKey(in)) {
                 throw error("layer '" + name + "' reads from '" + in + "', which is not in the config");
@@ -315,14 +315,14 @@ final class KerasConfig {
         return name.asText();
     }
 
-    private static LayerSpec inputLayer(String name) {
+    private static KerasLayer inputLayer(String name) {
         ObjectNode config = JSON.objectNode();
         config.put("name", name);
-        return new LayerSpec(name, "InputLayer", config, List.of(), List.of());
+        return new KerasLayer(name, "InputLayer", config, List.of(), List.of());
     }
 
     /** Maps Keras 1 class names and keys onto their Keras 2 forms, leaving Keras 2/3 configs as they are. */
-    private LayerSpec normalize(String cls, String name, ObjectNode c, List<String> inbound) {
+    private KerasLayer normalize(String cls, String name, ObjectNode c, List<String> inbound) {
         switch (cls) {
             case "Convolution1D":
             case "Conv1D":
@@ -372,7 +372,7 @@ final class KerasConfig {
             default:
                 break;
         }
-        return new LayerSpec(name, cls, c, List.copyOf(inbound), List.of());
+        return new KerasLayer(name, cls, c, List.copyOf(inbound), List.of());
     }
 
     private static void rename(ObjectNode c, String from, String to) {

@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
@@ -13,9 +13,9 @@ import java.util.List;
  * @param inbound   the names of the layers feeding this one, in order
  * @param weights   the layer's weights in Keras order (kernel, then bias), already in Keras 2 shapes
  */
-public record LayerSpec(String name, String className, JsonNode config, List<String> inbound, List<Tensor> weights) {
+record KerasLayer(String name, String className, JsonNode config, List<String> inbound, List<Tensor> weights) {
 
-    public LayerSpec withWeights(List<Tensor> newWeights) {
-        return new LayerSpec(name, className, config, inbound, List.copyOf(newWeights));
+    KerasLayer withWeights(List<Tensor> newWeights) {
+        return new KerasLayer(name, className, config, inbound, List.copyOf(newWeights));
     }
 }

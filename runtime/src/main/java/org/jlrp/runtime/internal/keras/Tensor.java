@@ -1,9 +1,9 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import java.util.Arrays;
 
 /** A named float32 weight array, row-major, in Keras's own axis order. */
-public record Tensor(String name, int[] shape, float[] data) {
+record Tensor(String name, int[] shape, float[] data) {
 
     public int size() {
         return data.length;

@@ -1,7 +1,7 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 /** How a Keras model reached us; the names are the ones used in reports and the golden files. */
-public enum ModelFormat {
+enum ModelFormat {
     /** An HDF5 file with {@code model_config} and {@code model_weights} (Keras 1, 2 and Keras 3 legacy). */
     FULL_H5("full-h5"),
     /** A Keras 3 {@code .keras} zip: {@code config.json} plus {@code model.weights.h5}. */

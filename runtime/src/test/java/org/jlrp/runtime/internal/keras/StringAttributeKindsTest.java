@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,42 +1,20 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.model;
 
 import java.util.Locale;
 import org.jlrp.kernels.Kernels;
 
 /**
- * Elementwise activations, inline ({@code Dense(activation=...)}) or as layers. For LRP they all pass relevance
+ * Elementwise activations, inline (a Dense or Conv1D layer's activation) or as layers. The model specs name them; the
+ * graph's layers apply them with the methods below. For LRP they all pass relevance
  * through unchanged; they matter only in the forward pass. Softmax is not elementwise: it is accepted only as the
  * model's final activation, which the explanation strips.
  */
 public enum Activation {
     LINEAR, RELU, TANH, SIGMOID, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, ELU, SELU, EXPONENTIAL, SWISH, GELU, SOFTMAX;
 
-    /** The Keras name ({@code "relu"}, {@code "softmax"}, …). */
-    public String kerasName() {
+    /** The lower-case name used in reports ({@code "relu"}, {@code "softmax"}, …). */
+    public String displayName() {
         return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** Parses a Keras activation name; null when unknown. Keras 3 may wrap it as {@code {"class_name": ...}}. */
-    public static Activation fromKeras(String name) {
-        if (name == null) {
-            return LINEAR;
-        }
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "linear": case "none": case "": return LINEAR;
-            case "relu": return RELU;
-            case "tanh": return TANH;
-            case "sigmoid": return SIGMOID;
-            case "hard_sigmoid": return HARD_SIGMOID;
-            case "softplus": return SOFTPLUS;
-            case "softsign": return SOFTSIGN;
-            case "elu": return ELU;
-            case "selu": return SELU;
-            case "exponential": return EXPONENTIAL;
-            case "swish": case "silu": return SWISH;
-            case "gelu": return GELU;
-            case "softmax": return SOFTMAX;
-            default: return null;
-        }
     }
 
     /** Whether this is a probability head the explanation strips (softmax or sigmoid). */
@@ -45,7 +23,7 @@ public enum Activation {
     }
 
     /** {@code out[i] = f(in[i])} for the first n values. Softmax has no elementwise form and is refused earlier. */
-    void apply(Kernels kernels, float[] in, float[] out, int n) {
+    public void apply(Kernels kernels, float[] in, float[] out, int n) {
         switch (this) {
             case LINEAR -> {
                 if (in != out) {
@@ -62,7 +40,7 @@ public enum Activation {
     }
 
     /** {@code d[i] = f'(z[i])} for the first n values: the local derivative the gradient pass multiplies by. */
-    void derivative(Kernels kernels, float[] z, float[] d, int n) {
+    public void derivative(Kernels kernels, float[] z, float[] d, int n) {
         for (int i = 0; i < n; i++) {
             d[i] = (float) derivative(z[i]);
         }

@@ -1,9 +1,10 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import java.util.List;
 
 /**
- * A Keras text model as read from its file(s): what the graph builder needs, and what {@code jlrp info} reports.
+ * A Keras text model as read from its file(s), Keras 1 names and layouts already mapped to Keras 2; what
+ * {@link KerasImporter} turns into a format-neutral spec.
  *
  * @param source        the file it came from
  * @param format        how it was stored
@@ -17,8 +18,8 @@ import java.util.List;
  * @param notes         one-line remarks on how the file was read (weights-only file, inferred backend, weights matched
  *                      by position, legacy kernel layouts converted), for {@code jlrp info}; empty when there are none
  */
-public record KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
-                         List<LayerSpec> layers, String outputLayer, List<String> theanoFlipped, List<String> notes) {
+record KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
+                         List<KerasLayer> layers, String outputLayer, List<String> theanoFlipped, List<String> notes) {
 
     public KerasModel {
         layers = List.copyOf(layers);
@@ -28,13 +29,13 @@ public record KerasModel(String source, ModelFormat format, String kerasVersion,
 
     /** A model without loader notes. */
     public KerasModel(String source, ModelFormat format, String kerasVersion, String backend, int inputLength,
-                      List<LayerSpec> layers, String outputLayer, List<String> theanoFlipped) {
+                      List<KerasLayer> layers, String outputLayer, List<String> theanoFlipped) {
         this(source, format, kerasVersion, backend, inputLength, layers, outputLayer, theanoFlipped, List.of());
     }
 
     /** The layer with this name. */
-    public LayerSpec layer(String name) {
-        for (LayerSpec l : layers) {
+    public KerasLayer layer(String name) {
+        for (KerasLayer l : layers) {
             if (l.name().equals(name)) {
                 return l;
             }

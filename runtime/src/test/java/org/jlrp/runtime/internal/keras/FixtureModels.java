@@ -1,12 +1,12 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
-import static org.jlrp.runtime.keras.Keras2Configs.conv1d;
-import static org.jlrp.runtime.keras.Keras2Configs.dense;
-import static org.jlrp.runtime.keras.Keras2Configs.dropout;
-import static org.jlrp.runtime.keras.Keras2Configs.embedding;
-import static org.jlrp.runtime.keras.Keras2Configs.flatten;
-import static org.jlrp.runtime.keras.Keras2Configs.maxPooling;
-import static org.jlrp.runtime.keras.KerasFixtures.random;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.conv1d;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.dense;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.dropout;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.embedding;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.flatten;
+import static org.jlrp.runtime.internal.keras.Keras2Configs.maxPooling;
+import static org.jlrp.runtime.internal.keras.KerasFixtures.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,8 +20,8 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.keras.KerasFixtures.H5Layer;
-import org.jlrp.runtime.keras.KerasFixtures.Weight;
+import org.jlrp.runtime.internal.keras.KerasFixtures.H5Layer;
+import org.jlrp.runtime.internal.keras.KerasFixtures.Weight;
 
 /**
  * The two small models the format tests write in every layout, their weights (fixed random values), and the checks
@@ -167,7 +167,7 @@ final class FixtureModels {
     }
 
     static Explainer explainer(KerasModel model) {
-        return Explainer.of(model, KernelProvider.get());
+        return Explainer.of(KerasImporter.toSpec(model), KernelProvider.get());
     }
 
     /** jlrp's logits for the model match {@code expected} within 1e-5 relative to the largest logit. */

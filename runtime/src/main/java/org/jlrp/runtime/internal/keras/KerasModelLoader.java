@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,7 +36,7 @@ import org.jlrp.runtime.JlrpException;
  *       memory without extracting anything to disk.</li>
  * </ul>
  */
-public final class KerasModelLoader {
+final class KerasModelLoader {
 
     private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     private static final byte[] ZIP_SIGNATURE = {'P', 'K', 3, 4};
@@ -49,7 +49,7 @@ public final class KerasModelLoader {
     }
 
     /** Loads a full model file ({@code .h5} or {@code .keras}) with the default {@link Limits}. */
-    public static KerasModel load(Path model) {
+    static KerasModel load(Path model) {
         return load(model, null, Limits.DEFAULT);
     }
 
@@ -61,7 +61,7 @@ public final class KerasModelLoader {
      *                     with a full model, it replaces the file's own config)
      * @param limits       size limits checked before anything is allocated
      */
-    public static KerasModel load(Path model, Path architecture, Limits limits) {
+    static KerasModel load(Path model, Path architecture, Limits limits) {
         return new KerasModelLoader(limits).read(model, architecture);
     }
 
@@ -119,7 +119,7 @@ public final class KerasModelLoader {
             // Keras 3 save_weights(".weights.h5"): the layout of the model.weights.h5 inside a .keras zip.
             KerasConfig.Parsed parsed = KerasConfig.parse(architectureJson, architecture.toString());
             notes.add("weights-only Keras 3 file (.weights.h5); architecture from " + architecture);
-            List<LayerSpec> layers = readKeras3Weights(hdf, parsed, source, size, false);
+            List<KerasLayer> layers = readKeras3Weights(hdf, parsed, source, size, false);
             return finish(source, ModelFormat.WEIGHTS_H5_JSON, textOrNull(architectureJson.get("keras_version")),
                     textOrNull(architectureJson.get("backend")), parsed, layers, false, notes);
         }
@@ -147,10 +147,10 @@ public final class KerasModelLoader {
         KerasConfig.Parsed parsed = KerasConfig.parse(configJson,
                 architecture != null ? architecture.toString() : source);
         Map<String, Group> groups = weightGroups(weightsRoot, parsed, source, notes);
-        List<LayerSpec> layers = new ArrayList<>();
+        List<KerasLayer> layers = new ArrayList<>();
         boolean sawColonZero = false;
         boolean sawWeights = false;
-        for (LayerSpec layer : parsed.layers()) {
+        for (KerasLayer layer : parsed.layers()) {
             Group group = groups.get(layer.name());
             if (group == null) {
                 layers.add(layer);
@@ -195,10 +195,10 @@ public final class KerasModelLoader {
     private Map<String, Group> weightGroups(Group weightsRoot, KerasConfig.Parsed parsed, String source,
                                             List<String> notes) {
         List<String> stored = multiPartAttr(weightsRoot, "layer_names");
-        List<LayerSpec> weighted = weightedLayersInConfigOrder(parsed);
+        List<KerasLayer> weighted = weightedLayersInConfigOrder(parsed);
         Map<String, Group> groups = new HashMap<>();
-        LayerSpec missing = null;
-        for (LayerSpec layer : weighted) {
+        KerasLayer missing = null;
+        for (KerasLayer layer : weighted) {
             if ((stored == null || stored.contains(layer.name()))
                     && nodeAt(weightsRoot, layer.name()) instanceof Group group) {
                 groups.put(layer.name(), group);
@@ -242,19 +242,19 @@ public final class KerasModelLoader {
     }
 
     /** The graph's layers that carry weights, in the config's order (Keras's {@code model.layers}). */
-    private static List<LayerSpec> weightedLayersInConfigOrder(KerasConfig.Parsed parsed) {
-        Map<String, LayerSpec> byName = new HashMap<>();
-        for (LayerSpec layer : parsed.layers()) {
+    private static List<KerasLayer> weightedLayersInConfigOrder(KerasConfig.Parsed parsed) {
+        Map<String, KerasLayer> byName = new HashMap<>();
+        for (KerasLayer layer : parsed.layers()) {
             byName.put(layer.name(), layer);
         }
-        List<LayerSpec> out = new ArrayList<>();
+        List<KerasLayer> out = new ArrayList<>();
         for (KerasConfig.Declared declared : parsed.declared()) {
-            LayerSpec layer = byName.remove(declared.name());
+            KerasLayer layer = byName.remove(declared.name());
             if (layer != null && expectedWeightCount(layer) > 0) {
                 out.add(layer);
             }
         }
-        for (LayerSpec layer : parsed.layers()) { // not declared by name (cannot happen with a well-formed config)
+        for (KerasLayer layer : parsed.layers()) { // not declared by name (cannot happen with a well-formed config)
             if (byName.containsKey(layer.name()) && expectedWeightCount(layer) > 0) {
                 out.add(layer);
             }
@@ -334,7 +334,7 @@ public final class KerasModelLoader {
                     source + " (metadata.json)").get("keras_version"));
         }
         KerasConfig.Parsed parsed = KerasConfig.parse(config, source);
-        List<LayerSpec> layers;
+        List<KerasLayer> layers;
         try (HdfFile hdf = HdfFile.fromBytes(weightBytes)) {
             layers = readKeras3Weights(hdf, parsed, source, weightBytes.length, architectureJson == null);
         }
@@ -352,11 +352,11 @@ public final class KerasModelLoader {
      * @param checkNames when the config came from the same file: refuse a {@code vars} group whose {@code name}
      *                   attribute (written by newer Keras 3 versions) names another layer than the path assigned it
      */
-    private List<LayerSpec> readKeras3Weights(Group root, KerasConfig.Parsed parsed, String source, long size,
+    private List<KerasLayer> readKeras3Weights(Group root, KerasConfig.Parsed parsed, String source, long size,
                                               boolean checkNames) {
         Map<String, String> paths = keras3LayerPaths(parsed.declared());
-        List<LayerSpec> layers = new ArrayList<>();
-        for (LayerSpec layer : parsed.layers()) {
+        List<KerasLayer> layers = new ArrayList<>();
+        for (KerasLayer layer : parsed.layers()) {
             if (expectedWeightCount(layer) == 0) {
                 layers.add(layer);
                 continue;
@@ -469,7 +469,7 @@ public final class KerasModelLoader {
     }
 
     /** How many weight arrays a layer of this class must have (0 for layers without weights). */
-    private static int expectedWeightCount(LayerSpec layer) {
+    private static int expectedWeightCount(KerasLayer layer) {
         switch (layer.className()) {
             case "Embedding":
                 return 1;
@@ -537,12 +537,12 @@ public final class KerasModelLoader {
      * {@code convert_kernel}), so that every kernel computes a cross-correlation.
      */
     private static KerasModel finish(String source, ModelFormat format, String kerasVersion, String backend,
-                                     KerasConfig.Parsed parsed, List<LayerSpec> layers, boolean theano,
+                                     KerasConfig.Parsed parsed, List<KerasLayer> layers, boolean theano,
                                      List<String> notes) {
-        List<LayerSpec> fixed = new ArrayList<>();
+        List<KerasLayer> fixed = new ArrayList<>();
         List<String> flipped = new ArrayList<>();
         List<String> keras11 = new ArrayList<>();
-        for (LayerSpec layer : layers) {
+        for (KerasLayer layer : layers) {
             if (layer.className().equals("Conv1D") && !layer.weights().isEmpty()) {
                 List<Tensor> weights = new ArrayList<>(layer.weights());
                 Tensor kernel = weights.get(0);
@@ -584,7 +584,7 @@ public final class KerasModelLoader {
     }
 
     /** An integer config value given as {@code 3} or {@code [3]}; -1 when absent or not an integer. */
-    private static int configInt(LayerSpec layer, String key) {
+    private static int configInt(KerasLayer layer, String key) {
         JsonNode node = layer.config().get(key);
         if (node != null && node.isArray() && node.size() == 1) {
             node = node.get(0);

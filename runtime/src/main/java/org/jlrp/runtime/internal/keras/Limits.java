@@ -1,4 +1,4 @@
-package org.jlrp.runtime.keras;
+package org.jlrp.runtime.internal.keras;
 
 /**
  * Size limits checked before anything is allocated, so that a hostile or corrupt file is refused instead of

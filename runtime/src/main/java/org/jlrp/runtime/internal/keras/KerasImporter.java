@@ -1,0 +1,375 @@
+package org.jlrp.runtime.internal.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.ConcatenateSpec;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.ModelSpec.Fact;
+import org.jlrp.runtime.internal.model.Padding;
+import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.ReshapeSpec;
+
+/**
+ * Imports a Keras model file ({@code .h5}, {@code .keras}, or a weights-only {@code .h5} with its architecture JSON)
+ * into a format-neutral {@link ModelSpec}. Everything Keras-specific happens here or in {@link KerasModelLoader}:
+ * Keras 1 names and layouts, the Theano flip, activation names, {@code data_format}, {@code groups},
+ * {@code use_bias} and the weight counts, parameters given as {@code 3} or {@code [3]}, configs that contradict
+ * their weights. What depends on the layer shapes (input channels, sequence lengths, reshape sizes) is checked by
+ * the graph builder.
+ */
+public final class KerasImporter {
+
+    /** The Keras classes jlrp explains. */
+    public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
+            "InputLayer", "Embedding", "Conv1D", "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
+            "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
+            "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate"));
+
+    /** The Keras classes that are the identity at inference. */
+    static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
+            "GaussianNoise", "AlphaDropout", "ActivityRegularization");
+
+    private final KerasModel model;
+
+    private KerasImporter(KerasModel model) {
+        this.model = model;
+    }
+
+    /** Imports a full model file ({@code .h5} or {@code .keras}) with the default {@link Limits}. */
+    public static ModelSpec load(Path model) {
+        return load(model, null, Limits.DEFAULT);
+    }
+
+    /**
+     * Imports a model.
+     *
+     * @param model        the {@code .h5} or {@code .keras} file
+     * @param architecture the {@code model.to_json()} file for a weights-only {@code .h5}; null otherwise (when given
+     *                     with a full model, it replaces the file's own config)
+     * @param limits       size limits checked before anything is allocated
+     * @throws JlrpException with one line naming the file (and the layer) for anything jlrp cannot read or explain
+     */
+    public static ModelSpec load(Path model, Path architecture, Limits limits) {
+        return toSpec(KerasModelLoader.load(model, architecture, limits));
+    }
+
+    /** The spec of a model the loader read. */
+    static ModelSpec toSpec(KerasModel model) {
+        return new KerasImporter(model).convert();
+    }
+
+    private ModelSpec convert() {
+        List<LayerSpec> layers = new ArrayList<>();
+        for (KerasLayer layer : model.layers()) {
+            layers.add(layer(layer));
+        }
+        Map<String, Fact> facts = new LinkedHashMap<>();
+        facts.put("keras_version", Fact.text("keras version", model.kerasVersion()));
+        facts.put("backend", Fact.text("backend", model.backend() + (model.theanoFlipped().isEmpty() ? ""
+                : "  (Theano kernels flipped along the width axis: " + String.join(", ", model.theanoFlipped())
+                + ")"), model.backend()));
+        facts.put("theano_flipped", Fact.list(model.theanoFlipped()));
+        try {
+            return new ModelSpec(model.source(), model.format().label(), model.inputLength(), layers,
+                    model.outputLayer(), facts, model.notes());
+        } catch (IllegalArgumentException e) {
+            throw new JlrpException(e.getMessage(), e);
+        }
+    }
+
+    private LayerSpec layer(KerasLayer layer) {
+        String cls = layer.className();
+        if (!SUPPORTED.contains(cls)) {
+            throw error("layer '" + layer.name() + "' has class " + cls + ", which jlrp does not support; supported: "
+                    + String.join(", ", SUPPORTED));
+        }
+        if (cls.equals("InputLayer")) {
+            return new InputSpec(layer.name());
+        }
+        checkChannelsLast(layer);
+        try {
+            return spec(layer);
+        } catch (IllegalArgumentException e) {
+            // A spec refused a value the checks above let through (an empty axis, say): still one line naming the
+            // layer, as every spec message does.
+            throw error(e.getMessage(), e);
+        }
+    }
+
+    private LayerSpec spec(KerasLayer layer) {
+        String name = layer.name();
+        List<String> inputs = layer.inbound();
+        String cls = layer.className();
+        switch (cls) {
+            case "Embedding":
+                return embedding(layer);
+            case "Conv1D":
+                return conv1d(layer);
+            case "Dense":
+                return dense(layer);
+            case "MaxPooling1D":
+            case "AveragePooling1D":
+                return pooling(layer);
+            case "GlobalMaxPooling1D":
+            case "GlobalAveragePooling1D":
+                return PoolingSpec.global(name, inputs, cls.equals("GlobalMaxPooling1D") ? PoolingSpec.Kind.MAX
+                        : PoolingSpec.Kind.AVERAGE, layer.config().path("keepdims").asBoolean(false));
+            case "Flatten":
+                return new FlattenSpec(name, inputs);
+            case "Reshape":
+                return reshape(layer);
+            case "Activation":
+                return new ActivationSpec(name, inputs, activation(layer));
+            case "ReLU":
+                return relu(layer);
+            case "Concatenate":
+                return new ConcatenateSpec(name, inputs, layer.config().path("axis").asInt(-1));
+            default:
+                if (INFERENCE_IDENTITIES.contains(cls)) {
+                    return new IdentitySpec(name, inputs, cls);
+                }
+                throw new IllegalStateException("unhandled supported class " + cls);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------- layers
+
+    private LayerSpec embedding(KerasLayer layer) {
+        Tensor table = weight(layer, 0, 2);
+        int vocabulary = table.shape()[0];
+        int dim = table.shape()[1];
+        expectConfig(layer, "input_dim", vocabulary);
+        expectConfig(layer, "output_dim", dim);
+        if (vocabulary < 1 || dim < 1) {
+            throw error("Embedding '" + layer.name() + "' has an empty table " + table.shapeString());
+        }
+        return new EmbeddingSpec(layer.name(), layer.inbound(), table.data(), vocabulary, dim);
+    }
+
+    private LayerSpec conv1d(KerasLayer layer) {
+        JsonNode c = layer.config();
+        int width = intParam(layer, "kernel_size", null);
+        int stride = intParam(layer, "strides", 1);
+        int dilation = intParam(layer, "dilation_rate", 1);
+        int groups = c.path("groups").asInt(1);
+        if (groups != 1) {
+            throw error("Conv1D '" + layer.name() + "' uses groups=" + groups + "; only groups=1 is supported");
+        }
+        if (stride > 1 && dilation > 1) {
+            throw error("Conv1D '" + layer.name() + "' combines strides " + stride + " with dilation " + dilation
+                    + ", which Keras does not allow");
+        }
+        Tensor kernel = weight(layer, 0, 3);
+        if (kernel.shape()[0] != width) {
+            throw error("Conv1D '" + layer.name() + "': kernel shape " + kernel.shapeString() + " does not match "
+                    + "kernel_size " + width);
+        }
+        int filters = kernel.shape()[2];
+        expectConfig(layer, "filters", filters);
+        float[] bias = bias(layer, filters);
+        String padding = c.path("padding").asText("valid");
+        Padding mode;
+        switch (padding) {
+            case "valid" -> mode = Padding.VALID;
+            case "same" -> mode = Padding.SAME;
+            case "causal" -> mode = Padding.CAUSAL;
+            default -> throw error("Conv1D '" + layer.name() + "' has padding '" + padding + "'; expected valid, "
+                    + "same or causal");
+        }
+        return new Conv1DSpec(layer.name(), layer.inbound(), kernel.data(), bias, width, kernel.shape()[1], filters,
+                stride, dilation, mode, activation(layer));
+    }
+
+    private LayerSpec dense(KerasLayer layer) {
+        Tensor kernel = weight(layer, 0, 2);
+        int units = kernel.shape()[1];
+        expectConfig(layer, "units", units);
+        float[] bias = bias(layer, units);
+        return new DenseSpec(layer.name(), layer.inbound(), kernel.data(), bias, kernel.shape()[0], units,
+                activation(layer));
+    }
+
+    private LayerSpec pooling(KerasLayer layer) {
+        JsonNode c = layer.config();
+        int pool = intParam(layer, "pool_size", 2);
+        int stride = c.path("strides").isNull() || c.path("strides").isMissingNode() ? pool
+                : intParam(layer, "strides", pool);
+        String padding = c.path("padding").asText("valid");
+        Padding mode;
+        if (padding.equals("valid")) {
+            mode = Padding.VALID;
+        } else if (padding.equals("same")) {
+            mode = Padding.SAME;
+        } else {
+            throw error(layer.className() + " '" + layer.name() + "' has padding '" + padding + "'; expected valid "
+                    + "or same");
+        }
+        PoolingSpec.Kind kind = layer.className().equals("MaxPooling1D") ? PoolingSpec.Kind.MAX
+                : PoolingSpec.Kind.AVERAGE;
+        return PoolingSpec.window(layer.name(), layer.inbound(), kind, pool, stride, mode);
+    }
+
+    private LayerSpec reshape(KerasLayer layer) {
+        JsonNode target = layer.config().path("target_shape");
+        if (!target.isArray() || target.isEmpty()) {
+            throw error("Reshape '" + layer.name() + "' has target_shape " + target + "; jlrp supports 1 or 2 axes");
+        }
+        int[] dims = new int[target.size()];
+        boolean unknown = false;
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = target.get(i).asInt(0);
+            if (dims[i] == -1 && !unknown) {
+                unknown = true;
+            } else if (dims[i] <= 0) {
+                throw error("Reshape '" + layer.name() + "' has target_shape " + target);
+            }
+        }
+        return new ReshapeSpec(layer.name(), layer.inbound(), dims);
+    }
+
+    private LayerSpec relu(KerasLayer layer) {
+        JsonNode c = layer.config();
+        boolean plain = (c.path("max_value").isNull() || c.path("max_value").isMissingNode())
+                && c.path("negative_slope").asDouble(0) == 0 && c.path("threshold").asDouble(0) == 0;
+        if (!plain) {
+            throw error("ReLU '" + layer.name() + "' uses max_value, negative_slope or threshold, which jlrp does not "
+                    + "support");
+        }
+        return new ActivationSpec(layer.name(), layer.inbound(), Activation.RELU, "ReLU");
+    }
+
+    // ---------------------------------------------------------------------------------------------- config
+
+    /** The activation of a Dense/Conv1D/Activation config ({@code linear} when absent). */
+    private Activation activation(KerasLayer layer) {
+        JsonNode node = layer.config().get("activation");
+        String name;
+        if (node == null || node.isNull()) {
+            name = "linear";
+        } else if (node.isTextual()) {
+            name = node.asText();
+        } else if (node.isObject()) { // Keras 3 may serialise {"class_name": "function", "config": "relu"}
+            name = node.path("config").isTextual() ? node.path("config").asText() : node.path("class_name").asText();
+        } else {
+            name = node.toString();
+        }
+        Activation activation = activationNamed(name);
+        if (activation == null) {
+            throw error("layer '" + layer.name() + "' uses activation '" + name + "', which jlrp does not support");
+        }
+        return activation;
+    }
+
+    /** A Keras activation name ({@code "relu"}, {@code "swish"}/{@code "silu"}, …); null when unknown. */
+    static Activation activationNamed(String name) {
+        if (name == null) {
+            return Activation.LINEAR;
+        }
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "linear": case "none": case "": return Activation.LINEAR;
+            case "relu": return Activation.RELU;
+            case "tanh": return Activation.TANH;
+            case "sigmoid": return Activation.SIGMOID;
+            case "hard_sigmoid": return Activation.HARD_SIGMOID;
+            case "softplus": return Activation.SOFTPLUS;
+            case "softsign": return Activation.SOFTSIGN;
+            case "elu": return Activation.ELU;
+            case "selu": return Activation.SELU;
+            case "exponential": return Activation.EXPONENTIAL;
+            case "swish": case "silu": return Activation.SWISH;
+            case "gelu": return Activation.GELU;
+            case "softmax": return Activation.SOFTMAX;
+            default: return null;
+        }
+    }
+
+    private void checkChannelsLast(KerasLayer layer) {
+        String format = layer.config().path("data_format").asText("channels_last");
+        if (!format.equals("channels_last")) {
+            throw error("layer '" + layer.name() + "' uses data_format " + format + "; only channels_last is "
+                    + "supported");
+        }
+    }
+
+    /** An integer parameter given as {@code 3} or {@code [3]}. */
+    private int intParam(KerasLayer layer, String key, Integer fallback) {
+        JsonNode node = layer.config().get(key);
+        if (node != null && node.isArray() && node.size() == 1) {
+            node = node.get(0);
+        }
+        if (node == null || node.isNull()) {
+            if (fallback == null) {
+                throw error("layer '" + layer.name() + "' has no " + key);
+            }
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || node.asLong() < 1 || node.asLong() > 1_000_000) {
+            throw error("layer '" + layer.name() + "' has " + key + " = " + node + "; expected a positive integer");
+        }
+        return node.asInt();
+    }
+
+    private void expectConfig(KerasLayer layer, String key, int actual) {
+        JsonNode node = layer.config().get(key);
+        if (node != null && node.isNumber() && node.asLong() != actual) {
+            throw error("layer '" + layer.name() + "' states " + key + " = " + node + " but its weights have "
+                    + actual);
+        }
+    }
+
+    private Tensor weight(KerasLayer layer, int index, int rank) {
+        if (layer.weights().size() <= index) {
+            throw error("layer '" + layer.name() + "' (" + layer.className() + ") has " + layer.weights().size()
+                    + " weight arrays; expected at least " + (index + 1));
+        }
+        Tensor t = layer.weights().get(index);
+        if (t.shape().length != rank) {
+            throw error("layer '" + layer.name() + "': weight '" + t.name() + "' has shape " + t.shapeString()
+                    + "; expected " + rank + " axes");
+        }
+        return t;
+    }
+
+    private float[] bias(KerasLayer layer, int units) {
+        boolean useBias = layer.config().path("use_bias").asBoolean(true);
+        int expected = useBias ? 2 : 1;
+        if (layer.weights().size() != expected) {
+            throw error("layer '" + layer.name() + "' (" + layer.className() + ") has " + layer.weights().size()
+                    + " weight arrays; expected " + expected + (useBias ? " (kernel and bias)" : " (kernel)"));
+        }
+        if (!useBias) {
+            return null;
+        }
+        Tensor b = layer.weights().get(1);
+        if (b.shape().length != 1 || b.shape()[0] != units) {
+            throw error("layer '" + layer.name() + "': bias shape " + b.shapeString() + " does not match " + units
+                    + " units");
+        }
+        return b.data();
+    }
+
+    private JlrpException error(String message) {
+        return new JlrpException(model.source() + ": " + message);
+    }
+
+    private JlrpException error(String message, Throwable cause) {
+        return new JlrpException(model.source() + ": " + message, cause);
+    }
+}
