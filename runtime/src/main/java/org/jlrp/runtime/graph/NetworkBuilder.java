@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
@@ -28,13 +27,6 @@ import org.jlrp.runtime.internal.model.ReshapeSpec;
  * The layers own their weights: the specs hand out copies.
  */
 public final class NetworkBuilder {
-
-    /**
-     * The display types of the inference identities (Dropout & co.) that {@link RulePlan} looks through when it asks
-     * whether a layer reads the Embedding.
-     */
-    static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
-            "GaussianNoise", "AlphaDropout", "ActivityRegularization");
 
     private final ModelSpec model;
     private final Kernels kernels;
@@ -143,7 +135,7 @@ public final class NetworkBuilder {
             return p.global() ? globalPooling(p, input) : pooling(p, input);
         }
         if (spec instanceof FlattenSpec) {
-            return new RoutingLayer(spec.name(), type, input, Shape.vector(input.shape.size()));
+            return RoutingLayer.reindex(spec.name(), type, input, Shape.vector(input.shape.size()));
         }
         if (spec instanceof ReshapeSpec r) {
             return reshape(r, input);
@@ -155,7 +147,7 @@ public final class NetworkBuilder {
             return concatenate(c, inputs);
         }
         if (spec instanceof IdentitySpec) {
-            return new RoutingLayer(spec.name(), type, input, input.shape);
+            return RoutingLayer.identity(spec.name(), type, input);
         }
         throw new IllegalStateException("unhandled layer spec " + spec.getClass().getSimpleName());
     }
@@ -294,7 +286,7 @@ public final class NetworkBuilder {
             throw error("Reshape '" + spec.name() + "' cannot reshape " + input.shape + " to " + target);
         }
         Shape shape = dims.length == 1 ? Shape.vector(dims[0]) : Shape.sequence(dims[0], dims[1]);
-        return new RoutingLayer(spec.name(), spec.type(), input, shape);
+        return RoutingLayer.reindex(spec.name(), spec.type(), input, shape);
     }
 
     /** A target shape as the config wrote it: {@code [-1,4]}. */

@@ -10,8 +10,22 @@ import org.jlrp.kernels.Kernels;
  */
 final class RoutingLayer extends Layer {
 
-    RoutingLayer(String name, String className, Layer input, Shape shape) {
+    /** Whether this is an inference identity (Dropout & co.) rather than a re-indexing (Flatten, Reshape). */
+    final boolean identity;
+
+    private RoutingLayer(String name, String className, Layer input, Shape shape, boolean identity) {
         super(name, className, List.of(input), shape);
+        this.identity = identity;
+    }
+
+    /** Dropout, SpatialDropout1D and the other layers that are identities at inference. */
+    static RoutingLayer identity(String name, String className, Layer input) {
+        return new RoutingLayer(name, className, input, input.shape, true);
+    }
+
+    /** Flatten and Reshape: the input's buffer read with another shape. */
+    static RoutingLayer reindex(String name, String className, Layer input, Shape shape) {
+        return new RoutingLayer(name, className, input, shape, false);
     }
 
     @Override

@@ -91,7 +91,7 @@ public final class RulePlan {
      */
     static boolean readsEmbeddingThroughDropout(Layer layer) {
         Layer in = layer.input();
-        while (in instanceof RoutingLayer && NetworkBuilder.INFERENCE_IDENTITIES.contains(in.className)) {
+        while (in instanceof RoutingLayer routing && routing.identity) {
             in = in.input();
         }
         return in instanceof EmbeddingLayer;
