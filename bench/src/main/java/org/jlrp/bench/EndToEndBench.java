@@ -7,7 +7,7 @@ import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;
 import org.jlrp.runtime.internal.model.ModelSpec;

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.jlrp.runtime.bench.Benchmark;
+import org.jlrp.runtime.internal.bench.Benchmark;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.render.BenchReport;
 

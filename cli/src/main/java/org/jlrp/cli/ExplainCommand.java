@@ -17,7 +17,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;

@@ -6,11 +6,11 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.explain.Rule;
-import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Composite;
 
-import org.jlrp.runtime.graph.RulePlan;
+import org.jlrp.runtime.internal.graph.RulePlan;
 import org.jlrp.runtime.render.ModelReport;
 
 /** {@code jlrp info}: what the model file holds and what jlrp explains. */

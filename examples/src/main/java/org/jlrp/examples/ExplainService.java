@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;

@@ -44,7 +44,7 @@ class DocsJavaBlocksTest {
     /** What a method-body block may use without importing it. */
     static final List<String> SNIPPET_IMPORTS = List.of("java.io.*", "java.nio.charset.StandardCharsets",
             "java.nio.file.*", "java.util.*", "java.util.concurrent.*", "org.jlrp.runtime.JlrpException",
-            "org.jlrp.runtime.demo.*", "org.jlrp.runtime.explain.*", "org.jlrp.runtime.render.*",
+            "org.jlrp.runtime.internal.demo.*", "org.jlrp.runtime.explain.*", "org.jlrp.runtime.render.*",
             "org.jlrp.runtime.text.*");
 
     private static final Pattern OPEN = Pattern.compile("^(\\s*)```java\\s*$");

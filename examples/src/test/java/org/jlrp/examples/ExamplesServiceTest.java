@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.jlrp.runtime.SharedFiles;
-import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;

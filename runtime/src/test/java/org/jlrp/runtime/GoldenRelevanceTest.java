@@ -20,7 +20,7 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.GoldenFiles;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 import org.junit.jupiter.api.Test;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.Conv1DSpec;

@@ -27,7 +27,7 @@ class LayeringTest {
 
     /** Folders of the core, relative to the runtime module (the tests' working directory). */
     private static final List<String> CORE = List.of(
-            "src/main/java/org/jlrp/runtime/graph",
+            "src/main/java/org/jlrp/runtime/internal/graph",
             "src/main/java/org/jlrp/runtime/explain",
             "src/main/java/org/jlrp/runtime/internal/model",
             "../kernels/src/main/java");
@@ -58,7 +58,7 @@ class LayeringTest {
 
     @Test
     void theGraphBuilderReadsSpecsOnly() throws IOException {
-        String builder = Files.readString(Path.of("src/main/java/org/jlrp/runtime/graph/NetworkBuilder.java"));
+        String builder = Files.readString(Path.of("src/main/java/org/jlrp/runtime/internal/graph/NetworkBuilder.java"));
         assertTrue(builder.contains("import org.jlrp.runtime.internal.model.ModelSpec;"), "the builder reads a ModelSpec");
         assertTrue(!builder.contains("JsonNode") && !builder.contains("config()"), "no JSON in the builder");
     }

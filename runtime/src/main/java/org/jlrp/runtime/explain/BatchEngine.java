@@ -2,8 +2,8 @@ package org.jlrp.runtime.explain;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.graph.Workspace;
+import org.jlrp.runtime.internal.graph.Network;
+import org.jlrp.runtime.internal.graph.Workspace;
 
 /**
  * Explains batches of sequences across a fixed set of threads, each with its own {@link Workspace}s sized once from

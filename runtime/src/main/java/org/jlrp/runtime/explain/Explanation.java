@@ -5,7 +5,7 @@ package org.jlrp.runtime.explain;
  *
  * <p>Conservation: {@code explainedLogit = relevanceSum + relevanceBias}, where {@code relevanceSum} is the total over
  * all positions (padding included) and {@code relevanceBias} is what the biases absorbed (plus the small ε losses).
- * With {@link org.jlrp.runtime.graph.LrpRule#ignoreBias()} and ε → 0, {@code relevanceBias} → 0.
+ * With {@link org.jlrp.runtime.internal.graph.LrpRule#ignoreBias()} and ε → 0, {@code relevanceBias} → 0.
  *
  * @param sequence           the index of the sequence in its batch (0 for a single sequence)
  * @param target             the explained class index (the flattened index for sequence outputs)

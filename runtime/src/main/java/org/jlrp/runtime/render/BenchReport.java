@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
-import org.jlrp.runtime.bench.Benchmark;
+import org.jlrp.runtime.internal.bench.Benchmark;
 
 /** The {@code bench} output of the CLI contract, as JSON or as text. */
 public final class BenchReport {

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.TinyModels;
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -12,7 +12,7 @@ import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;

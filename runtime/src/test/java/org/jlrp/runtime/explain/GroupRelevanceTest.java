@@ -12,8 +12,8 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.TestModels;
 
-import org.jlrp.runtime.graph.Network;
-import org.jlrp.runtime.graph.Workspace;
+import org.jlrp.runtime.internal.graph.Network;
+import org.jlrp.runtime.internal.graph.Workspace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.xml.parsers.DocumentBuilderFactory;
-import org.jlrp.runtime.demo.DemoModel;
+import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;

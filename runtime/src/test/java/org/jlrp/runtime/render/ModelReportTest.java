@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;
 import org.jlrp.runtime.internal.model.LayerSpec;

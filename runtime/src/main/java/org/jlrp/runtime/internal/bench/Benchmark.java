@@ -1,4 +1,4 @@
-package org.jlrp.runtime.bench;
+package org.jlrp.runtime.internal.bench;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -8,7 +8,7 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.BatchEngine;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.graph.Network;
+import org.jlrp.runtime.internal.graph.Network;
 
 /**
  * Measures explanations per second and per-call latency on random token ids, as {@code jlrp bench} reports them.

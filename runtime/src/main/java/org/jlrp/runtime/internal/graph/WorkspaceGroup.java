@@ -1,4 +1,4 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 /**
  * Workspaces for a group of explanations that run the network together (see

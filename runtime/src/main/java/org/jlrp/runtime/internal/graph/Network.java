@@ -1,4 +1,4 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 import org.jlrp.runtime.explain.Rule;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.jlrp.runtime.demo;
+package org.jlrp.runtime.internal.demo;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 /**
  * All buffers one explanation needs, sized once from the {@link Network}'s plan. A workspace belongs to one thread

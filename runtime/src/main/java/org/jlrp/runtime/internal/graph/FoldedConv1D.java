@@ -1,4 +1,4 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.internal.model.Activation;

@@ -1,10 +1,10 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 import org.jlrp.runtime.explain.Rule;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 import org.jlrp.kernels.Kernels;
-import org.jlrp.runtime.graph.LinearLayer.LinearWeights;
+import org.jlrp.runtime.internal.graph.LinearLayer.LinearWeights;
 
 /**
  * A {@link Rule} other than ε, bound to one Conv1D/Dense layer, run as Zennit runs it: a sum of

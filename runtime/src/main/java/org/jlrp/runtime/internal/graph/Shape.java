@@ -1,4 +1,4 @@
-package org.jlrp.runtime.graph;
+package org.jlrp.runtime.internal.graph;
 
 /**
  * The shape of one sample's tensor between layers: a sequence {@code [steps][channels]} or a vector

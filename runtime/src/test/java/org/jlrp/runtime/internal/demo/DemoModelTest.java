@@ -1,4 +1,4 @@
-package org.jlrp.runtime.demo;
+package org.jlrp.runtime.internal.demo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
