@@ -72,8 +72,8 @@ public record Diagnostics(double tokens, double padding, double bias, double log
     /** Integrated Gradients' completeness: {@code Σ R} against {@code logit − baseline logit}, and the error. */
     public String completenessLine() {
         double delta = logit - baselineLogit;
-        return String.format(Locale.ROOT, "completeness: sum of R %+.6g vs logit - baseline logit = %+.6g - %+.6g = "
-                + "%+.6g (completeness error %+.3g)", tokens + padding, logit, baselineLogit, delta,
+        return String.format(Locale.ROOT, "completeness: sum of R %+.6g vs logit - baseline logit %+.6g (logit %+.6g, "
+                + "baseline %+.6g); completeness error %+.3g", tokens + padding, delta, logit, baselineLogit,
                 tokens + padding - delta);
     }
 
