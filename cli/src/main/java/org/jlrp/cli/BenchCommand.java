@@ -2,6 +2,7 @@ package org.jlrp.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -52,13 +53,15 @@ final class BenchCommand {
                 CommandLines.doubleValue(line, "warmup", 5, 0, 86_400),
                 CommandLines.intValue(line, "seed", 1, 0, Integer.MAX_VALUE));
         Explainer explainer = Explainer.load(model, CommandLines.path(line, "architecture"));
+        CommandLines.noteFolding(explainer, err);
         Benchmark.Result result = Benchmark.run(explainer, model.toString(), settings);
-        if (format.equals("json")) {
-            BenchReport.writeJson(out, result);
-        } else {
-            BenchReport.writeText(out, result);
+        try (Writer sink = CommandLines.openOutput(null, out)) {
+            if (format.equals("json")) {
+                BenchReport.writeJson(sink, result);
+            } else {
+                BenchReport.writeText(sink, result);
+            }
         }
-        out.flush();
         return Main.OK;
     }
 }

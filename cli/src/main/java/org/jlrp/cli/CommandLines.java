@@ -1,23 +1,34 @@
 package org.jlrp.cli;
 
-import java.io.BufferedOutputStream;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.text.Sequences;
 
-/** Small helpers shared by the commands: parsing, typed option values, help. */
+/** Small helpers shared by the commands: parsing, typed option values, help, output files and formats. */
 final class CommandLines {
+
+    /** Help text is wrapped to this many columns, between words only. */
+    static final int HELP_WIDTH = 100;
+    /** Folded tables larger than this get a note on stderr when a model loads. */
+    static final long LARGE_FOLD_BYTES = 64_000_000L;
 
     private CommandLines() {
     }
@@ -39,10 +50,55 @@ final class CommandLines {
         return line;
     }
 
-    static void help(PrintStream out, String syntax, Options options) {
-        PrintWriter w = new PrintWriter(out);
-        new HelpFormatter().printHelp(w, 100, syntax, "", options, 2, 2, "");
-        w.flush();
+    /**
+     * The usage line and the options, in the order the command declares them, each description wrapped at word
+     * boundaries to {@link #HELP_WIDTH} columns (a word longer than a line stays whole). An optional footer
+     * paragraph follows.
+     */
+    static void help(PrintStream out, String syntax, Options options, String... footer) {
+        StringBuilder b = new StringBuilder();
+        wrap(b, "usage: " + syntax, "", "       ");
+        List<String> names = new ArrayList<>();
+        int column = 0;
+        for (Option o : options.getOptions()) {
+            String name = "  --" + o.getLongOpt() + (o.hasArg() ? " " + o.getArgName() : "");
+            names.add(name);
+            column = Math.max(column, name.length());
+        }
+        column = Math.min(column, 34) + 2;
+        int i = 0;
+        for (Option o : options.getOptions()) {
+            String name = names.get(i++);
+            String indent = " ".repeat(column);
+            if (name.length() + 2 > column) {
+                b.append(name).append('\n');
+                wrap(b, o.getDescription(), indent, indent);
+            } else {
+                wrap(b, o.getDescription(), name + " ".repeat(column - name.length()), indent);
+            }
+        }
+        for (String paragraph : footer) {
+            b.append('\n');
+            wrap(b, paragraph, "", "");
+        }
+        out.print(b);
+        out.flush();
+    }
+
+    /** Appends {@code text} wrapped between words: the first line after {@code first}, the others after {@code rest}. */
+    static void wrap(StringBuilder b, String text, String first, String rest) {
+        StringBuilder line = new StringBuilder(first);
+        boolean empty = true;
+        for (String word : text.trim().split("\\s+")) {
+            if (!empty && line.length() + 1 + word.length() > HELP_WIDTH) {
+                b.append(line).append('\n');
+                line = new StringBuilder(rest);
+                empty = true;
+            }
+            line.append(empty ? "" : " ").append(word);
+            empty = false;
+        }
+        b.append(line).append('\n');
     }
 
     static int intValue(CommandLine line, String name, int fallback, int min, int max) {
@@ -93,29 +149,90 @@ final class CommandLines {
     }
 
     /**
-     * Where a command writes its report: the {@code --output} file (buffered), or stdout wrapped so that closing the
-     * report does not close stdout.
+     * The output format: {@code --format} when given; else, for an {@code --output} file, the one its extension names
+     * ({@code .html}/{@code .htm} html, {@code .json}/{@code .jsonl} json, anything else table: terminal colours
+     * never go into files); else {@code ansi} when {@code ansi} is allowed, stdout is a terminal and
+     * {@code NO_COLOR} is unset; else table.
      */
-    static OutputStream openOutput(Path output, PrintStream out) throws IOException {
-        if (output != null) {
-            return new BufferedOutputStream(Files.newOutputStream(output));
+    static String format(CommandLine line, Path output, boolean ansiAllowed, boolean terminal, Map<String, String> env,
+                         String... allowed) {
+        if (line.hasOption("format")) {
+            return choice(line, "format", null, allowed);
         }
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                out.write(b);
+        if (output != null) {
+            String name = output.getFileName() == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".html") || name.endsWith(".htm")) {
+                return "html";
             }
+            if (name.endsWith(".json") || name.endsWith(".jsonl")) {
+                return "json";
+            }
+            return "table";
+        }
+        return ansiAllowed && terminal && env.getOrDefault("NO_COLOR", "").isEmpty() ? "ansi" : "table";
+    }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                out.write(b, off, len);
-            }
+    /** Refuses an {@code --output} path that cannot be written, before any work is done. */
+    static void checkOutput(Path output) {
+        if (output == null) {
+            return;
+        }
+        if (Files.isDirectory(output)) {
+            throw new JlrpException("--output " + output + " is a folder, not a file");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new JlrpException("--output " + output + ": the folder " + parent + " does not exist");
+        }
+    }
 
-            @Override
-            public void flush() {
-                out.flush();
+    /**
+     * Where a command writes its report, as UTF-8 text: the {@code --output} file, or stdout wrapped so that closing
+     * the report does not close stdout.
+     */
+    static Writer openOutput(Path output, PrintStream out) {
+        OutputStream sink;
+        if (output != null) {
+            checkOutput(output);
+            try {
+                sink = Files.newOutputStream(output);
+            } catch (IOException e) {
+                throw new JlrpException("cannot write --output " + output + " (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
             }
-        };
+        } else {
+            sink = new OutputStream() {
+                @Override
+                public void write(int b) {
+                    out.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void flush() {
+                    out.flush();
+                }
+            };
+        }
+        return new BufferedWriter(new OutputStreamWriter(sink, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /**
+     * One stderr note when the model's folded Embedding tables are large (they are otherwise shown by info only).
+     * Commands print it once the work has succeeded, so that an error stays the only stderr line.
+     */
+    static void noteFolding(Explainer explainer, PrintStream err) {
+        long bytes = explainer.network().foldedTableBytes();
+        if (bytes > LARGE_FOLD_BYTES) {
+            err.printf(Locale.ROOT, "jlrp: note: this model's folded Embedding tables take %.0f MB of memory; "
+                    + "JLRP_JAVA_OPTS=-Djlrp.fold.budget.mb=N sets their budget (0 turns folding off: less memory, "
+                    + "slower)%n", bytes / 1e6);
+            err.flush();
+        }
     }
 
     /** How token-id sequences are fitted to the model's input length: Keras {@code pad_sequences} settings. */

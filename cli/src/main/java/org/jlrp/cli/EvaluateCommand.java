@@ -1,9 +1,8 @@
 package org.jlrp.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +26,12 @@ final class EvaluateCommand {
     private static final String SYNTAX = "jlrp evaluate --model FILE --tokens FILE [--labels FILE] [options]";
     static final String DEFAULT_METHODS = "lrp:epsilon,lrp:epsilon-gamma-box,gradient-input,random";
 
+    private final Streams io;
     private final PrintStream out;
 
-    EvaluateCommand(PrintStream out) {
-        this.out = out;
+    EvaluateCommand(Streams io) {
+        this.io = io;
+        this.out = io.out();
     }
 
     private static Options options() {
@@ -49,7 +50,8 @@ final class EvaluateCommand {
                 + "embedding vector"));
         o.addOption(CommandLines.opt("limit", "N", "evaluate the first N sequences only"));
         o.addOption(CommandLines.opt("seed", "N", "seed of the random order (default 1)"));
-        o.addOption(CommandLines.opt("format", "table|json|html", "output format (default table)"));
+        o.addOption(CommandLines.opt("format", "table|json|html", "output format (default: from the --output file's "
+                + "extension, .html/.htm html, .json/.jsonl json, otherwise table)"));
         o.addOption(CommandLines.opt("output", "FILE", "write the output to FILE instead of stdout"));
         return o;
     }
@@ -65,7 +67,9 @@ final class EvaluateCommand {
         if (modelPath == null || !line.hasOption("tokens")) {
             throw new ParseException("--model and --tokens are required");
         }
-        String format = CommandLines.choice(line, "format", "table", "table", "json", "html");
+        Path output = CommandLines.path(line, "output");
+        String format = CommandLines.format(line, output, false, io.terminal(), io.env(), "table", "json", "html");
+        CommandLines.checkOutput(output);
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         int padId = fitting.padId();
         int steps = CommandLines.intValue(line, "steps", 10, 1, 10_000);
@@ -93,16 +97,17 @@ final class EvaluateCommand {
         int[] labels = line.hasOption("labels") ? labels(CommandLines.path(line, "labels"), sequences.size()) : null;
         DeletionEvaluation.Result result = DeletionEvaluation.run(explainer, sequences, labels, contenders, steps,
                 deletion, padId, seed);
+        CommandLines.noteFolding(explainer, io.err()); // after the work: a failed run prints one stderr line only
 
-        Path output = CommandLines.path(line, "output");
-        try (OutputStream sink = CommandLines.openOutput(output, out)) {
-            PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
+        try (Writer sink = CommandLines.openOutput(output, out)) {
             switch (format) {
-                case "json" -> EvaluationReport.writeJson(ps, modelPath.toString(), result);
-                case "html" -> EvaluationReport.writeHtml(ps, modelPath.toString(), result);
-                default -> EvaluationReport.writeTable(ps, modelPath.toString(), result);
+                case "json" -> EvaluationReport.writeJson(sink, modelPath.toString(), result);
+                case "html" -> EvaluationReport.writeHtml(sink, modelPath.toString(), result);
+                default -> EvaluationReport.writeTable(sink, modelPath.toString(), result);
             }
-            ps.flush();
+        }
+        if (output != null) {
+            io.err().println("jlrp: wrote " + output + (format.equals("html") ? " (open it in a browser)" : ""));
         }
         return Main.OK;
     }
@@ -154,6 +159,4 @@ final class EvaluateCommand {
         }
         return labels;
     }
-
-    /** Writes to a stream without closing it (stdout stays open). */
 }

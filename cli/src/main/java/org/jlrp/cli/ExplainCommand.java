@@ -1,16 +1,11 @@
 package org.jlrp.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntConsumer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
@@ -30,31 +25,38 @@ import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
 import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.render.ReportData;
+import org.jlrp.runtime.render.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TokenFile;
+import org.jlrp.runtime.text.UnknownWords;
 
 /** {@code jlrp explain}: per-token relevance for token-id sequences or texts, as a table, heatmap or JSON. */
 final class ExplainCommand {
 
     private static final String SYNTAX = "jlrp explain [--model FILE [--architecture FILE]] "
-            + "(--tokens FILE | --text STRING ... | --texts FILE) [options]";
+            + "(--tokens FILE | --text STRING ... | --texts FILE|-) [options]";
+    private static final String[] FOOTER = {
+        "A model with one sigmoid output unit is a binary classifier: class 0 is the negative class (p < 0.5), class "
+                + "1 the positive class (p >= 0.5). --labels takes both names (negative first, e.g. "
+                + "--labels phishing,legitimate) or one, the positive class's (the other is then 'not NAME'). "
+                + "--target 0 explains the negative class (the relevance of minus the logit), --target 1 the positive "
+                + "class, pred the predicted one and all both."
+    };
     /** Explaining more sequences than this prints progress on stderr. */
     static final int PROGRESS_THRESHOLD = 300;
+    /** Texts with no known word named one by one on stderr; after that, only their number. */
+    static final int MAX_UNKNOWN_WARNINGS = 20;
 
+    private final Streams io;
     private final PrintStream out;
     private final PrintStream err;
-    private final Map<String, String> env;
 
-    ExplainCommand(PrintStream out, PrintStream err) {
-        this(out, err, System.getenv());
-    }
-
-    ExplainCommand(PrintStream out, PrintStream err, Map<String, String> env) {
-        this.out = out;
-        this.err = err;
-        this.env = env;
+    ExplainCommand(Streams io) {
+        this.io = io;
+        this.out = io.out();
+        this.err = io.err();
     }
 
     private static Options options() {
@@ -63,11 +65,17 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
         o.addOption(CommandLines.opt("text", "STRING", "a text to explain (repeatable)"));
-        o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped)"));
+        o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped); - reads "
+                + "them from stdin"));
         o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
-        o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order"));
+        o.addOption(CommandLines.opt("unknown-id", "N", "map words the tokenizer does not know to id N instead of "
+                + "dropping them (as projects that map unknown words to 0 themselves)"));
+        o.addOption(CommandLines.opt("strict", null, "a text with no word in the tokenizer's vocabulary is an error "
+                + "(exit 2) instead of a warning"));
+        o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
+                + "negative,positive, or the positive class alone)"));
         CommandLines.addFittingOptions(o);
-        o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the argmax)"));
+        o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the predicted class)"));
         o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
                 + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
                 + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
@@ -79,8 +87,9 @@ final class ExplainCommand {
                 + "(default padding: the pad id's row at every position)"));
         o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
         o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
-        o.addOption(CommandLines.opt("format", "table|ansi|json|html",
-                "output format (default: ansi for text input, unless NO_COLOR is set; table otherwise)"));
+        o.addOption(CommandLines.opt("format", "table|ansi|json|html", "output format (default: from the --output "
+                + "file's extension, .html/.htm html, .json/.jsonl json, otherwise table; on stdout ansi for text "
+                + "input when stdout is a terminal and NO_COLOR is unset, table otherwise)"));
         o.addOption(CommandLines.opt("output", "FILE", "write the output to FILE instead of stdout"));
         o.addOption(CommandLines.opt("embedding-relevance", null, "also output the [steps][dim] relevance map"));
         o.addOption(CommandLines.opt("threads", "N", "worker threads (default 1)"));
@@ -92,13 +101,16 @@ final class ExplainCommand {
         Options options = options();
         CommandLine line = CommandLines.parse(options, args);
         if (line.hasOption("help")) {
-            CommandLines.help(out, SYNTAX, options);
+            CommandLines.help(out, SYNTAX, options, FOOTER);
             return Main.OK;
         }
         boolean textInput = line.hasOption("text") || line.hasOption("texts");
         if (textInput == line.hasOption("tokens")) {
             throw new ParseException(textInput ? "give either --tokens or --text/--texts, not both"
                     : "--tokens, --text or --texts is required");
+        }
+        if (!textInput && (line.hasOption("unknown-id") || line.hasOption("strict"))) {
+            throw new ParseException("--unknown-id and --strict apply to --text/--texts input only");
         }
         Path modelPath = CommandLines.path(line, "model");
         if (modelPath == null && line.hasOption("architecture")) {
@@ -114,8 +126,10 @@ final class ExplainCommand {
         }
         int steps = CommandLines.intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
         Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
-        String defaultFormat = textInput && env.getOrDefault("NO_COLOR", "").isEmpty() ? "ansi" : "table";
-        String format = CommandLines.choice(line, "format", defaultFormat, "table", "ansi", "json", "html");
+        Path output = CommandLines.path(line, "output");
+        String format = CommandLines.format(line, output, textInput, io.terminal(), io.env(),
+                "table", "ansi", "json", "html");
+        CommandLines.checkOutput(output);
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         int padId = fitting.padId();
         double eps = CommandLines.doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
@@ -136,29 +150,41 @@ final class ExplainCommand {
         Path tokenizerPath = CommandLines.path(line, "tokenizer");
         KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
                 : demo ? DemoModel.tokenizer() : null;
+        if (tokenizer != null && line.hasOption("unknown-id")) {
+            int vocabulary = explainer.network().vocabularySize();
+            int unknownId = CommandLines.intValue(line, "unknown-id", 0, 0, Integer.MAX_VALUE);
+            if (unknownId >= vocabulary) {
+                throw new JlrpException("--unknown-id " + unknownId + " is out of range [0, " + vocabulary
+                        + ") of the model's embedding");
+            }
+            tokenizer = tokenizer.withUnknownId(unknownId);
+        }
+        boolean single = SigmoidClasses.applies(explainer);
         List<String> labels = line.hasOption("labels") ? labels(line.getOptionValue("labels"))
                 : demo ? DemoModel.LABELS : null;
-        int outputs = explainer.network().outputSize();
-        if (labels != null && labels.size() != outputs) {
-            throw new JlrpException("--labels names " + labels.size() + " class" + (labels.size() == 1 ? "" : "es")
-                    + " but the model has " + outputs + " output" + (outputs == 1 ? "" : "s"));
-        }
+        checkLabels(labels, explainer.network().outputSize(), single);
         if (method == Method.LRP) {
             explainer.network().rulePlan(explainOptions.rules()); // a bad key fails before any work
         }
+        // One sigmoid unit: the engine explains the unit; the class view (negative = -logit) is made afterwards.
+        ExplainOptions engineOptions = single ? SigmoidClasses.unitOptions(explainOptions) : explainOptions;
 
         int length = explainer.network().inputLength();
         List<int[]> sequences;
         List<String[]> words;
+        List<UnknownWords> unknown = null;
         if (textInput) {
             if (tokenizer == null) {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
                         + "or a word->index JSON) for " + modelPath);
             }
-            TextBatch encoded = TextBatch.encode(tokenizer, texts(line), length, fitting.padding(),
-                    fitting.truncating(), padId);
+            List<String> texts = texts(line);
+            TextBatch encoded = TextBatch.encode(tokenizer, texts, length, fitting.padding(), fitting.truncating(),
+                    padId);
             sequences = encoded.sequences();
             words = encoded.words();
+            unknown = encoded.unknownWords();
+            reportTextsWithoutKnownWords(texts, unknown, line.hasOption("strict"));
         } else {
             sequences = new ArrayList<>();
             for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
@@ -171,50 +197,84 @@ final class ExplainCommand {
         try (BatchEngine engine = new BatchEngine(explainer, Math.max(1, Math.min(threads, sequences.size())))) {
             for (int from = 0; from < sequences.size(); from += batch) {
                 int to = Math.min(from + batch, sequences.size());
-                results.addAll(engine.explain(sequences.subList(from, to), from, explainOptions));
+                List<Explanation> part = engine.explain(sequences.subList(from, to), from, engineOptions);
+                results.addAll(single ? SigmoidClasses.toClasses(part, explainOptions.target(), method) : part);
                 if (progress != null) {
                     progress.accept(to);
                 }
             }
         }
-        ReportData report = new ReportData(modelName, results, words, labels, padId);
+        ReportData report = new ReportData(modelName, length, explainOptions, results, words, labels, unknown, single);
+        // After the work, so that a failed run still prints exactly one line on stderr.
+        CommandLines.noteFolding(explainer, err);
 
-        Path output = CommandLines.path(line, "output");
-        try (OutputStream sink = CommandLines.openOutput(output, out)) {
+        try (Writer sink = CommandLines.openOutput(output, out)) {
             switch (format) {
-                case "json":
-                    JsonReport.write(sink, length, explainOptions, report);
-                    break;
-                case "html":
-                    Writer w = new OutputStreamWriter(sink, StandardCharsets.UTF_8);
-                    HtmlReport.write(w, report);
-                    w.flush();
-                    break;
-                default:
-                    PrintStream ps = new PrintStream(sink, false, StandardCharsets.UTF_8);
-                    if (format.equals("ansi")) {
-                        AnsiReport.write(ps, report, AnsiReport.ColorMode.fromEnvironment(env));
-                    } else {
-                        TableReport.write(ps, report);
-                    }
-                    ps.flush();
-                    break;
+                case "json" -> JsonReport.write(sink, report);
+                case "html" -> HtmlReport.write(sink, report);
+                case "ansi" -> AnsiReport.write(sink, report, AnsiReport.ColorMode.fromEnvironment(io.env()));
+                default -> TableReport.write(sink, report);
             }
         }
-        if (output != null && format.equals("html")) {
-            err.println("jlrp: wrote " + output + " (open it in a browser)");
+        if (output != null) {
+            err.println("jlrp: wrote " + output + (format.equals("html") ? " (open it in a browser)" : ""));
         }
         return Main.OK;
     }
 
-    private static List<String> texts(CommandLine line) {
+    /** Labels must name every output; one sigmoid unit takes two names (negative, positive) or the positive one. */
+    static void checkLabels(List<String> labels, int outputs, boolean single) {
+        if (labels == null) {
+            return;
+        }
+        if (single && labels.size() > 2) {
+            throw new JlrpException("--labels names " + labels.size() + " classes but the model has one sigmoid unit: "
+                    + "give the negative and the positive class (e.g. --labels neg,pos) or the positive one alone");
+        }
+        if (!single && labels.size() != outputs) {
+            throw new JlrpException("--labels names " + labels.size() + " class" + (labels.size() == 1 ? "" : "es")
+                    + " but the model has " + outputs + " output" + (outputs == 1 ? "" : "s"));
+        }
+    }
+
+    /**
+     * A text none of whose words the tokenizer knows is explained as padding (and unknown ids) only: a warning on
+     * stderr, or with {@code --strict} an error.
+     */
+    private void reportTextsWithoutKnownWords(List<String> texts, List<UnknownWords> unknown, boolean strict) {
+        int count = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            if (!unknown.get(i).noKnownWord()) {
+                continue;
+            }
+            String what = "text #" + i + " ('" + abbreviate(texts.get(i)) + "') has no word in the tokenizer's "
+                    + "vocabulary";
+            if (strict) {
+                throw new JlrpException(what + " (--strict)");
+            }
+            if (++count <= MAX_UNKNOWN_WARNINGS) {
+                err.println("jlrp: warning: " + what + "; its explanation shows padding and unknown ids only");
+            }
+        }
+        if (count > MAX_UNKNOWN_WARNINGS) {
+            err.println("jlrp: warning: " + count + " texts in all have no word in the tokenizer's vocabulary");
+        }
+        err.flush();
+    }
+
+    private static String abbreviate(String text) {
+        String t = text.strip();
+        return t.length() <= 40 ? t : t.substring(0, 37) + "...";
+    }
+
+    private List<String> texts(CommandLine line) {
         List<String> texts = new ArrayList<>();
         if (line.getOptionValues("text") != null) {
-            texts.addAll(Arrays.asList(line.getOptionValues("text")));
+            texts.addAll(List.of(line.getOptionValues("text")));
         }
-        Path file = CommandLines.path(line, "texts");
+        String file = line.getOptionValue("texts");
         if (file != null) {
-            texts.addAll(TextBatch.readLines(file));
+            texts.addAll(file.equals("-") ? TextBatch.readLines(io.in(), "stdin") : TextBatch.readLines(Path.of(file)));
         }
         return texts;
     }

@@ -2,6 +2,7 @@ package org.jlrp.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Writer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
@@ -55,10 +56,12 @@ final class InfoCommand {
         } else if (line.hasOption("eps") || line.hasOption("ignore-bias")) {
             throw new ParseException("--eps and --ignore-bias need --rule");
         }
-        if (format.equals("json")) {
-            ModelReport.writeJson(out, explainer.network(), plan);
-        } else {
-            ModelReport.writeText(out, explainer.network(), plan);
+        try (Writer sink = CommandLines.openOutput(null, out)) {
+            if (format.equals("json")) {
+                ModelReport.writeJson(sink, explainer.network(), plan);
+            } else {
+                ModelReport.writeText(sink, explainer.network(), plan);
+            }
         }
         return Main.OK;
     }

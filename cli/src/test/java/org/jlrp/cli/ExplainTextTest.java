@@ -54,17 +54,18 @@ class ExplainTextTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** {@code explain} with stdout a terminal and the given environment. */
     private static Run explain(Map<String, String> env, String... args) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new ExplainCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env).run(args);
+        int code = new ExplainCommand(new Streams(System.in, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), true, env)).run(args);
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
-    void theReadmeCommandPrintsAColouredHeatmapWithTheDemoModel() {
-        Run r = jlrp("explain", "--text", "this film was not good at all");
+    void theReadmeCommandPrintsAColouredHeatmapWithTheDemoModel() throws Exception {
+        Run r = explain(Map.of(), "--text", "this film was not good at all");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.err());
         assertTrue(r.out().contains("\u001b[48;"), "coloured backgrounds");
@@ -136,15 +137,17 @@ class ExplainTextTest {
     @Test
     void userModelWithItsOwnTokenizer() {
         Path dir = SharedFiles.require("pairs/rithika204-phishing-url-charcnn");
-        Run r = jlrp("explain", "--model", dir.resolve("cnn_model.h5").toString(), "--tokenizer",
+        Run three = jlrp("explain", "--model", dir.resolve("cnn_model.h5").toString(), "--tokenizer",
                 dir.resolve("tokenizer.json").toString(), "--text", "https://www.google.com", "--format", "table",
-                "--labels", "phishing,legitimate");
-        assertEquals(2, r.code(), "one sigmoid unit, two labels: " + r.err());
+                "--labels", "a,b,c");
+        assertEquals(2, three.code(), "one sigmoid unit, three labels: " + three.err());
+        assertTrue(three.err().contains("one sigmoid unit"), three.err());
         Run ok = jlrp("explain", "--model", dir.resolve("cnn_model.h5").toString(), "--tokenizer",
                 dir.resolve("tokenizer.json").toString(), "--text", "https://www.google.com", "--format", "table",
                 "--labels", "legitimate");
         assertEquals(0, ok.code(), ok.err());
-        assertTrue(ok.out().contains("probability 0.99"), ok.out());
+        assertTrue(ok.out().contains("target 1 (legitimate)  logit") && ok.out().contains("probability 0.99"),
+                ok.out());
         assertTrue(ok.out().matches("(?s).*\\n\\s+99\\s+m\\s+14\\s.*"), "the last character is 'm', id 14");
     }
 

@@ -41,7 +41,10 @@ public final class ExplainJob {
     /** Skipped records named one by one on stderr; after that, only their number. */
     private static final int MAX_SKIP_WARNINGS = 20;
 
-    /** Parquet output: the JSON result object's fields; {@code id} keeps the id's JSON text (a string as is). */
+    /**
+     * Parquet output: the JSON result object's fields ({@code words} null for token-id input); {@code id} keeps the
+     * id's JSON text (a string as is).
+     */
     static final StructType PARQUET_RESULT = new StructType()
             .add("id", DataTypes.StringType)
             .add("sequence", DataTypes.LongType)
@@ -50,6 +53,7 @@ public final class ExplainJob {
             .add("probabilities", DataTypes.createArrayType(DataTypes.FloatType))
             .add("explained_logit", DataTypes.DoubleType)
             .add("tokens", DataTypes.createArrayType(DataTypes.IntegerType))
+            .add("words", DataTypes.createArrayType(DataTypes.StringType))
             .add("relevance", DataTypes.createArrayType(DataTypes.DoubleType))
             .add("relevance_padding", DataTypes.DoubleType)
             .add("relevance_bias", DataTypes.DoubleType)
@@ -128,14 +132,32 @@ public final class ExplainJob {
     static long explain(SparkSession spark, JobOptions options, PrintStream err) throws IOException {
         LrpExplainer explainer = new LrpExplainer().setModel(options.model, options.architecture)
                 .setTarget(options.target).setRule(options.rule).setEps(options.eps).setIgnoreBias(options.ignoreBias)
-                .setPadId(options.padId).setBatchSize(options.batch);
+                .setPadId(options.padId).setBatchSize(options.batch).setPadding(options.padding.name())
+                .setTruncating(options.truncating.name());
         ExplainSettings settings = explainer.settings(spark);
+        String field = "tokens";
+        if (options.tokenizer != null) {
+            // Read and checked on the driver; the executors parse the same text once each.
+            String json;
+            try {
+                json = Files.readString(options.tokenizer, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new JlrpException(options.tokenizer + ": cannot read the tokenizer (" + e.getMessage() + ")", e);
+            }
+            settings = settings.withTokenizer(json, options.tokenizer.toString(), options.unknownId);
+            int vocabulary = settings.explainer().network().vocabularySize();
+            if (options.unknownId != null && options.unknownId >= vocabulary) {
+                throw new JlrpException("--unknown-id " + options.unknownId + " is out of range [0, " + vocabulary
+                        + ") of the model's embedding");
+            }
+            field = options.textField;
+        }
         JavaRDD<String> records;
         String label;
         if (options.parquetInput) {
             Dataset<Row> table = spark.read().parquet(options.input);
-            if (!Arrays.asList(table.columns()).contains("tokens")) {
-                throw new JlrpException(options.input + ": no 'tokens' column; the columns are "
+            if (!Arrays.asList(table.columns()).contains(field)) {
+                throw new JlrpException(options.input + ": no '" + field + "' column; the columns are "
                         + String.join(", ", table.columns()));
             }
             // As JSON objects, Parquet records take the same path as JSON lines: one parser, one set of errors.
@@ -145,7 +167,7 @@ public final class ExplainJob {
             records = spark.read().textFile(options.input).javaRDD();
             label = options.input + " line";
         }
-        JavaRDD<JobRecord> results = records.zipWithIndex().mapPartitions(new ExplainLines(settings, label));
+        JavaRDD<JobRecord> results = records.zipWithIndex().mapPartitions(new ExplainLines(settings, label, field));
         // Computed once, by all executors in parallel; the ordered write and the error report then read the cache.
         results.persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -227,6 +249,9 @@ public final class ExplainJob {
     private static void checkLocalFiles(JobOptions options) {
         if (!Files.isRegularFile(options.model)) {
             throw new JlrpException(options.model + ": no such model file");
+        }
+        if (options.tokenizer != null && !Files.isRegularFile(options.tokenizer)) {
+            throw new JlrpException(options.tokenizer + ": no such tokenizer file");
         }
         if (options.architecture != null && !Files.isRegularFile(options.architecture)) {
             throw new JlrpException(options.architecture + ": no such architecture file");

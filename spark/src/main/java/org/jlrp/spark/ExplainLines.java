@@ -1,14 +1,9 @@
 package org.jlrp.spark;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -16,11 +11,15 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.render.JsonReport;
+import org.jlrp.runtime.text.KerasTokenizer;
+import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.UnknownWords;
 import scala.Tuple2;
 
 /**
- * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}}, each with its
- * 0-based input position, become {@code explain --format json} result objects with the {@code id} first. A record
+ * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}} (or, with a
+ * tokenizer, {@code {"id": …, "text": "…"}}), each with its 0-based input position, become
+ * {@code explain --format json} result objects with the {@code id} first. A record
  * that cannot be explained becomes an error naming its line (or row), so the driver decides, in input order, whether
  * to fail or skip.
  */
@@ -29,24 +28,36 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     private static final long serialVersionUID = 1L;
     /** Big decimals keep an id such as 12345678901234567890.5 as written, not rounded through a double. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final JsonFactory FACTORY = new JsonFactory();
 
     private final ExplainSettings settings;
     /** How errors name a record: "IN.jsonl line" or "IN.parquet row", followed by the 1-based number. */
     private final String recordLabel;
+    /** The field holding the input: "tokens", or with a tokenizer the text field. */
+    private final String field;
 
-    ExplainLines(ExplainSettings settings, String recordLabel) {
+    ExplainLines(ExplainSettings settings, String recordLabel, String field) {
         this.settings = settings;
         this.recordLabel = recordLabel;
+        this.field = field;
     }
 
-    /** One parsed input record: its position, the id as JSON text, and its token ids (null when unreadable). */
-    private record Input(long index, String idJson, int[] tokens, String error) {
+    /**
+     * One parsed input record: its position, the id as JSON text, its token ids (null when unreadable), and for
+     * text input the word at each position and the unknown words.
+     */
+    private record Input(long index, String idJson, int[] tokens, String[] words, UnknownWords unknown,
+                         String error) {
+
+        static Input failed(long index, String error) {
+            return new Input(index, null, null, null, null, error);
+        }
     }
 
     @Override
     public Iterator<JobRecord> call(Iterator<Tuple2<String, Long>> records) {
         Explainer explainer = settings.explainer();
+        KerasTokenizer tokenizer = settings.tokenizer();
+        int length = explainer.network().inputLength();
         return new Batched<>(records, settings.batchSize(), batch -> {
             List<Input> inputs = new ArrayList<>(batch.size());
             List<int[]> tokens = new ArrayList<>(batch.size());
@@ -54,7 +65,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                 if (record._1().isBlank()) {
                     continue; // a blank line (e.g. at the end of a hand-edited file) is no record
                 }
-                Input input = parse(record._1(), record._2());
+                Input input = parse(record._1(), record._2(), tokenizer, length);
                 inputs.add(input);
                 if (input.tokens() != null) {
                     tokens.add(input.tokens());
@@ -74,7 +85,8 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                     out.add(new JobRecord(input.index(), null,
                             where(input.index()) + outcome.error().getMessage()));
                 } else {
-                    out.add(new JobRecord(input.index(), lines(input, outcome.explanations(), settings.padId()), null));
+                    out.add(new JobRecord(input.index(), lines(input, outcome.explanations(), settings.padId()),
+                            null));
                 }
             }
             return out;
@@ -85,33 +97,45 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
         return recordLabel + " " + (index + 1) + ": ";
     }
 
-    private static Input parse(String line, long index) {
+    private Input parse(String line, long index, KerasTokenizer tokenizer, int length) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            return new Input(index, null, null, "not valid JSON (" + e.getOriginalMessage() + ")");
+            return Input.failed(index, "not valid JSON (" + e.getOriginalMessage() + ")");
         }
         if (node == null || !node.isObject()) {
-            return new Input(index, null, null, "expected a JSON object {\"id\": ..., \"tokens\": [...]}");
+            return Input.failed(index, "expected a JSON object {\"id\": ..., \"" + field + "\": "
+                    + (tokenizer == null ? "[...]" : "\"...\"") + "}");
         }
-        JsonNode tokens = node.get("tokens");
+        JsonNode id = node.get("id");
+        String idJson = id == null ? "null" : id.toString();
+        if (tokenizer != null) {
+            JsonNode text = node.get(field);
+            if (text == null || !text.isTextual()) {
+                return Input.failed(index, "no \"" + field + "\" string");
+            }
+            KerasTokenizer.Encoded encoded = tokenizer.encode(text.asText());
+            // The words are placed as the ids will be: the same pad_sequences settings.
+            String[] words = Sequences.padWords(encoded.words(), length, settings.padding(), settings.truncating());
+            return new Input(index, idJson, encoded.ids(), words, encoded.unknownWords(), null);
+        }
+        JsonNode tokens = node.get(field);
         if (tokens == null || !tokens.isArray()) {
-            return new Input(index, null, null, "no \"tokens\" array");
+            return Input.failed(index, "no \"" + field + "\" array");
         }
         if (tokens.isEmpty()) {
-            return new Input(index, null, null, "\"tokens\" is empty");
+            return Input.failed(index, "\"" + field + "\" is empty");
         }
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
-            JsonNode id = tokens.get(i);
-            if (!id.isIntegralNumber() || !id.canConvertToInt()) {
-                return new Input(index, null, null, "tokens[" + i + "] = " + id + " is not a token id");
+            JsonNode t = tokens.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt()) {
+                return Input.failed(index, field + "[" + i + "] = " + t + " is not a token id");
             }
-            ids[i] = id.intValue();
+            ids[i] = t.intValue();
         }
-        JsonNode id = node.get("id");
-        return new Input(index, id == null ? "null" : id.toString(), ids, null);
+        return new Input(index, idJson, ids, null, null, null);
     }
 
     /** The record's result objects, numbered by input position, each with the record's id as its first field. */
@@ -123,19 +147,9 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                     e.explainedLogit(), e.tokens(), e.relevance(), e.embeddingRelevance(), e.embeddingDim(),
                     e.relevancePadding(), e.relevanceSum(), e.relevanceBias());
             // JsonReport writes the CLI's result object whole; the id goes in front of its first field.
-            String result = resultObject(numbered, padId);
+            String result = JsonReport.resultLine(numbered, input.words(), input.unknown(), padId);
             out[i] = "{\"id\":" + input.idJson() + (result.length() > 2 ? "," : "") + result.substring(1);
         }
         return out;
-    }
-
-    private static String resultObject(Explanation e, int padId) {
-        StringWriter text = new StringWriter();
-        try (JsonGenerator g = FACTORY.createGenerator(text)) {
-            JsonReport.writeResult(g, e, null, padId);
-        } catch (IOException impossible) {
-            throw new UncheckedIOException(impossible);
-        }
-        return text.toString();
     }
 }

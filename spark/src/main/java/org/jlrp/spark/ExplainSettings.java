@@ -9,7 +9,8 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-
+import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
 
 /**
@@ -26,17 +27,60 @@ final class ExplainSettings implements Serializable {
     private final boolean ignoreBias;
     private final int padId;
     private final int batchSize;
+    private final Sequences.Side padding;
+    private final Sequences.Side truncating;
+    /** Text input: the tokenizer file's JSON text and name, and the unknown id (or null); null for token ids. */
+    private final String tokenizerJson;
+    private final String tokenizerSource;
+    private final Integer unknownId;
     private transient ExplainOptions options;
+    private transient KerasTokenizer tokenizer;
 
     ExplainSettings(Broadcast<ModelFiles> model, String target, double eps, boolean ignoreBias, int padId,
-                    int batchSize) {
+                    int batchSize, Sequences.Side padding, Sequences.Side truncating) {
+        this(model, target, eps, ignoreBias, padId, batchSize, padding, truncating, null, null, null);
+    }
+
+    private ExplainSettings(Broadcast<ModelFiles> model, String target, double eps, boolean ignoreBias, int padId,
+                            int batchSize, Sequences.Side padding, Sequences.Side truncating, String tokenizerJson,
+                            String tokenizerSource, Integer unknownId) {
         this.model = model;
         this.target = target;
         this.eps = eps;
         this.ignoreBias = ignoreBias;
         this.padId = padId;
         this.batchSize = batchSize;
+        this.padding = padding;
+        this.truncating = truncating;
+        this.tokenizerJson = tokenizerJson;
+        this.tokenizerSource = tokenizerSource;
+        this.unknownId = unknownId;
         options(); // validates on the driver
+        tokenizer();
+    }
+
+    /**
+     * These settings for text input: the tokenizer file's JSON (read on the driver, shipped with the settings and
+     * parsed once per executor JVM task), mapping unknown words to {@code unknownId} when it is not null.
+     */
+    ExplainSettings withTokenizer(String json, String source, Integer unknownIdOrNull) {
+        return new ExplainSettings(model, target, eps, ignoreBias, padId, batchSize, padding, truncating, json, source,
+                unknownIdOrNull);
+    }
+
+    /** The tokenizer of text input; null for token-id input. */
+    KerasTokenizer tokenizer() {
+        if (tokenizer == null && tokenizerJson != null) {
+            KerasTokenizer parsed;
+            try {
+                parsed = KerasTokenizer.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson),
+                        tokenizerSource);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new JlrpException(tokenizerSource + ": not a JSON file (" + e.getOriginalMessage() + ")", e);
+            }
+            tokenizer = unknownId == null ? parsed : parsed.withUnknownId(unknownId);
+        }
+        return tokenizer;
     }
 
     ExplainOptions options() {
@@ -67,10 +111,20 @@ final class ExplainSettings implements Serializable {
         }
     }
 
+    /** How sequences are padded and truncated to the model's input length ({@code --padding}, {@code --truncating}). */
+    Sequences.Side padding() {
+        return padding;
+    }
+
+    Sequences.Side truncating() {
+        return truncating;
+    }
+
     /**
      * Explains a batch of token sequences, padded or truncated to the model's input length as {@code jlrp explain}
-     * does (Keras {@code pre}/{@code pre}). The whole batch goes through the engine at once; if any sequence fails,
-     * the batch is redone one sequence at a time, so that only the bad ones fail.
+     * does (Keras {@code pad_sequences}, {@code pre}/{@code pre} unless set). The whole batch goes through the engine
+     * at once; if any sequence fails, the batch is redone one sequence at a time, so that only the bad ones fail. A
+     * model with one sigmoid unit gets the class view of {@code jlrp explain} ({@link SigmoidClasses}).
      *
      * @return one outcome per sequence, in order
      */
@@ -78,11 +132,16 @@ final class ExplainSettings implements Serializable {
         int length = explainer.network().inputLength();
         List<int[]> padded = new ArrayList<>(tokens.size());
         for (int[] ids : tokens) {
-            padded.add(Sequences.pad(ids, length, Sequences.Side.PRE, Sequences.Side.PRE, padId));
+            padded.add(Sequences.pad(ids, length, padding, truncating, padId));
         }
+        boolean single = SigmoidClasses.applies(explainer);
+        ExplainOptions engineOptions = single ? SigmoidClasses.unitOptions(options()) : options();
         List<Outcome> out = new ArrayList<>(tokens.size());
         try {
-            List<Explanation> all = explainer.explainAll(padded, options());
+            List<Explanation> all = explainer.explainAll(padded, engineOptions);
+            if (single) {
+                all = SigmoidClasses.toClasses(all, options().target(), options().method());
+            }
             int perSequence = all.size() / padded.size();
             for (int i = 0; i < padded.size(); i++) {
                 out.add(new Outcome(all.subList(i * perSequence, (i + 1) * perSequence), null));
@@ -91,7 +150,9 @@ final class ExplainSettings implements Serializable {
         } catch (JlrpException batchFailed) {
             for (int[] ids : padded) {
                 try {
-                    out.add(new Outcome(explainer.explain(ids, options()), null));
+                    List<Explanation> one = explainer.explain(ids, engineOptions);
+                    out.add(new Outcome(single ? SigmoidClasses.toClasses(one, options().target(),
+                            options().method()) : one, null));
                 } catch (JlrpException e) {
                     out.add(Outcome.failed(new JlrpException(withoutSequenceNumber(e.getMessage()), e)));
                 }

@@ -8,7 +8,7 @@ import java.util.Set;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
-
+import org.jlrp.runtime.text.Sequences;
 
 /**
  * The options of {@code jlrp-spark explain}, parsed and checked before Spark starts, so a typo costs no cluster time.
@@ -30,11 +30,13 @@ final class JobOptions {
             "                          [--master local[2]] [--target pred|all|N] [--rule SPEC] [--eps X]",
             "                          [--input-format jsonl|parquet] [--output-format jsonl|parquet]",
             "                          [--on-error fail|skip] [--ignore-bias] [--pad-id N] [--batch N]",
+            "                          [--tokenizer FILE [--text-field NAME] [--unknown-id N]]",
+            "                          [--padding pre|post] [--truncating pre|post]",
             "",
             "  --model FILE          Keras .h5 or .keras model file (read on the driver, broadcast to executors)",
             "  --architecture FILE   model.to_json() file for a weights-only .h5",
             "  --input PATH          one {\"id\": ..., \"tokens\": [ids...]} object a line (or Parquet with a tokens",
-            "                        column and an optional id column)",
+            "                        column and an optional id column); with --tokenizer, {\"id\": ..., \"text\": \"...\"}",
             "  --output PATH         one explain --format json result object a line, with \"id\", in input order",
             "                        (a single local file); Parquet: a directory written by the executors",
             "  --master URL          Spark master (default: spark-submit's, else local[*])",
@@ -42,13 +44,20 @@ final class JobOptions {
             "  --rule SPEC           LRP rule (default epsilon)",
             "  --eps X               epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")",
             "  --ignore-bias         leave biases out of the rule: relevance is conserved",
-            "  --pad-id N            padding token id (default 0); short sequences are padded at the front",
+            "  --pad-id N            padding token id (default 0)",
+            "  --padding pre|post    where short sequences are padded (default pre, as Keras pad_sequences)",
+            "  --truncating pre|post which end of long sequences is cut (default pre)",
+            "  --tokenizer FILE      text input: the model's Keras Tokenizer.to_json() file or word->index JSON;",
+            "                        the output lines then have \"words\" and \"unknown_words\", as jlrp explain's",
+            "  --text-field NAME     with --tokenizer: the field (or Parquet column) holding the text (default text)",
+            "  --unknown-id N        with --tokenizer: map unknown words to id N instead of dropping them",
             "  --on-error MODE       a bad record fails the job (fail, default) or is skipped with a warning (skip)",
             "  --batch N             records per engine call within a partition (default 64)",
             "");
 
     private static final Set<String> VALUED = Set.of("model", "architecture", "input", "output", "master", "target",
-            "rule", "eps", "input-format", "output-format", "on-error", "pad-id", "batch");
+            "rule", "eps", "input-format", "output-format", "on-error", "pad-id", "batch", "tokenizer", "text-field",
+            "padding", "truncating", "unknown-id");
     private static final Set<String> FLAGS = Set.of("ignore-bias", "help");
 
     final Path model;
@@ -66,6 +75,11 @@ final class JobOptions {
     final boolean parquetOutput;
     final boolean skipBadRecords;
     final boolean help;
+    final Path tokenizer;
+    final String textField;
+    final Integer unknownId;
+    final Sequences.Side padding;
+    final Sequences.Side truncating;
 
     private JobOptions(Map<String, String> values) {
         help = values.containsKey("help");
@@ -83,6 +97,15 @@ final class JobOptions {
         parquetInput = choice(values, "input-format", "jsonl", "parquet");
         parquetOutput = choice(values, "output-format", "jsonl", "parquet");
         skipBadRecords = choice(values, "on-error", "fail", "skip");
+        tokenizer = values.containsKey("tokenizer") ? Path.of(values.get("tokenizer")) : null;
+        textField = values.getOrDefault("text-field", "text");
+        unknownId = values.containsKey("unknown-id") ? (int) integer(values, "unknown-id", 0, 0, Integer.MAX_VALUE)
+                : null;
+        padding = Sequences.Side.parse(values.getOrDefault("padding", "pre"), "--padding");
+        truncating = Sequences.Side.parse(values.getOrDefault("truncating", "pre"), "--truncating");
+        if (tokenizer == null && (values.containsKey("text-field") || values.containsKey("unknown-id"))) {
+            throw new UsageException("--text-field and --unknown-id need --tokenizer");
+        }
     }
 
     static JobOptions parse(String[] args) {

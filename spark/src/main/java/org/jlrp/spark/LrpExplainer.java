@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructType;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
-
+import org.jlrp.runtime.text.Sequences;
 
 /**
  * Explains a Keras text model's predictions for every row of a Dataset with ε-LRP, as {@code jlrp explain} does for
@@ -57,6 +57,8 @@ public final class LrpExplainer {
     private boolean ignoreBias;
     private int padId;
     private int batchSize = 64;
+    private Sequences.Side padding = Sequences.Side.PRE;
+    private Sequences.Side truncating = Sequences.Side.PRE;
     private boolean skipBadRows;
 
     private Broadcast<ModelFiles> broadcast;
@@ -143,6 +145,21 @@ public final class LrpExplainer {
         return this;
     }
 
+    /**
+     * Where short sequences are padded to the model's input length: {@code pre} (default, as Keras
+     * {@code pad_sequences}) or {@code post}.
+     */
+    public LrpExplainer setPadding(String side) {
+        this.padding = Sequences.Side.parse(side, "--padding");
+        return this;
+    }
+
+    /** Which end of long sequences is cut: {@code pre} (default, as Keras {@code pad_sequences}) or {@code post}. */
+    public LrpExplainer setTruncating(String side) {
+        this.truncating = Sequences.Side.parse(side, "--truncating");
+        return this;
+    }
+
     /** Rows handed to the engine at once within a partition (default 64). */
     public LrpExplainer setBatchSize(int rows) {
         if (rows < 1) {
@@ -225,7 +242,7 @@ public final class LrpExplainer {
             broadcastContext = context;
             ExplainerCache.put(broadcast.id(), loaded);
         }
-        return new ExplainSettings(broadcast, target, eps, ignoreBias, padId, batchSize);
+        return new ExplainSettings(broadcast, target, eps, ignoreBias, padId, batchSize, padding, truncating);
     }
 
     private int inputIndex(StructType schema) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,9 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.render.JsonReport;
+import org.jlrp.runtime.render.ReportData;
+import org.jlrp.runtime.text.KerasTokenizer;
+import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TokenFile;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,9 +153,53 @@ class ExplainJobTest {
             assertEquals(expected.target(), r.getInt(r.fieldIndex("target")));
             List<Double> relevance = r.getList(r.fieldIndex("relevance"));
             for (int t = 0; t < relevance.size(); t++) {
-                assertEquals(expected.relevance()[t], relevance.get(t), 0.0, "row " + i + " position " + t);
+                // The JSON lines (and so the Parquet columns) carry the float32 value of each relevance.
+                assertEquals((float) expected.relevance()[t], relevance.get(t).floatValue(), 0f,
+                        "row " + i + " position " + t);
             }
         }
+    }
+
+    @Test
+    void textInputWithATokenizerAndPostPaddingGivesTheCliResultObjects() throws IOException {
+        Path pair = SharedFiles.require("pairs/williampoch-hotel-sentiment-cnn");
+        Path weights = pair.resolve("sentiment_model2.h5");
+        Path architecture = pair.resolve("sentiment_model2.json");
+        Path tokenizerFile = pair.resolve("tokenizer2.json");
+        List<String> texts = List.of("Too expensive, would not recommend.", "the room was clean and the staff friendly");
+        Path input = dir.resolve("texts.jsonl");
+        Files.write(input, List.of("{\"id\": \"a\", \"review\": \"" + texts.get(0) + "\"}",
+                "{\"id\": \"b\", \"review\": \"" + texts.get(1) + "\"}"));
+        Path output = dir.resolve("out.jsonl");
+        Run run = job("explain", "--model", weights.toString(), "--architecture", architecture.toString(),
+                "--input", input.toString(), "--output", output.toString(), "--tokenizer", tokenizerFile.toString(),
+                "--text-field", "review", "--padding", "post");
+        assertEquals(0, run.code, run.err);
+
+        // What jlrp explain --text ... --padding post --format json writes for the same texts.
+        Explainer hotel = Explainer.load(weights, architecture);
+        TextBatch batch = TextBatch.encode(KerasTokenizer.load(tokenizerFile), texts, hotel.network().inputLength(),
+                Sequences.Side.POST, Sequences.Side.PRE, 0);
+        StringWriter report = new StringWriter();
+        JsonReport.write(report, new ReportData("m", hotel.explainAll(batch.sequences(), ExplainOptions.DEFAULT),
+                batch.words(), null, 0).withUnknownWords(batch.unknownWords()));
+        JsonNode expected = JSON.readTree(report.toString()).get("results");
+        List<String> lines = Files.readAllLines(output);
+        assertEquals(2, lines.size());
+        for (int i = 0; i < 2; i++) {
+            JsonNode line = JSON.readTree(lines.get(i));
+            assertEquals(i == 0 ? "a" : "b", line.get("id").asText());
+            for (String field : List.of("sequence", "target", "tokens", "words", "unknown_words")) {
+                assertEquals(expected.get(i).get(field), line.get(field), field);
+            }
+            for (int t = 0; t < line.get("relevance").size(); t++) {
+                assertEquals(expected.get(i).get("relevance").get(t).asDouble(), line.get("relevance").get(t)
+                        .asDouble(), 1e-5, "record " + i + " position " + t);
+            }
+        }
+        JsonNode first = JSON.readTree(lines.get(0));
+        assertEquals("[\"expensive\"]", first.get("unknown_words").get("dropped").toString());
+        assertEquals("too", first.get("words").get(0).asText(), "post-padding: the words come first");
     }
 
     @Test
@@ -173,10 +221,11 @@ class ExplainJobTest {
     /** The CLI's result objects for the same inputs (JsonReport, as {@code jlrp explain --format json}), plus ids. */
     private static List<String> expectedLines(List<int[]> inputs, ExplainOptions options) throws IOException {
         List<int[]> padded = inputs.stream().map(ExplainJobTest::padded).toList();
-        ByteArrayOutputStream report = new ByteArrayOutputStream();
-        JsonReport.write(report, model.toString(), 150, options, engine.explainAll(padded, options), null);
+        StringWriter report = new StringWriter();
+        JsonReport.write(report, new ReportData(model.toString(), engine.explainAll(padded, options), null, null, 0)
+                .withOptions(options));
         List<String> lines = new ArrayList<>();
-        for (JsonNode result : JSON.readTree(report.toByteArray()).get("results")) {
+        for (JsonNode result : JSON.readTree(report.toString()).get("results")) {
             ObjectNode withId = JSON.createObjectNode();
             withId.put("id", "doc-" + result.get("sequence").asInt());
             withId.setAll((ObjectNode) result);

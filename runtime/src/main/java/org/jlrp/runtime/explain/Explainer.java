@@ -82,6 +82,11 @@ public final class Explainer {
         return network.vocabularySize();
     }
 
+    /** Whether the model ends in one sigmoid unit: a binary classifier whose logit says class 1 when {@code ≥ 0}. */
+    public boolean singleSigmoidOutput() {
+        return network.outputSize() == 1 && network.strippedActivation() == Activation.SIGMOID;
+    }
+
     /** The number of logits (classes; 1 for a single sigmoid unit). */
     public int outputSize() {
         return network.outputSize();

@@ -1,14 +1,17 @@
 package org.jlrp.runtime.render;
 
-import java.io.PrintStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.Locale;
 import java.util.Map;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.text.UnknownWords;
 
 /**
  * Heatmaps for the terminal: each word on a background from the diverging scale of {@link HeatColors} (red toward the
  * explained class, blue against, normalised per text by max |R|), padding runs folded into one grey marker, then the
- * diagnostics lines.
+ * diagnostics lines. No line ends in a space.
  */
 public final class AnsiReport {
 
@@ -34,15 +37,17 @@ public final class AnsiReport {
     private AnsiReport() {
     }
 
-    public static void write(PrintStream out, ReportData data, ColorMode mode) {
+    public static void write(Writer out, ReportData data, ColorMode mode) throws IOException {
+        PrintWriter p = Output.printer(out);
         for (Explanation e : data.results()) {
-            writeResult(out, data, e, mode);
+            writeResult(p, data, e, mode);
         }
+        Output.finish(p);
     }
 
-    private static void writeResult(PrintStream out, ReportData data, Explanation e, ColorMode mode) {
-        Diagnostics d = Diagnostics.of(e, data.padId());
-        int predicted = e.predictedClass();
+    private static void writeResult(PrintWriter out, ReportData data, Explanation e, ColorMode mode) {
+        Diagnostics d = data.diagnostics(e);
+        int predicted = data.predictedClass(e);
         StringBuilder head = new StringBuilder();
         head.append(String.format(Locale.ROOT, "#%d  %s%s%s", e.sequence(), BOLD, data.label(predicted), RESET));
         if (e.probabilities() != null) {
@@ -81,14 +86,18 @@ public final class AnsiReport {
                 line = new StringBuilder("  ");
                 column = 2;
             }
-            line.append(piece).append(' ');
-            column += visible + 1;
+            line.append(column > 2 ? " " : "").append(piece);
+            column += (column > 2 ? 1 : 0) + visible;
         }
         out.println(line);
-        out.println("  " + GREY + d.conservationLine() + RESET);
-        out.println("  " + GREY + d.sharesLine() + RESET);
-        String warning = d.warning(data.padId());
-        if (warning != null) {
+        for (String diagnostic : d.lines()) {
+            out.println("  " + GREY + diagnostic + RESET);
+        }
+        UnknownWords unknown = data.unknownWordsOf(e);
+        if (unknown != null && unknown.line() != null) {
+            out.println("  " + GREY + unknown.line() + RESET);
+        }
+        for (String warning : data.warnings(e)) {
             out.println("  \u001b[33m" + warning + RESET);
         }
         out.println("  " + legend(d.maxAbs(), mode));

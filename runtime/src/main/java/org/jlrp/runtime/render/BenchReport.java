@@ -1,18 +1,14 @@
 package org.jlrp.runtime.render;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.Locale;
 import org.jlrp.runtime.internal.bench.Benchmark;
 
 /** The {@code bench} output of the CLI contract, as JSON or as text. */
 public final class BenchReport {
-
-    private static final JsonFactory FACTORY = new JsonFactory();
 
     private BenchReport() {
     }
@@ -21,9 +17,8 @@ public final class BenchReport {
      * The JSON document: the contract's fields, then {@code calls}, {@code warmup}, {@code seed}, {@code folded}
      * and, where the JVM reports it, {@code cpu_seconds} and {@code explanations_per_cpu_second}.
      */
-    public static void writeJson(OutputStream out, Benchmark.Result r) throws IOException {
-        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    public static void writeJson(Writer out, Benchmark.Result r) throws IOException {
+        try (JsonGenerator g = Output.json(out)) {
             g.writeStartObject();
             g.writeStringField("model", r.model());
             g.writeStringField("jdk", r.jdk());
@@ -53,7 +48,8 @@ public final class BenchReport {
         }
     }
 
-    public static void writeText(PrintStream out, Benchmark.Result r) {
+    public static void writeText(Writer writer, Benchmark.Result r) throws IOException {
+        PrintWriter out = Output.printer(writer);
         out.printf(Locale.ROOT, "model         %s%n", r.model());
         out.printf(Locale.ROOT, "jdk           %s, kernels %s, %s%n", r.jdk(), r.simd(),
                 r.folded() ? "Embedding folded into Conv1D" : "unfolded");
@@ -66,6 +62,7 @@ public final class BenchReport {
                         r.explanations() / r.cpuSeconds(), r.cpuSeconds()) : "");
         out.printf(Locale.ROOT, "latency/call  p50 %.4f ms, p90 %.4f ms, p99 %.4f ms, max %.4f ms%n",
                 r.p50(), r.p90(), r.p99(), r.max());
+        Output.finish(out);
     }
 
     private static double round(double v, int digits) {

@@ -1,11 +1,20 @@
 package org.jlrp.runtime.render;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.Method;
 
 /**
- * Where one explanation's relevance went: the conservation {@code Σ tokens + padding + bias = logit}, the shares of
- * the logit, and a warning when padding carries more than {@link #PADDING_WARNING_SHARE} of the total |R|.
+ * Where one explanation's relevance went, and which summary lines mean something for its method:
+ * <ul>
+ *   <li>LRP: the conservation {@code Σ tokens + padding + bias = logit} and the shares of the logit;</li>
+ *   <li>Integrated Gradients: the completeness check {@code Σ R} against {@code logit − baseline logit};</li>
+ *   <li>gradient (saliency), gradient × input, occlusion: none (their relevance has no bias part to report).</li>
+ * </ul>
+ * Every method but saliency and occlusion gets a warning when padding carries more than
+ * {@link #PADDING_WARNING_SHARE} of the total |R|.
  *
  * @param tokens          Σ R over non-padding positions
  * @param padding         Σ R over padding positions
@@ -13,14 +22,21 @@ import org.jlrp.runtime.explain.Explanation;
  * @param logit           the explained logit
  * @param paddingAbsShare Σ|R| on padding / Σ|R| over all positions (0 when all are 0)
  * @param maxAbs          max |R| over all positions: the colour scale's end
+ * @param method          the method that produced the relevance
+ * @param baselineLogit   Integrated Gradients: the logit at the baseline; NaN otherwise
  */
 public record Diagnostics(double tokens, double padding, double bias, double logit, double paddingAbsShare,
-                          double maxAbs) {
+                          double maxAbs, Method method, double baselineLogit) {
 
     /** Padding carrying more than this share of Σ|R| gets a warning. */
     public static final double PADDING_WARNING_SHARE = 0.10;
 
+    /** The diagnostics of an LRP explanation. */
     public static Diagnostics of(Explanation e, int padId) {
+        return of(e, padId, Method.LRP);
+    }
+
+    public static Diagnostics of(Explanation e, int padId, Method method) {
         double abs = 0;
         double padAbs = 0;
         double max = 0;
@@ -33,7 +49,7 @@ public record Diagnostics(double tokens, double padding, double bias, double log
             }
         }
         return new Diagnostics(e.relevanceSum() - e.relevancePadding(), e.relevancePadding(), e.relevanceBias(),
-                e.explainedLogit(), abs == 0 ? 0 : padAbs / abs, max);
+                e.explainedLogit(), abs == 0 ? 0 : padAbs / abs, max, method, e.baselineLogit());
     }
 
     /** A part as a share of the logit, e.g. {@code "12.3%"}; {@code "n/a"} when the logit is 0. */
@@ -53,9 +69,32 @@ public record Diagnostics(double tokens, double padding, double bias, double log
                 + "logit)", padding, shareOfLogit(padding), 100 * paddingAbsShare, bias, shareOfLogit(bias));
     }
 
-    /** The padding warning with its reason, or null when padding stays under the threshold. */
+    /** Integrated Gradients' completeness: {@code Σ R} against {@code logit − baseline logit}, and the error. */
+    public String completenessLine() {
+        double delta = logit - baselineLogit;
+        return String.format(Locale.ROOT, "completeness: sum of R %+.6g vs logit - baseline logit %+.6g (logit %+.6g, "
+                + "baseline %+.6g); completeness error %+.3g", tokens + padding, delta, logit, baselineLogit,
+                tokens + padding - delta);
+    }
+
+    /** The summary lines that mean something for the method (none for saliency, gradient × input, occlusion). */
+    public List<String> lines() {
+        List<String> lines = new ArrayList<>(2);
+        if (method == Method.LRP) {
+            lines.add(conservationLine());
+            lines.add(sharesLine());
+        } else if (method == Method.INTEGRATED_GRADIENTS && !Double.isNaN(baselineLogit)) {
+            lines.add(completenessLine());
+        }
+        return lines;
+    }
+
+    /**
+     * The padding warning with its reason, or null when padding stays under the threshold or the method is saliency
+     * (whose gradient is non-zero at padding whatever its embedding) or occlusion (0 at padding by definition).
+     */
     public String warning(int padId) {
-        if (paddingAbsShare <= PADDING_WARNING_SHARE) {
+        if (paddingAbsShare <= PADDING_WARNING_SHARE || method == Method.GRADIENT || method == Method.OCCLUSION) {
             return null;
         }
         return String.format(Locale.ROOT, "warning: padding carries %.1f%% of total |R| (over %.0f%%): the padding "

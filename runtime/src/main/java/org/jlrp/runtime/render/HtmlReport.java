@@ -3,7 +3,10 @@ package org.jlrp.runtime.render;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.Locale;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.Method;
+import org.jlrp.runtime.text.UnknownWords;
 
 /**
  * One self-contained HTML page of heatmaps: inline CSS, no scripts, no external URLs, so it opens offline and from
@@ -11,10 +14,10 @@ import org.jlrp.runtime.explain.Explanation;
  *
  * <p>Per text: predicted class and probability, the explained class and logit, each word with a background on a
  * diverging scale normalised by the text's max |R| (red toward the explained class, blue against), the exact value
- * on hover ({@code title}) and in {@code data-r}, padding runs greyed and folded into {@code <details>} (a single
- * grey marker when the whole run has exactly zero relevance), and the
- * diagnostics of {@link Diagnostics}: conservation, padding and bias as numbers and shares of the logit, and the
- * padding warning.
+ * on hover ({@code title}) and in {@code data-r}, each padding run folded into one grey marker with its summed
+ * relevance (as the terminal heatmap folds it: a page of thousands of texts stays small; the JSON output has every
+ * position), the words the tokenizer did not know, and the diagnostics of {@link Diagnostics} that mean something
+ * for the method (LRP: conservation, padding and bias as numbers and shares of the logit), and the warnings.
  */
 public final class HtmlReport {
 
@@ -22,24 +25,39 @@ public final class HtmlReport {
     }
 
     public static void write(Writer out, ReportData data) throws IOException {
-        out.write("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
-        out.write("<title>jlrp heatmaps: " + escape(data.model()) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n");
+        head(out, "jlrp heatmaps: " + data.model());
         out.write("<body>\n<header>\n<h1>Relevance heatmaps</h1>\n");
         out.write("<p class=\"meta\">model <code>" + escape(data.model()) + "</code> &#183; " + data.results().size()
-                + " explanation" + (data.results().size() == 1 ? "" : "s") + " &#183; &#949;-LRP</p>\n");
+                + " explanation" + (data.results().size() == 1 ? "" : "s") + " &#183; " + escape(methodName(data))
+                + "</p>\n");
         out.write("<div class=\"legend\"><span>against the explained class</span><span class=\"bar\"></span>"
                 + "<span>toward the explained class</span></div>\n");
         out.write("<p class=\"meta\">Colours are normalised per text by its max |R|. Hover a word for its exact "
-                + "relevance. Padding is grey; open it to see its relevance.</p>\n</header>\n");
+                + "relevance. Each run of padding is one grey marker with its summed relevance.</p>\n</header>\n");
         for (Explanation e : data.results()) {
             writeResult(out, data, e);
         }
         out.write("</body>\n</html>\n");
     }
 
+    /** The document head shared by jlrp's pages: charset, title and the stylesheet. */
+    static void head(Writer out, String title) throws IOException {
+        out.write("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+        out.write("<title>" + escape(title) + "</title>\n<style>\n" + CSS + "</style>\n</head>\n");
+    }
+
+    private static String methodName(ReportData data) {
+        Method method = data.method();
+        if (method != Method.LRP) {
+            return method.cliName();
+        }
+        var rules = data.options().rules();
+        return rules.equals(Composite.DEFAULT) ? "\u03b5-LRP" : "LRP " + rules.name();
+    }
+
     private static void writeResult(Writer out, ReportData data, Explanation e) throws IOException {
-        Diagnostics d = Diagnostics.of(e, data.padId());
-        int predicted = e.predictedClass();
+        Diagnostics d = data.diagnostics(e);
+        int predicted = data.predictedClass(e);
         out.write("<section class=\"text\" id=\"r" + e.sequence() + "-" + e.target() + "\">\n<h2>#" + e.sequence()
                 + " &#183; predicted <b class=\"label\">" + escape(data.label(predicted)) + "</b>");
         if (e.probabilities() != null) {
@@ -56,36 +74,33 @@ public final class HtmlReport {
             if (data.isPadding(e, t)) {
                 int end = t;
                 double sum = 0;
-                boolean allZero = true;
                 while (end < n && data.isPadding(e, end)) {
                     sum += e.relevance()[end];
-                    allZero &= e.relevance()[end] == 0;
                     end++;
                 }
-                if (allZero) {
-                    // Nothing to hover over: one grey marker keeps pages of hundreds of texts small.
-                    out.write(String.format(Locale.ROOT, "<span class=\"pad\">%d padding position%s, R = 0</span> ",
-                            end - t, end - t == 1 ? "" : "s"));
-                } else {
-                    out.write(String.format(Locale.ROOT, "<details class=\"pad\"><summary>%d padding position%s, "
-                            + "R = %+.4g</summary>", end - t, end - t == 1 ? "" : "s", sum));
-                    for (int p = t; p < end; p++) {
-                        span(out, data, e, d, p, "p");
-                    }
-                    out.write("</details>");
-                }
+                // One marker per run, as in the terminal: a span per position made pages of thousands of texts huge.
+                String text = String.format(Locale.ROOT, "%d padding position%s, R = %s", end - t,
+                        end - t == 1 ? "" : "s", sum == 0 ? "0" : String.format(Locale.ROOT, "%+.4g", sum));
+                String title = String.format(Locale.ROOT, "positions %d-%d: padding (id %d), R = %+.6g (%s of the "
+                        + "logit)", t, end - 1, data.padId(), sum, d.shareOfLogit(sum));
+                out.write("<span class=\"pad\" title=\"" + escape(title) + "\">" + escape(text) + "</span> ");
                 t = end;
             } else {
                 span(out, data, e, d, t, "w");
                 t++;
             }
         }
-        out.write("</div>\n<ul class=\"diag\">\n<li>" + escape(d.conservationLine()) + "</li>\n<li>"
-                + escape(d.sharesLine()) + "</li>\n");
+        out.write("</div>\n<ul class=\"diag\">\n");
+        for (String line : d.lines()) {
+            out.write("<li>" + escape(line) + "</li>\n");
+        }
         out.write(String.format(Locale.ROOT, "<li>max |R| = %.6g (the colour scale's end)</li>\n", d.maxAbs()));
         out.write("</ul>\n");
-        String warning = d.warning(data.padId());
-        if (warning != null) {
+        UnknownWords unknown = data.unknownWordsOf(e);
+        if (unknown != null && unknown.line() != null) {
+            out.write("<p class=\"note\">" + escape(unknown.line()) + "</p>\n");
+        }
+        for (String warning : data.warnings(e)) {
             out.write("<p class=\"warn\">" + escape(warning) + "</p>\n");
         }
         out.write("</section>\n");
@@ -98,13 +113,10 @@ public final class HtmlReport {
         String text = data.display(e, t);
         String title = String.format(Locale.ROOT, "%s: R = %+.6g (%s of the logit), id %d, position %d", text, r,
                 d.shareOfLogit(r), e.tokens()[t], t);
-        String style = cls.equals("p") && r == 0 ? "" : " style=\"background:" + HeatColors.hex(scaled)
+        String style = " style=\"background:" + HeatColors.hex(scaled)
                 + (HeatColors.dark(scaled) ? ";color:#fff" : "") + "\"";
-        out.write("<span class=\"" + cls + "\"" + style + " data-r=\"" + r + "\" title=\"" + escape(title) + "\">"
-                + escape(cls.equals("p") ? "\u00b7" : text) + "</span>");
-        if (cls.equals("w")) {
-            out.write(' ');
-        }
+        out.write("<span class=\"" + cls + "\"" + style + " data-r=\"" + (float) r + "\" title=\"" + escape(title)
+                + "\">" + escape(text) + "</span> ");
     }
 
     /** Escapes text for element content and double- or single-quoted attributes. */
@@ -143,10 +155,13 @@ public final class HtmlReport {
             "section.text{border-top:1px solid #ddd;padding:.8em 0}",
             ".words{line-height:2}",
             ".w{padding:.15em .25em;border-radius:3px;cursor:help}",
-            ".p{color:#999;padding:0 .1em;cursor:help}",
-            "details.pad,span.pad{display:inline-block;color:#999;font-size:.85em;margin-right:.4em}",
-            "details.pad summary{cursor:pointer}",
+            "span.pad{display:inline-block;color:#999;font-size:.85em;margin-right:.4em;cursor:help}",
             "ul.diag{font-size:.85em;color:#444;margin:.4em 0 0;padding-left:1.2em}",
+            ".note{color:#444;font-size:.85em;margin:.3em 0}",
             ".warn{color:#8a4b00;background:#fff4e0;padding:.3em .6em;border-radius:3px;font-size:.9em}",
+            "table.aopc{border-collapse:collapse;font-size:.9em;margin:.8em 0}",
+            "table.aopc th,table.aopc td{border-bottom:1px solid #ddd;padding:.25em .7em;text-align:right}",
+            "table.aopc th:first-child,table.aopc td:first-child{text-align:left}",
+            "svg.curves{display:block;margin:.8em 0;font-size:12px}",
             "");
 }

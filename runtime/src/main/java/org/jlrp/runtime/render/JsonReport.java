@@ -1,66 +1,56 @@
 package org.jlrp.runtime.render;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.Writer;
 import java.util.List;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Composite;
+import org.jlrp.runtime.text.UnknownWords;
 
 /**
  * The {@code explain --format json} document of the CLI contract: model, input length, rule, and one result per
- * (sequence, class). Streamed, so hundreds of thousands of results need no document tree in memory.
+ * (sequence, class), on one line. Streamed, so hundreds of thousands of results need no document tree in memory.
+ * Real numbers are the shortest decimals of their float32 values.
  */
 public final class JsonReport {
-
-    private static final JsonFactory FACTORY = new JsonFactory();
 
     private JsonReport() {
     }
 
     /**
-     * Writes the report.
-     *
-     * @param words per sequence, the word at each position (null for padding); null when the input was token ids
+     * Writes the report, with the extras of the CLI: {@code method}, {@code labels} when given,
+     * {@code single_sigmoid} for a one-unit sigmoid model, and per result {@code label}, {@code relevance_tokens},
+     * {@code padding_abs_share}, {@code unknown_words} (text input) and {@code warnings}.
      */
-    public static void write(OutputStream out, String model, int inputLength, ExplainOptions options,
-                             List<Explanation> results, List<String[]> words) throws IOException {
-        write(out, inputLength, options, new ReportData(model, results, words, null, options.padId()));
-    }
-
-    /**
-     * Writes the report with the extras of text input: {@code labels} at the top when given, and per result
-     * {@code label}, {@code relevance_tokens}, {@code padding_abs_share} and {@code warnings}.
-     */
-    public static void write(OutputStream out, int inputLength, ExplainOptions options, ReportData data)
-            throws IOException {
-        String model = data.model();
-        List<Explanation> results = data.results();
-        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    public static void write(Writer out, ReportData data) throws IOException {
+        ExplainOptions options = data.options();
+        try (JsonGenerator g = Output.json(out)) {
             g.writeStartObject();
-            g.writeStringField("model", model);
-            g.writeNumberField("input_length", inputLength);
+            g.writeStringField("model", data.model());
+            g.writeNumberField("input_length", data.inputLength());
             writeRule(g, options);
             g.writeStringField("method", options.method().cliName());
             if (options.method() == Method.INTEGRATED_GRADIENTS) {
                 g.writeNumberField("steps", options.steps());
                 g.writeStringField("baseline", options.baseline().cliName());
             }
-            if (data.labels() != null) {
+            if (data.singleSigmoid()) {
+                g.writeBooleanField("single_sigmoid", true);
+            }
+            List<String> names = data.classNames();
+            if (names != null) {
                 g.writeArrayFieldStart("labels");
-                for (String label : data.labels()) {
+                for (String label : names) {
                     g.writeString(label);
                 }
                 g.writeEndArray();
             }
             g.writeArrayFieldStart("results");
-            for (Explanation e : results) {
-                writeResult(g, e, data.wordsOf(e), data);
+            for (Explanation e : data.results()) {
+                writeResult(g, e, data.wordsOf(e), data.unknownWordsOf(e), data);
             }
             g.writeEndArray();
             g.writeEndObject();
@@ -88,15 +78,38 @@ public final class JsonReport {
     }
 
     /**
-     * One result object exactly as {@code jlrp explain --format json} writes it (the Spark job's lines use it), with
-     * the diagnostics computed for padding id {@code padId}.
+     * One result object exactly as {@code jlrp explain --format json} writes it for token-id input (the Spark job's
+     * lines use it), with the diagnostics computed for padding id {@code padId}.
      */
     public static void writeResult(JsonGenerator g, Explanation e, String[] words, int padId) throws IOException {
-        writeResult(g, e, words, new ReportData("", List.of(e), null, null, padId));
+        writeResult(g, e, words, null, padId);
     }
 
-    private static void writeResult(JsonGenerator g, Explanation e, String[] words, ReportData data)
+    /**
+     * One LRP result object as {@code jlrp explain --format json} writes it, with the words and unknown words of
+     * text input (either may be null).
+     */
+    public static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown, int padId)
             throws IOException {
+        writeResult(g, e, words, unknown, new ReportData("", List.of(e), null, null, padId));
+    }
+
+    /**
+     * {@link #writeResult(JsonGenerator, Explanation, String[], UnknownWords, int)} as one line of text, without the
+     * line break: the Spark job's output lines.
+     */
+    public static String resultLine(Explanation e, String[] words, UnknownWords unknown, int padId) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (JsonGenerator g = Output.json(text)) {
+            writeResult(g, e, words, unknown, padId);
+        } catch (IOException impossible) {
+            throw new java.io.UncheckedIOException(impossible);
+        }
+        return text.toString();
+    }
+
+    private static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown,
+                                    ReportData data) throws IOException {
         g.writeStartObject();
         g.writeNumberField("sequence", e.sequence());
         g.writeNumberField("target", e.target());
@@ -106,7 +119,7 @@ public final class JsonReport {
         } else {
             g.writeNullField("probabilities");
         }
-        g.writeNumberField("explained_logit", e.explainedLogit());
+        Output.numberField(g, "explained_logit", e.explainedLogit());
         g.writeArrayFieldStart("tokens");
         for (int t : e.tokens()) {
             g.writeNumber(t);
@@ -125,43 +138,60 @@ public final class JsonReport {
         }
         g.writeArrayFieldStart("relevance");
         for (double r : e.relevance()) {
-            g.writeNumber(r);
+            Output.number(g, r);
         }
         g.writeEndArray();
-        g.writeNumberField("relevance_padding", e.relevancePadding());
-        g.writeNumberField("relevance_bias", e.relevanceBias());
-        g.writeNumberField("relevance_sum", e.relevanceSum());
+        Output.numberField(g, "relevance_padding", e.relevancePadding());
+        Output.numberField(g, "relevance_bias", e.relevanceBias());
+        Output.numberField(g, "relevance_sum", e.relevanceSum());
         if (!Double.isNaN(e.baselineLogit())) {
-            g.writeNumberField("baseline_logit", e.baselineLogit());
-            g.writeNumberField("completeness_error", e.completenessError());
+            Output.numberField(g, "baseline_logit", e.baselineLogit());
+            Output.numberField(g, "completeness_error", e.completenessError());
         }
-        if (data != null) {
-            Diagnostics d = Diagnostics.of(e, data.padId());
-            if (data.labels() != null) {
-                g.writeStringField("label", data.label(e.target()));
-            }
-            g.writeNumberField("relevance_tokens", d.tokens());
-            g.writeNumberField("padding_abs_share", d.paddingAbsShare());
-            String warning = d.warning(data.padId());
-            if (warning != null) {
-                g.writeArrayFieldStart("warnings");
-                g.writeString(warning);
-                g.writeEndArray();
-            }
+        Diagnostics d = data.diagnostics(e);
+        if (data.labels() != null) {
+            g.writeStringField("label", data.label(e.target()));
+        }
+        Output.numberField(g, "relevance_tokens", d.tokens());
+        Output.numberField(g, "padding_abs_share", d.paddingAbsShare());
+        if (unknown != null) {
+            g.writeObjectFieldStart("unknown_words");
+            g.writeNumberField("count", unknown.count());
+            writeStrings(g, "dropped", unknown.dropped());
+            writeStrings(g, "oov", unknown.oov());
+            g.writeEndObject();
+        }
+        List<String> warnings = new java.util.ArrayList<>(2);
+        if (d.warning(data.padId()) != null) {
+            warnings.add(d.warning(data.padId()));
+        }
+        if (unknown != null && unknown.warning() != null) {
+            warnings.add(unknown.warning());
+        }
+        if (!warnings.isEmpty()) {
+            writeStrings(g, "warnings", warnings);
         }
         if (e.embeddingRelevance() != null) {
             int dim = e.embeddingDim();
             g.writeArrayFieldStart("embedding_relevance");
             for (int t = 0; t < e.tokens().length; t++) {
                 g.writeStartArray();
-                for (int d = 0; d < dim; d++) {
-                    g.writeNumber(e.embeddingRelevance()[t * dim + d]);
+                for (int k = 0; k < dim; k++) {
+                    g.writeNumber(e.embeddingRelevance()[t * dim + k]);
                 }
                 g.writeEndArray();
             }
             g.writeEndArray();
         }
         g.writeEndObject();
+    }
+
+    private static void writeStrings(JsonGenerator g, String field, List<String> values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
     }
 
     private static void writeFloats(JsonGenerator g, String field, float[] values) throws IOException {

@@ -1,11 +1,9 @@
 package org.jlrp.runtime.render;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +26,7 @@ public final class ModelReport {
     }
 
     /** The human-readable report. */
-    public static void writeText(PrintStream out, Network network) {
+    public static void writeText(Writer out, Network network) throws IOException {
         writeText(out, network, null);
     }
 
@@ -36,7 +34,8 @@ public final class ModelReport {
      * The text report; with a rule plan, a last column gives each Conv1D/Dense layer's rule (average pools: the
      * ε-rule with e = 1e-6; other layers route or pass relevance through).
      */
-    public static void writeText(PrintStream out, Network network, RulePlan plan) {
+    public static void writeText(Writer writer, Network network, RulePlan plan) throws IOException {
+        PrintWriter out = Output.printer(writer);
         ModelSpec model = network.model();
         out.printf(Locale.ROOT, "model          %s%n", model.source());
         out.printf(Locale.ROOT, "format         %s%n", model.format());
@@ -75,19 +74,21 @@ public final class ModelReport {
         }
         out.println("-".repeat(width));
         out.printf(Locale.ROOT, "Total params: %,d%n", network.parameterCount());
+        Output.finish(out);
     }
 
-    /** The same report as one JSON object (the fields of the text report, plus each layer's inbound layers). */
-    public static void writeJson(OutputStream out, Network network) throws IOException {
+    /**
+     * The same report as one JSON object on one line (the fields of the text report, plus each layer's inbound
+     * layers).
+     */
+    public static void writeJson(Writer out, Network network) throws IOException {
         writeJson(out, network, null);
     }
 
     /** The JSON report; with a rule plan, a top-level {@code rule} and each layer's {@code rule}. */
-    public static void writeJson(OutputStream out, Network network, RulePlan plan) throws IOException {
+    public static void writeJson(Writer out, Network network, RulePlan plan) throws IOException {
         ModelSpec model = network.model();
-        try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
+        try (JsonGenerator g = Output.json(out)) {
             g.writeStartObject();
             g.writeStringField("model", model.source());
             g.writeStringField("format", model.format());
@@ -228,7 +229,7 @@ public final class ModelReport {
     private static String explained(Network network) {
         Layer layer = network.explainedLayer();
         String what = network.strippedActivation() == Activation.SIGMOID && network.outputSize() == 1
-                ? "the single sigmoid unit's logit (its sign gives the class)"
+                ? "a binary classifier: class 1 (p >= 0.5) explains the sigmoid unit's logit, class 0 minus it"
                 : "the logit of the target class (default: the argmax)";
         String flattened = layer.shape().sequence()
                 ? " flattened in (time, channel) order to " + network.outputSize() + " outputs" : "";

@@ -220,8 +220,14 @@ public final class KerasTokenizer {
      * @param ids     the token ids, as {@code texts_to_sequences} gives them (no padding)
      * @param words   for each id, the token it came from (after lower-casing and filtering)
      * @param dropped tokens that got no id (unknown or over {@code num_words}, with no OOV token), in order
+     * @param oov     tokens that got the OOV token's id or the {@link #withUnknownId(int) unknown id}, in order
      */
-    public record Encoded(int[] ids, String[] words, List<String> dropped) {
+    public record Encoded(int[] ids, String[] words, List<String> dropped, List<String> oov) {
+
+        /** The unknown words of this text, for reports. */
+        public UnknownWords unknownWords() {
+            return new UnknownWords(dropped, oov, ids.length - oov.size());
+        }
     }
 
     /** The tokens of a text before lookup: Keras's {@code text_to_word_sequence}, or its characters. */
@@ -263,9 +269,11 @@ public final class KerasTokenizer {
         int[] ids = new int[tokens.size()];
         String[] words = new String[tokens.size()];
         List<String> dropped = new ArrayList<>();
+        List<String> oov = new ArrayList<>();
         int n = 0;
         for (String token : tokens) {
             Integer id = wordIndex.get(token);
+            boolean unknown = id == null || numWords != null && id >= numWords;
             if (id != null && numWords != null && id >= numWords) {
                 id = oovIndex;
             } else if (id == null && oovToken != null) {
@@ -278,11 +286,15 @@ public final class KerasTokenizer {
                 dropped.add(token);
                 continue;
             }
+            if (unknown) {
+                oov.add(token);
+            }
             ids[n] = id;
             words[n] = token;
             n++;
         }
-        return new Encoded(java.util.Arrays.copyOf(ids, n), java.util.Arrays.copyOf(words, n), List.copyOf(dropped));
+        return new Encoded(java.util.Arrays.copyOf(ids, n), java.util.Arrays.copyOf(words, n), List.copyOf(dropped),
+                List.copyOf(oov));
     }
 
     /** The word for an id ({@code index_word}), or null. */

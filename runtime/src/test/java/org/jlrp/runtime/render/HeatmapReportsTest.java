@@ -181,19 +181,14 @@ class HeatmapReportsTest {
 
         Document doc = parse(html(data));
         assertEquals(1, elements(doc.getDocumentElement(), "p", "warn").size());
-        List<Element> folded = elements(doc.getDocumentElement(), "details", "pad");
-        assertEquals(1, folded.size(), "padding with relevance folds into <details>");
-        List<Element> padSpans = elements(folded.get(0), "span", "p");
-        assertEquals(3, padSpans.size(), "one span per padding position, each with its value");
-        assertEquals(0.3, Double.parseDouble(padSpans.get(0).getAttribute("data-r")), 1e-12);
+        List<Element> folded = elements(doc.getDocumentElement(), "span", "pad");
+        assertEquals(1, folded.size(), "the padding run with relevance is one marker");
+        assertTrue(folded.get(0).getTextContent().startsWith("3 padding positions, R = +0.9"),
+                folded.get(0).getTextContent());
         String ansi = ansi(data, AnsiReport.ColorMode.TRUECOLOR);
         assertTrue(ansi.contains("warning: padding carries 37.5%"));
-        ByteArrayOutputStream table = new ByteArrayOutputStream();
-        TableReport.write(new PrintStream(table, true, StandardCharsets.UTF_8), data);
-        assertTrue(table.toString(StandardCharsets.UTF_8).contains("warning: padding carries"));
-        ByteArrayOutputStream json = new ByteArrayOutputStream();
-        JsonReport.write(json, 5, ExplainOptions.DEFAULT, data);
-        JsonNode result = new ObjectMapper().readTree(json.toByteArray()).get("results").get(0);
+        assertTrue(table(data).contains("warning: padding carries"));
+        JsonNode result = new ObjectMapper().readTree(json(data)).get("results").get(0);
         assertTrue(result.get("warnings").get(0).asText().contains("non-zero"));
         assertEquals(0.375, result.get("padding_abs_share").asDouble(), 1e-12);
         assertTrue(result.get("words").get(0).isNull());
@@ -208,14 +203,26 @@ class HeatmapReportsTest {
         }
     }
 
-    private static String ansi(ReportData data, AnsiReport.ColorMode mode) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        AnsiReport.write(new PrintStream(bytes, true, StandardCharsets.UTF_8), data, mode);
-        return bytes.toString(StandardCharsets.UTF_8);
+    private static String ansi(ReportData data, AnsiReport.ColorMode mode) throws Exception {
+        StringWriter w = new StringWriter();
+        AnsiReport.write(w, data, mode);
+        return w.toString();
+    }
+
+    private static String table(ReportData data) throws Exception {
+        StringWriter w = new StringWriter();
+        TableReport.write(w, data);
+        return w.toString();
+    }
+
+    private static String json(ReportData data) throws Exception {
+        StringWriter w = new StringWriter();
+        JsonReport.write(w, data);
+        return w.toString();
     }
 
     @Test
-    void ansiUsesTruecolourOnlyWhenTheTerminalSaysSo() {
+    void ansiUsesTruecolourOnlyWhenTheTerminalSaysSo() throws Exception {
         ReportData data = report(TEXTS.subList(0, 1), Target.pred());
         String truecolor = ansi(data, AnsiReport.ColorMode.TRUECOLOR);
         String c256 = ansi(data, AnsiReport.ColorMode.COLOR256);
@@ -231,16 +238,15 @@ class HeatmapReportsTest {
     }
 
     @Test
-    void tableListsPositionWordIdRelevance() {
+    void tableListsPositionWordIdRelevance() throws Exception {
         ReportData data = report(TEXTS.subList(0, 1), Target.pred());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        TableReport.write(new PrintStream(bytes, true, StandardCharsets.UTF_8), data);
-        String table = bytes.toString(StandardCharsets.UTF_8);
+        String table = table(data);
         assertTrue(table.contains("target 0 (negative)"), table);
         String row = table.lines().filter(l -> l.trim().startsWith("46 ")).findFirst().orElseThrow();
         String[] columns = row.trim().split("\\s+");
         assertEquals(List.of("46", "not", "58"), List.of(columns[0], columns[1], columns[2]), row);
         assertEquals(2.0, Double.parseDouble(columns[3]), 1e-4);
-        assertTrue(table.contains("<pad>"));
+        assertTrue(table.lines().anyMatch(l -> l.matches("\\s+0-42\\s+\\[43 pad\\]\\s+0\\s+\\+0\\.0+e\\+00")), table);
+        assertFalse(table.contains("<pad>"), "padding is folded into one row per run");
     }
 }

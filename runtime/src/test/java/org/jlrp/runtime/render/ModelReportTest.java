@@ -63,9 +63,9 @@ class ModelReportTest {
             return;
         }
         Network network = load(facts, tokens);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelReport.writeText(new PrintStream(bytes, true, StandardCharsets.UTF_8), network);
-        String text = bytes.toString(StandardCharsets.UTF_8);
+        java.io.StringWriter bytes = new java.io.StringWriter();
+        ModelReport.writeText(bytes, network);
+        String text = bytes.toString();
 
         assertLine(text, "format", facts.get("format").asText());
         assertLine(text, "keras version", facts.get("keras_version").asText());
@@ -112,9 +112,10 @@ class ModelReportTest {
             return;
         }
         Network network = load(facts, tokens);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        java.io.StringWriter bytes = new java.io.StringWriter();
         ModelReport.writeJson(bytes, network);
-        JsonNode report = JSON.readTree(bytes.toByteArray());
+        assertEquals(1, bytes.toString().lines().count(), "one JSON object on one line, like explain's");
+        JsonNode report = JSON.readTree(bytes.toString());
 
         assertEquals(facts.get("format").asText(), report.get("format").asText());
         assertEquals(facts.get("keras_version").asText(), report.get("keras_version").asText());
@@ -163,18 +164,18 @@ class ModelReportTest {
                 + "the same pass");
         String unfolded = text(Explainer.of(model, KernelProvider.get(), 0).network());
         assertLine(unfolded, "folding", "none: every pass runs the Embedding and the first Conv1D unfolded");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        java.io.StringWriter bytes = new java.io.StringWriter();
         ModelReport.writeJson(bytes, Explainer.of(model, KernelProvider.get(), 0).network());
-        JsonNode folding = JSON.readTree(bytes.toByteArray()).get("folding");
+        JsonNode folding = JSON.readTree(bytes.toString()).get("folding");
         assertEquals(0, folding.get("folded_layers").size());
         assertEquals(0, folding.get("table_bytes").asLong());
         assertEquals(0, folding.get("fused_pools").size());
     }
 
-    private static String text(Network network) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelReport.writeText(new PrintStream(bytes, true, StandardCharsets.UTF_8), network);
-        return bytes.toString(StandardCharsets.UTF_8);
+    private static String text(Network network) throws IOException {
+        java.io.StringWriter bytes = new java.io.StringWriter();
+        ModelReport.writeText(bytes, network);
+        return bytes.toString();
     }
 
     private static void assertLine(String text, String label, String expectedStart) {

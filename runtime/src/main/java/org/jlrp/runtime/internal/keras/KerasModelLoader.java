@@ -86,6 +86,14 @@ final class KerasModelLoader {
             }
             if (startsWith(head, HDF5_SIGNATURE)) {
                 try (HdfFile hdf = new HdfFile(model)) {
+                    // libhdf5's own check: a file that ends before the end-of-file address its superblock records
+                    // was cut short; jhdf would otherwise fail later on a missing group ("has no weights").
+                    long end = hdf.getHdfBackingStorage().getSuperblock().getBaseAddressByte()
+                            + hdf.getHdfBackingStorage().getSuperblock().getEndOfFileAddress();
+                    if (end > size && end > 0) {
+                        throw new JlrpException(source + ": the file is truncated or corrupt: it has " + size
+                                + " bytes, but its HDF5 superblock says " + end);
+                    }
                     return readHdf5(hdf, source, size, architectureJson, architecture);
                 }
             }

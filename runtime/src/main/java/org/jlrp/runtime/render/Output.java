@@ -1,0 +1,52 @@
+package org.jlrp.runtime.render;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+
+/**
+ * What every renderer shares: they all write to a {@link Writer} (the caller picks the encoding, UTF-8 for files and
+ * pipes) and never close it. JSON is compact, one document per line, and every real number is written as the
+ * shortest decimal of its float32 value (the precision of the kernels), the same digits on every JDK.
+ */
+final class Output {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .build();
+
+    private Output() {
+    }
+
+    /** A compact JSON generator over {@code out}; closing it flushes but does not close {@code out}. */
+    static JsonGenerator json(Writer out) throws IOException {
+        return FACTORY.createGenerator(out);
+    }
+
+    /** A real number as JSON: the shortest decimal of its float32 value ({@code 1.6}, not {@code 1.600000023841858}). */
+    static void number(JsonGenerator g, double v) throws IOException {
+        g.writeNumber((float) v);
+    }
+
+    static void numberField(JsonGenerator g, String name, double v) throws IOException {
+        g.writeFieldName(name);
+        number(g, v);
+    }
+
+    /** A printf-capable view of {@code out}; finish with {@link #finish(PrintWriter)}. */
+    static PrintWriter printer(Writer out) {
+        return out instanceof PrintWriter p ? p : new PrintWriter(out);
+    }
+
+    /** Flushes, and turns the error a {@link PrintWriter} swallows back into an exception. */
+    static void finish(PrintWriter p) throws IOException {
+        p.flush();
+        if (p.checkError()) {
+            throw new IOException("could not write the report");
+        }
+    }
+}
