@@ -9,7 +9,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.internal.bench.Benchmark;
 import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.render.BenchReport;
+import org.jlrp.runtime.internal.bench.BenchReport;
 
 /** {@code jlrp bench}: explanations per second and per-call latency on random token ids. */
 final class BenchCommand {

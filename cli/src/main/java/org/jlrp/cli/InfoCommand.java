@@ -11,7 +11,6 @@ import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Composite;
 
-import org.jlrp.runtime.internal.graph.RulePlan;
 import org.jlrp.runtime.render.ModelReport;
 
 /** {@code jlrp info}: what the model file holds and what jlrp explains. */
@@ -48,19 +47,19 @@ final class InfoCommand {
         Explainer explainer = line.hasOption("model")
                 ? Explainer.load(CommandLines.path(line, "model"), CommandLines.path(line, "architecture"))
                 : DemoModel.explainer();
-        RulePlan plan = null;
+        Composite rules = null;
         if (line.hasOption("rule")) {
             double eps = CommandLines.doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
-            Composite composite = Composite.parse(line.getOptionValue("rule"), eps);
-            plan = explainer.network().rulePlan(composite.withIgnoreBias(line.hasOption("ignore-bias")));
+            rules = Composite.parse(line.getOptionValue("rule"), eps).withIgnoreBias(line.hasOption("ignore-bias"));
+            explainer.network().rulePlan(rules); // a bad key fails before any output
         } else if (line.hasOption("eps") || line.hasOption("ignore-bias")) {
             throw new ParseException("--eps and --ignore-bias need --rule");
         }
         try (Writer sink = CommandLines.openOutput(null, out)) {
             if (format.equals("json")) {
-                ModelReport.writeJson(sink, explainer.network(), plan);
+                ModelReport.writeJson(sink, explainer, rules);
             } else {
-                ModelReport.writeText(sink, explainer.network(), plan);
+                ModelReport.writeText(sink, explainer, rules);
             }
         }
         return Main.OK;

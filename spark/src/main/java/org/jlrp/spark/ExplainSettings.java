@@ -71,13 +71,7 @@ final class ExplainSettings implements Serializable {
     /** The tokenizer of text input; null for token-id input. */
     KerasTokenizer tokenizer() {
         if (tokenizer == null && tokenizerJson != null) {
-            KerasTokenizer parsed;
-            try {
-                parsed = KerasTokenizer.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson),
-                        tokenizerSource);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new JlrpException(tokenizerSource + ": not a JSON file (" + e.getOriginalMessage() + ")", e);
-            }
+            KerasTokenizer parsed = KerasTokenizer.parse(tokenizerJson, tokenizerSource);
             tokenizer = unknownId == null ? parsed : parsed.withUnknownId(unknownId);
         }
         return tokenizer;

@@ -81,7 +81,7 @@ public final class JsonReport {
      * One result object exactly as {@code jlrp explain --format json} writes it for token-id input (the Spark job's
      * lines use it), with the diagnostics computed for padding id {@code padId}.
      */
-    public static void writeResult(JsonGenerator g, Explanation e, String[] words, int padId) throws IOException {
+    static void writeResult(JsonGenerator g, Explanation e, String[] words, int padId) throws IOException {
         writeResult(g, e, words, null, padId);
     }
 
@@ -89,7 +89,7 @@ public final class JsonReport {
      * One LRP result object as {@code jlrp explain --format json} writes it, with the words and unknown words of
      * text input (either may be null).
      */
-    public static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown, int padId)
+    static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown, int padId)
             throws IOException {
         writeResult(g, e, words, unknown, new ReportData("", List.of(e), null, null, padId));
     }

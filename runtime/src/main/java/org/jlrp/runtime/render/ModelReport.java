@@ -7,8 +7,10 @@ import java.io.Writer;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.jlrp.runtime.internal.graph.Layer;
+import org.jlrp.runtime.explain.Composite;
+import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Rule;
+import org.jlrp.runtime.internal.graph.Layer;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.graph.RulePlan;
 import org.jlrp.runtime.internal.model.Activation;
@@ -26,15 +28,20 @@ public final class ModelReport {
     }
 
     /** The human-readable report. */
-    public static void writeText(Writer out, Network network) throws IOException {
-        writeText(out, network, null);
+    public static void writeText(Writer out, Explainer explainer) throws IOException {
+        writeText(out, explainer, null);
     }
 
     /**
-     * The text report; with a rule plan, a last column gives each Conv1D/Dense layer's rule (average pools: the
-     * ε-rule with e = 1e-6; other layers route or pass relevance through).
+     * The text report; with rules, a last column gives each layer's rule (Conv1D/Dense: the composite's; average
+     * pools: the ε-rule with the default ε; other layers route or pass relevance through).
+     *
+     * @param rules null for no rule column
+     * @throws org.jlrp.runtime.JlrpException when {@code rules} names a layer the model does not have
      */
-    public static void writeText(Writer writer, Network network, RulePlan plan) throws IOException {
+    public static void writeText(Writer writer, Explainer explainer, Composite rules) throws IOException {
+        Network network = explainer.network();
+        RulePlan plan = rules == null ? null : network.rulePlan(rules);
         PrintWriter out = Output.printer(writer);
         ModelSpec model = network.model();
         out.printf(Locale.ROOT, "model          %s%n", model.source());
@@ -81,12 +88,14 @@ public final class ModelReport {
      * The same report as one JSON object on one line (the fields of the text report, plus each layer's inbound
      * layers).
      */
-    public static void writeJson(Writer out, Network network) throws IOException {
-        writeJson(out, network, null);
+    public static void writeJson(Writer out, Explainer explainer) throws IOException {
+        writeJson(out, explainer, null);
     }
 
-    /** The JSON report; with a rule plan, a top-level {@code rule} and each layer's {@code rule}. */
-    public static void writeJson(Writer out, Network network, RulePlan plan) throws IOException {
+    /** The JSON report; with rules, a top-level {@code rule} and each layer's {@code rule}. */
+    public static void writeJson(Writer out, Explainer explainer, Composite rules) throws IOException {
+        Network network = explainer.network();
+        RulePlan plan = rules == null ? null : network.rulePlan(rules);
         ModelSpec model = network.model();
         try (JsonGenerator g = Output.json(out)) {
             g.writeStartObject();

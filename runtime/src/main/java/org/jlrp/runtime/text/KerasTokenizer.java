@@ -124,8 +124,20 @@ public final class KerasTokenizer {
         return parse(root, file.toString());
     }
 
-    /** Parses the JSON of {@link #load(Path)}; {@code source} names it in errors. */
-    public static KerasTokenizer parse(JsonNode root, String source) {
+    /**
+     * Parses the JSON text of a file {@link #load(Path)} reads; {@code source} names it in errors.
+     *
+     * @throws JlrpException naming the source and what is wrong with it
+     */
+    public static KerasTokenizer parse(String json, String source) {
+        try {
+            return parse(JSON.readTree(json), source);
+        } catch (JsonProcessingException e) {
+            throw new JlrpException(source + ": not a JSON file (" + e.getOriginalMessage() + ")", e);
+        }
+    }
+
+    private static KerasTokenizer parse(JsonNode root, String source) {
         if (root == null || !root.isObject()) {
             throw new JlrpException(source + ": a tokenizer must be a JSON object (Tokenizer.to_json() or "
                     + "{\"word\": index})");

@@ -46,11 +46,11 @@ class ModelReportTest {
         }
     }
 
-    private static Network load(JsonNode facts, Path golden) {
+    private static Explainer load(JsonNode facts, Path golden) {
         Path model = golden.resolveSibling(facts.get("model").asText()).normalize();
         Path architecture = facts.path("architecture").isTextual()
                 ? golden.resolveSibling(facts.get("architecture").asText()).normalize() : null;
-        return Explainer.load(model, architecture).network();
+        return Explainer.load(model, architecture);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -62,9 +62,10 @@ class ModelReportTest {
             SharedFiles.assertRecurrentRefusal(name, () -> load(facts, tokens));
             return;
         }
-        Network network = load(facts, tokens);
+        Explainer explainer = load(facts, tokens);
+        Network network = explainer.network();
         java.io.StringWriter bytes = new java.io.StringWriter();
-        ModelReport.writeText(bytes, network);
+        ModelReport.writeText(bytes, explainer);
         String text = bytes.toString();
 
         assertLine(text, "format", facts.get("format").asText());
@@ -111,9 +112,10 @@ class ModelReportTest {
             SharedFiles.assertRecurrentRefusal(name, () -> load(facts, tokens));
             return;
         }
-        Network network = load(facts, tokens);
+        Explainer explainer = load(facts, tokens);
+        Network network = explainer.network();
         java.io.StringWriter bytes = new java.io.StringWriter();
-        ModelReport.writeJson(bytes, network);
+        ModelReport.writeJson(bytes, explainer);
         assertEquals(1, bytes.toString().lines().count(), "one JSON object on one line, like explain's");
         JsonNode report = JSON.readTree(bytes.toString());
 
@@ -159,22 +161,22 @@ class ModelReportTest {
     @Test
     void foldingLineNamesTheFastPathOrItsAbsence() throws IOException {
         ModelSpec model = KerasImporter.load(SharedFiles.require("models/seed_textcnn.h5"), null, Limits.DEFAULT);
-        String folded = text(Explainer.of(model, KernelProvider.get(), 256L << 20).network());
+        String folded = text(Explainer.of(model, KernelProvider.get(), 256L << 20));
         assertLine(folded, "folding", "Embedding folded into conv1d_1 (24.0 MB of tables); max_pooling1d_1 computed in "
                 + "the same pass");
-        String unfolded = text(Explainer.of(model, KernelProvider.get(), 0).network());
+        String unfolded = text(Explainer.of(model, KernelProvider.get(), 0));
         assertLine(unfolded, "folding", "none: every pass runs the Embedding and the first Conv1D unfolded");
         java.io.StringWriter bytes = new java.io.StringWriter();
-        ModelReport.writeJson(bytes, Explainer.of(model, KernelProvider.get(), 0).network());
+        ModelReport.writeJson(bytes, Explainer.of(model, KernelProvider.get(), 0));
         JsonNode folding = JSON.readTree(bytes.toString()).get("folding");
         assertEquals(0, folding.get("folded_layers").size());
         assertEquals(0, folding.get("table_bytes").asLong());
         assertEquals(0, folding.get("fused_pools").size());
     }
 
-    private static String text(Network network) throws IOException {
+    private static String text(Explainer explainer) throws IOException {
         java.io.StringWriter bytes = new java.io.StringWriter();
-        ModelReport.writeText(bytes, network);
+        ModelReport.writeText(bytes, explainer);
         return bytes.toString();
     }
 

@@ -1,14 +1,17 @@
-package org.jlrp.runtime.render;
+package org.jlrp.runtime.internal.bench;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.Locale;
-import org.jlrp.runtime.internal.bench.Benchmark;
 
 /** The {@code bench} output of the CLI contract, as JSON or as text. */
 public final class BenchReport {
+
+    private static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
 
     private BenchReport() {
     }
@@ -18,7 +21,7 @@ public final class BenchReport {
      * and, where the JVM reports it, {@code cpu_seconds} and {@code explanations_per_cpu_second}.
      */
     public static void writeJson(Writer out, Benchmark.Result r) throws IOException {
-        try (JsonGenerator g = Output.json(out)) {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model", r.model());
             g.writeStringField("jdk", r.jdk());
@@ -49,7 +52,7 @@ public final class BenchReport {
     }
 
     public static void writeText(Writer writer, Benchmark.Result r) throws IOException {
-        PrintWriter out = Output.printer(writer);
+        PrintWriter out = writer instanceof PrintWriter p ? p : new PrintWriter(writer);
         out.printf(Locale.ROOT, "model         %s%n", r.model());
         out.printf(Locale.ROOT, "jdk           %s, kernels %s, %s%n", r.jdk(), r.simd(),
                 r.folded() ? "Embedding folded into Conv1D" : "unfolded");
@@ -62,7 +65,10 @@ public final class BenchReport {
                         r.explanations() / r.cpuSeconds(), r.cpuSeconds()) : "");
         out.printf(Locale.ROOT, "latency/call  p50 %.4f ms, p90 %.4f ms, p99 %.4f ms, max %.4f ms%n",
                 r.p50(), r.p90(), r.p99(), r.max());
-        Output.finish(out);
+        out.flush();
+        if (out.checkError()) {
+            throw new IOException("could not write the report");
+        }
     }
 
     private static double round(double v, int digits) {
