@@ -76,9 +76,9 @@ class CompositeTest {
         Composite c = Composite.parse("epsilon-plus", 0.01);
         assertEquals("conv1d=zplus;dense=epsilon:0.01", c.spec());
         assertEquals("epsilon-plus", c.name());
-        Composite nobias = c.withIgnoreBias(true);
-        assertEquals("conv1d=zplus:ignore-bias;dense=epsilon:0.01:ignore-bias", nobias.spec());
-        assertTrue(nobias.ruleFor("unassigned", false, false).ignoreBias(), "the default ε also loses its bias");
+        Composite ignoreBias = c.withIgnoreBias(true);
+        assertEquals("conv1d=zplus:ignore-bias;dense=epsilon:0.01:ignore-bias", ignoreBias.spec());
+        assertTrue(ignoreBias.ruleFor("unassigned", false, false).ignoreBias(), "the default ε also loses its bias");
         assertEquals(Rule.parse(Rule.alphaBeta(3, 2).withIgnoreBias(true).spec(), 1),
                 Rule.alphaBeta(3, 2).withIgnoreBias(true));
     }

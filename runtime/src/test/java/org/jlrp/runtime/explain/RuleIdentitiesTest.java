@@ -43,10 +43,10 @@ class RuleIdentitiesTest {
     }
 
     /** Every class's explanation (the loops over it below then cover every class: one per output is asserted). */
-    private static List<Explanation> explain(ModelSpec model, String spec, boolean nobias, int[] tokens) {
+    private static List<Explanation> explain(ModelSpec model, String spec, boolean ignoreBias, int[] tokens) {
         Explainer explainer = Explainer.of(model, KernelProvider.get());
         ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true)
-                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(ignoreBias));
         List<Explanation> all = explainer.explain(tokens, options);
         assertEquals(explainer.network().outputSize(), all.size(), "target all: one explanation per class");
         return all;
@@ -103,12 +103,12 @@ class RuleIdentitiesTest {
     void alphaOneBetaZeroIsZPlus() {
         for (ModelSpec model : models(false)) {
             int[] tokens = tokens(model, 7);
-            for (boolean nobias : new boolean[]{false, true}) {
-                List<Explanation> ab = explain(model, "alphabeta:1:0", nobias, tokens);
-                List<Explanation> zp = explain(model, "zplus", nobias, tokens);
+            for (boolean ignoreBias : new boolean[]{false, true}) {
+                List<Explanation> ab = explain(model, "alphabeta:1:0", ignoreBias, tokens);
+                List<Explanation> zp = explain(model, "zplus", ignoreBias, tokens);
                 for (int k = 0; k < ab.size(); k++) {
                     RulesReferenceTest.assertClose(toDouble(zp.get(k).embeddingRelevance()),
-                            ab.get(k).embeddingRelevance(), 1e-6, model.source() + " nobias=" + nobias);
+                            ab.get(k).embeddingRelevance(), 1e-6, model.source() + " ignoreBias=" + ignoreBias);
                 }
             }
         }

@@ -30,13 +30,13 @@ class RulesHandComputedTest {
         return Explainer.of(b.build(o), KernelProvider.get());
     }
 
-    private static float[] explain(Explainer explainer, int[] tokens, int target, String spec, boolean nobias) {
+    private static float[] explain(Explainer explainer, int[] tokens, int target, String spec, boolean ignoreBias) {
         ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.index(target)).withEmbeddingRelevance(true)
-                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(ignoreBias));
         return explainer.explain(tokens, options).get(0).embeddingRelevance();
     }
 
-    @ParameterizedTest(name = "{0} nobias={1}")
+    @ParameterizedTest(name = "{0} ignoreBias={1}")
     @CsvSource({
             // ε: x_i w_i0 · R / z_0 = (2, −1, −0.5) · 1/1; without bias z = 0.5: twice that
             "out=epsilon:1e-6, false, 2, -1, -0.5",
@@ -63,8 +63,8 @@ class RulesHandComputedTest {
             "out=wsquare, false, 0.7272727, 0.0454545, 0.1818182",
             "out=wsquare, true, 0.7619048, 0.0476190, 0.1904762",
     })
-    void denseUnitWithPositiveLogit(String spec, boolean nobias, double r0, double r1, double r2) {
-        float[] r = explain(dense(), new int[]{1}, 0, spec, nobias);
+    void denseUnitWithPositiveLogit(String spec, boolean ignoreBias, double r0, double r1, double r2) {
+        float[] r = explain(dense(), new int[]{1}, 0, spec, ignoreBias);
         // e = 1e-6 in denominators of 0.5 to 5.5 moves the results by up to 2e-6 relative
         assertEquals(r0, r[0], 1e-5 * Math.abs(r0) + 1e-7, "dim 0");
         assertEquals(r1, r[1], 1e-5 * Math.abs(r1) + 1e-7, "dim 1");

@@ -153,7 +153,7 @@ class RulesReferenceTest {
     }
 
     /** The expected assignment, written out from RULES.md's key precedence (name, then first, then class). */
-    private static Map<String, Rule> expected(Case c, String spec, boolean nobias) {
+    private static Map<String, Rule> expected(Case c, String spec, boolean ignoreBias) {
         Map<String, String> bySpec = new LinkedHashMap<>();
         String body = switch (spec) {
             case "epsilon" -> "conv1d=epsilon:1e-6;dense=epsilon:1e-6";
@@ -175,7 +175,7 @@ class RulesReferenceTest {
                 case "gamma" -> Rule.gamma(Double.parseDouble(p[1]));
                 default -> Rule.of(p[0]);
             };
-            return nobias ? r.withNobias() : r;
+            return ignoreBias ? r.withNobias() : r;
         };
         Map<String, Rule> rules = new LinkedHashMap<>();
         List<String> all = new ArrayList<>(c.convLayers());
@@ -205,21 +205,21 @@ class RulesReferenceTest {
     private int expectedTargets = -1;
     private int checkedTargets;
 
-    @ParameterizedTest(name = "{0} {1} nobias={2}")
+    @ParameterizedTest(name = "{0} {1} ignoreBias={2}")
     @MethodSource("rulesAndModels")
-    void matchesTheIndependentImplementation(Case c, String spec, boolean nobias) {
+    void matchesTheIndependentImplementation(Case c, String spec, boolean ignoreBias) {
         Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
         ExplainOptions options = ExplainOptions.DEFAULT.withTarget(Target.all()).withEmbeddingRelevance(true)
-                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(nobias));
+                .withRules(Composite.parse(spec, 1e-6).withIgnoreBias(ignoreBias));
         ReferenceLrp reference = new ReferenceLrp(c.model());
-        Map<String, Rule> rules = expected(c, spec, nobias);
+        Map<String, Rule> rules = expected(c, spec, ignoreBias);
         Random random = new Random(c.label().hashCode() + spec.hashCode());
         int outputs = explainer.network().outputSize();
         expectedTargets = 3 * outputs;
         for (int text = 0; text < 3; text++) {
             int[] tokens = TinyModels.tokens(random, c.length(), c.vocabulary(), text);
             for (int target = 0; target < outputs; target++) {
-                String what = c.label() + " " + spec + " nobias=" + nobias + " text " + text + " target " + target;
+                String what = c.label() + " " + spec + " ignoreBias=" + ignoreBias + " text " + text + " target " + target;
                 double[] expected = reference.relevance(tokens, target, rules, 1e-6);
                 ExplainOptions one = options.withTarget(Target.index(target));
                 if (!allFinite(expected)) {
@@ -265,8 +265,8 @@ class RulesReferenceTest {
     }
 
     /** The targets whose float64 reference relevance is not finite (0/0 of LRP-0 without bias). */
-    private static final Set<String> NOT_FINITE = Set.of("stacked6 lrp0 nobias=true text 0 target 0",
-            "stacked6 lrp0 nobias=true text 0 target 1");
+    private static final Set<String> NOT_FINITE = Set.of("stacked6 lrp0 ignoreBias=true text 0 target 0",
+            "stacked6 lrp0 ignoreBias=true text 0 target 1");
 
     /** A layer-name key is checked against the model: one naming a layer of another case's model is refused. */
     @ParameterizedTest(name = "{0} {1}")

@@ -5,7 +5,7 @@ import java.util.List;
 import org.jlrp.kernels.Kernels;
 
 /**
- * One node of the network: a Keras layer bound to its kernels. It knows its forward pass and its relevance pass;
+ * One node of the network: a layer of the model bound to its kernels. It knows its forward pass and its relevance pass;
  * the {@link Network} owns the order and the buffers.
  *
  * <p>Buffers are referred to by slot. A layer that only re-indexes (Dropout, Flatten, Reshape) shares its input's
@@ -36,7 +36,7 @@ public abstract class Layer {
         return name;
     }
 
-    /** The Keras class name. */
+    /** The layer type as the model spec names it ({@code Conv1D}, {@code Dropout}, …). */
     public String className() {
         return className;
     }

@@ -13,9 +13,9 @@ import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
- * A Keras text model bound to kernels, with its buffer plan: the layers in topological order, which slot each
- * layer's values and relevance live in, and the sizes a {@link Workspace} needs. Immutable and thread-safe; all
- * per-request state lives in workspaces.
+ * A text model bound to kernels: the layers in topological order, their {@link BufferPlan}, the
+ * {@link ExecutionPlan}s (unfolded, and folded where it applies) and the resolved {@link RulePlan}s. Immutable and
+ * thread-safe; all per-request state lives in workspaces.
  *
  * <p>The explained output is the model output with a final softmax or sigmoid stripped (as a Dense/Conv1D
  * activation or as an Activation layer): the pre-activation logits.
