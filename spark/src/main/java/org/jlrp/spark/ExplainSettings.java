@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
@@ -23,6 +24,8 @@ final class ExplainSettings implements Serializable {
 
     private final Broadcast<ModelFiles> model;
     private final String target;
+    /** The rule string, as {@code --rule} gives it. */
+    private final String rule;
     private final double eps;
     private final boolean ignoreBias;
     private final int padId;
@@ -36,16 +39,18 @@ final class ExplainSettings implements Serializable {
     private transient ExplainOptions options;
     private transient KerasTokenizer tokenizer;
 
-    ExplainSettings(Broadcast<ModelFiles> model, String target, double eps, boolean ignoreBias, int padId,
+    ExplainSettings(Broadcast<ModelFiles> model, String target, String rule, double eps, boolean ignoreBias, int padId,
                     int batchSize, Sequences.Side padding, Sequences.Side truncating) {
-        this(model, target, eps, ignoreBias, padId, batchSize, padding, truncating, null, null, null);
+        this(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, null, null, null);
     }
 
-    private ExplainSettings(Broadcast<ModelFiles> model, String target, double eps, boolean ignoreBias, int padId,
+    private ExplainSettings(Broadcast<ModelFiles> model, String target, String rule, double eps, boolean ignoreBias,
+                            int padId,
                             int batchSize, Sequences.Side padding, Sequences.Side truncating, String tokenizerJson,
                             String tokenizerSource, Integer unknownId) {
         this.model = model;
         this.target = target;
+        this.rule = rule;
         this.eps = eps;
         this.ignoreBias = ignoreBias;
         this.padId = padId;
@@ -64,7 +69,8 @@ final class ExplainSettings implements Serializable {
      * parsed once per executor JVM task), mapping unknown words to {@code unknownId} when it is not null.
      */
     ExplainSettings withTokenizer(String json, String source, Integer unknownIdOrNull) {
-        return new ExplainSettings(model, target, eps, ignoreBias, padId, batchSize, padding, truncating, json, source,
+        return new ExplainSettings(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, json,
+                source,
                 unknownIdOrNull);
     }
 
@@ -79,7 +85,9 @@ final class ExplainSettings implements Serializable {
 
     ExplainOptions options() {
         if (options == null) {
-            options = ExplainOptions.DEFAULT.withTarget(Target.parse(target)).withEps(eps).withIgnoreBias(ignoreBias).withPadId(padId).withEmbeddingRelevance(false);
+            // The rules as the CLI and the library read the same string.
+            options = ExplainOptions.DEFAULT.withTarget(Target.parse(target))
+                    .withRules(Composite.parse(rule, eps).withIgnoreBias(ignoreBias)).withPadId(padId);
         }
         return options;
     }

@@ -41,7 +41,7 @@ final class JobOptions {
             "                        (a single local file); Parquet: a directory written by the executors",
             "  --master URL          Spark master (default: spark-submit's, else local[*])",
             "  --target T            pred (default: the argmax), all (one result per class) or a class index",
-            "  --rule SPEC           LRP rule (default epsilon)",
+            "  --rule SPEC           LRP rules, as jlrp explain --rule reads them (default epsilon)",
             "  --eps X               epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")",
             "  --ignore-bias         leave biases out of the rule: relevance is conserved",
             "  --pad-id N            padding token id (default 0)",

@@ -15,6 +15,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
@@ -54,6 +55,7 @@ public final class LrpExplainer {
     private String outputCol = "lrp";
     private String target = "pred";
     private double eps = Rule.DEFAULT_EPS;
+    private String rule = "epsilon";
     private boolean ignoreBias;
     private int padId;
     private int batchSize = 64;
@@ -113,11 +115,15 @@ public final class LrpExplainer {
         return this;
     }
 
-    /** The LRP rule; {@code epsilon} (the default) is the one supported, as in {@code jlrp explain --rule}. */
-    public LrpExplainer setRule(String rule) {
-        if (!"epsilon".equals(rule)) {
-            throw new JlrpException("--rule '" + rule + "' is not supported; the supported rule is epsilon");
-        }
+    /**
+     * The LRP rules: a preset ({@code epsilon}, the default, {@code epsilon-plus}, …), a bare rule or
+     * {@code KEY=RULE;...}, as {@code jlrp explain --rule} reads them ({@link org.jlrp.runtime.explain.Composite}).
+     *
+     * @throws JlrpException for a string that is not a rule string
+     */
+    public LrpExplainer setRule(String ruleSpec) {
+        Composite.parse(ruleSpec, eps); // validates on the driver
+        this.rule = ruleSpec;
         return this;
     }
 
@@ -242,7 +248,7 @@ public final class LrpExplainer {
             broadcastContext = context;
             ExplainerCache.put(broadcast.id(), loaded);
         }
-        return new ExplainSettings(broadcast, target, eps, ignoreBias, padId, batchSize, padding, truncating);
+        return new ExplainSettings(broadcast, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating);
     }
 
     private int inputIndex(StructType schema) {

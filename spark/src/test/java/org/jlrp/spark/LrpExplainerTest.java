@@ -1,6 +1,7 @@
 package org.jlrp.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
+import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
@@ -75,6 +77,24 @@ class LrpExplainerTest {
                 assertSameResult(expected.get(c), actual.get(c), "row " + id + " class " + c);
             }
         }
+    }
+
+    @Test
+    void aRuleStringMeansWhatItMeansToTheLibraryAndTheCli() {
+        List<Row> rows = byId(new LrpExplainer().setModel(model).setRule("epsilon-plus").setIgnoreBias(true)
+                .transform(LocalSpark.tokens(sequences.subList(0, 6), 2)));
+        ExplainOptions options = ExplainOptions.DEFAULT.withRules(Composite.parse("epsilon-plus").withIgnoreBias(true));
+        ExplainOptions plain = ExplainOptions.DEFAULT;
+        assertEquals(6, rows.size());
+        for (Row row : rows) {
+            int id = row.getInt(0);
+            Explanation expected = engine.explain(padded(sequences.get(id)), options).get(0);
+            assertSameResult(expected, row.getStruct(row.fieldIndex("lrp")), "row " + id);
+            // The rules changed the result: the check above is not the default path twice.
+            Explanation epsilon = engine.explain(padded(sequences.get(id)), plain).get(0);
+            assertFalse(java.util.Arrays.equals(epsilon.relevance(), expected.relevance()), "row " + id);
+        }
+        assertThrows(JlrpException.class, () -> new LrpExplainer().setRule("conv1d=zpuls"));
     }
 
     @Test

@@ -26,7 +26,7 @@ import org.jlrp.runtime.internal.graph.LinearLayer.LinearWeights;
  *   w²             +      (1, w², b²)                                        1            -
  * </pre>
  * zB's {@code x w − l w⁺ − h w⁻} is computed as {@code (x − l) w⁺ + (x − h) w⁻}: the same sum, with every product
- * ≥ 0, so that no cancellation can flip the sign of the denominator. Under {@code :nobias} every {@code b'} is 0
+ * ≥ 0, so that no cancellation can flip the sign of the denominator. Under {@code :ignore-bias} every {@code b'} is 0
  * (γ's gate still reads {@code z_j} with the bias). The inputs {@code 1}, {@code l} and {@code h} are zero outside
  * the input's range, as the kernels treat padding, so {@code N_j} and {@code Σ_i w_ij²} count in-range inputs only.
  */
