@@ -173,6 +173,9 @@ public final class OnnxImporter {
         for (ValueInfo out : graph.outputs()) {
             readers.merge(out.name(), 1, Integer::sum);
         }
+        for (Node node : graph.nodes()) { // an unsupported op is named before any layout complaint it would cause
+            checkSupported(node);
+        }
         if (bound == null) {
             bindTokens(graph);
         } else {
@@ -293,7 +296,7 @@ public final class OnnxImporter {
         return "[" + String.join(", ", parts) + "]";
     }
 
-    private void node(Node node) {
+    private void checkSupported(Node node) {
         String op = node.opType();
         if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
             throw error(node.describe() + " is in domain '" + node.domain() + "', which jlrp does not support");
@@ -303,6 +306,10 @@ public final class OnnxImporter {
                     ? " (recurrent ONNX models are not explained yet)" : "") + "; supported: "
                     + String.join(", ", SUPPORTED));
         }
+    }
+
+    private void node(Node node) {
+        String op = node.opType();
         if (node.outputs().isEmpty()) {
             throw error(node.describe() + " has no output");
         }
