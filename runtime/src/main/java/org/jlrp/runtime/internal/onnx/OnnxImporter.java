@@ -18,6 +18,7 @@ import org.jlrp.runtime.internal.model.Conv1DSpec;
 import org.jlrp.runtime.internal.model.DenseSpec;
 import org.jlrp.runtime.internal.model.EmbeddingSpec;
 import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
 import org.jlrp.runtime.internal.model.InputSpec;
 import org.jlrp.runtime.internal.model.LayerSpec;
 import org.jlrp.runtime.internal.model.ModelSpec;
@@ -142,6 +143,11 @@ public final class OnnxImporter {
         return new OnnxImporter(model, file.toString()).convert(null).spec();
     }
 
+    /** Imports a model already read (the conformance tests). */
+    static Imported importModel(OnnxModel model, String source) {
+        return new OnnxImporter(model, source).convert(null);
+    }
+
     /**
      * Imports a graph whose first graph input is a float activation rather than token ids (ONNX's single-op tests):
      * that input becomes the output of an Embedding over {@code table} ({@code [vocabulary][dim]}), read as a
@@ -176,10 +182,14 @@ public final class OnnxImporter {
         for (Node node : graph.nodes()) { // an unsupported op is named before any layout complaint it would cause
             checkSupported(node);
         }
-        if (bound == null) {
-            bindTokens(graph);
-        } else {
-            bindFloatInput(graph, bound);
+        try {
+            if (bound == null) {
+                bindTokens(graph);
+            } else {
+                bindFloatInput(graph, bound);
+            }
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
         }
         for (Node node : graph.nodes()) {
             try {
@@ -276,7 +286,10 @@ public final class OnnxImporter {
         String emb = input.name() + "_embedding";
         layers.put(emb, new EmbeddingSpec(emb, List.of(ids), bound.table(), bound.vocabulary(), bound.dim()));
         if (bound.rank() == 3) {
-            values.put(input.name(), Act.seq(emb, Layout.SEQ_CF, bound.steps(), bound.dim()));
+            // An identity after the Embedding, so that a graph of one pass-through op still explains a layer.
+            String seq = input.name();
+            layers.put(seq, new IdentitySpec(seq, List.of(emb), "Input"));
+            values.put(input.name(), Act.seq(seq, Layout.SEQ_CF, bound.steps(), bound.dim()));
         } else {
             String flat = input.name() + "_flatten";
             layers.put(flat, new FlattenSpec(flat, List.of(emb)));

@@ -188,7 +188,10 @@ final class Wire {
                 need(8);
                 pos += 8;
             }
-            case LENGTH -> pos += length();
+            case LENGTH -> {
+                int n = length(); // not "pos += length()": that adds to pos as it was before the length's varint
+                pos += n;
+            }
             case FIXED32 -> {
                 need(4);
                 pos += 4;
