@@ -28,7 +28,7 @@ final class BenchCommand {
     int run(String[] args) throws ParseException, IOException {
         int cores = Runtime.getRuntime().availableProcessors();
         Options options = new Options();
-        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file"));
         options.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         options.addOption(CommandLines.opt("batch", "N", "sequences per call (default 64; 1 = single requests)"));
         options.addOption(CommandLines.opt("threads", "N", "worker threads (default " + cores + ", the cores)"));

@@ -36,7 +36,7 @@ final class EvaluateCommand {
 
     private static Options options() {
         Options o = new Options();
-        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file"));
+        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
         o.addOption(CommandLines.opt("labels", "FILE", "the true class of each sequence: a JSON array or one integer "

@@ -61,7 +61,7 @@ final class ExplainCommand {
 
     private static Options options() {
         Options o = new Options();
-        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file (default: the built-in demo)"));
+        o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file (default: the built-in demo)"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
         o.addOption(CommandLines.opt("text", "STRING", "a text to explain (repeatable)"));

@@ -27,7 +27,7 @@ final class InfoCommand {
 
     int run(String[] args) throws ParseException, IOException {
         Options options = new Options();
-        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras model file (default: the built-in demo)"));
+        options.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file (default: the built-in demo)"));
         options.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
         options.addOption(CommandLines.opt("rule", "SPEC", "also list the LRP rule each Conv1D/Dense layer gets"));

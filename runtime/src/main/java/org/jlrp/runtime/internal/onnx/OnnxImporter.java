@@ -1,0 +1,1135 @@
+package org.jlrp.runtime.internal.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.ConcatenateSpec;
+import org.jlrp.runtime.internal.model.Conv1DSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.FlattenSpec;
+import org.jlrp.runtime.internal.model.IdentitySpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.ModelSpec.Fact;
+import org.jlrp.runtime.internal.model.Padding;
+import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.ReshapeSpec;
+import org.jlrp.runtime.internal.onnx.OnnxModel.Node;
+import org.jlrp.runtime.internal.onnx.OnnxModel.ValueInfo;
+
+/**
+ * Imports an ONNX text classifier ({@code .onnx}, as {@code torch.onnx.export} or tf2onnx write it) into a
+ * format-neutral {@link ModelSpec}. The graph is walked once in its (topological) node order; every value is either
+ * a constant (initializers, {@code Constant} nodes and the shape computations exporters emit, folded here), the token
+ * ids, or an activation that a jlrp layer computes. Activations carry their ONNX layout: a sequence is either
+ * channels-last ({@code [B,T,C]}, jlrp's own) or channels-first ({@code [B,C,T]}, after PyTorch's
+ * {@code Transpose(0,2,1)}); a vector carries the permutation from its ONNX index to jlrp's (a channel-major
+ * {@code Flatten} of a channels-first sequence gives {@code c·T+t}, jlrp's Flatten {@code t·C+c}). Transposes only
+ * change the layout; the weights of the next Conv, Gemm or MatMul are permuted instead, so the spec computes the
+ * same function channels-last. Anything else is refused with one line naming the op and its node.
+ */
+public final class OnnxImporter {
+
+    /** The ops jlrp maps (the default ONNX domain). */
+    public static final Set<String> SUPPORTED = new TreeSet<>(List.of("Gather", "Transpose", "Conv", "Relu", "Sigmoid",
+            "Tanh", "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool",
+            "ReduceMax", "ReduceMean", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Add",
+            "Concat", "Identity", "Dropout", "Cast", "Constant", "Shape", "ConstantOfShape", "Slice", "Mul", "Sub",
+            "Div"));
+
+    private static final Set<String> RECURRENT = Set.of("LSTM", "GRU", "RNN", "Loop", "Scan");
+
+    /** The dynamic batch dimension inside folded shape constants. */
+    static final double BATCH = -7.0e15;
+
+    /** What a value of the graph is. */
+    private sealed interface Value permits Const, Tokens, Act, Deferred {
+    }
+
+    private record Const(Tensor tensor) implements Value {
+    }
+
+    private record Tokens() implements Value {
+    }
+
+    /** A constant jlrp cannot materialize (its shape holds the dynamic batch): fine unless something reads it. */
+    private record Deferred(String why) implements Value {
+    }
+
+    /** How an activation's ONNX tensor lies over jlrp's buffer. */
+    enum Layout {
+        /** ONNX {@code [B,T,C]}, jlrp {@code [T][C]}. */
+        SEQ,
+        /** ONNX {@code [B,C,T]}, jlrp {@code [T][C]}. */
+        SEQ_CF,
+        /** ONNX {@code [B,N]} (or {@code [B]} for N = 1), jlrp vector N, ONNX index k at jlrp index order[k]. */
+        VEC
+    }
+
+    /**
+     * An activation: the jlrp layer that computes it and how its ONNX tensor maps onto that layer's output.
+     *
+     * @param order VEC only: ONNX index → jlrp index, or null for the identity
+     * @param rank  the ONNX rank, batch included
+     */
+    record Act(String layer, Layout layout, int steps, int channels, int size, int[] order, int rank)
+            implements Value {
+
+        static Act seq(String layer, Layout layout, int steps, int channels) {
+            return new Act(layer, layout, steps, channels, steps * channels, null, 3);
+        }
+
+        Act withLayer(String name) {
+            return new Act(name, layout, steps, channels, size, order, rank);
+        }
+
+        static Act vec(String layer, int size, int[] order) {
+            return new Act(layer, Layout.VEC, 0, 0, size, order, 2);
+        }
+
+        /** The ONNX dims without the batch. */
+        long[] onnxDims() {
+            return switch (layout) {
+                case SEQ -> new long[] {steps, channels};
+                case SEQ_CF -> new long[] {channels, steps};
+                case VEC -> rank == 1 ? new long[0] : new long[] {size};
+            };
+        }
+    }
+
+    /** The result of an import: the spec and how the ONNX output lies over the explained layer's output. */
+    record Imported(ModelSpec spec, Act output) {
+    }
+
+    private final OnnxModel model;
+    private final String source;
+    private final Map<String, Value> values = new HashMap<>();
+    private final LinkedHashMap<String, LayerSpec> layers = new LinkedHashMap<>();
+    private final Map<String, Integer> readers = new HashMap<>();
+    private final List<String> mapping = new ArrayList<>();
+    private final Map<String, Integer> mappedCounts = new LinkedHashMap<>();
+    private int inputLength;
+    private String tokenInput;
+
+    private OnnxImporter(OnnxModel model, String source) {
+        this.model = model;
+        this.source = source;
+    }
+
+    /** Imports a {@code .onnx} file with the default {@link OnnxLimits}. */
+    public static ModelSpec load(Path file) {
+        return load(file, OnnxLimits.DEFAULT);
+    }
+
+    /**
+     * Imports a {@code .onnx} file.
+     *
+     * @throws JlrpException with one line naming the file (and the node) for anything jlrp cannot read or explain
+     */
+    public static ModelSpec load(Path file, OnnxLimits limits) {
+        OnnxModel model = OnnxReader.readModel(file, limits);
+        return new OnnxImporter(model, file.toString()).convert(null).spec();
+    }
+
+    /** Imports a model already read (the conformance tests). */
+    static Imported importModel(OnnxModel model, String source) {
+        return new OnnxImporter(model, source).convert(null);
+    }
+
+    /**
+     * Imports a graph whose first graph input is a float activation rather than token ids (ONNX's single-op tests):
+     * that input becomes the output of an Embedding over {@code table} ({@code [vocabulary][dim]}), read as a
+     * channels-first sequence {@code [B,C,T]} (rank 3) or a vector (rank 2); the other inputs are the constants given.
+     */
+    static Imported importBound(OnnxModel model, String source, Bound bound) {
+        return new OnnxImporter(model, source).convert(bound);
+    }
+
+    /**
+     * The binding of a single-op test: the float input is the Embedding output over T = {@code steps} steps of
+     * {@code dim} channels; {@code constants} are the other graph inputs.
+     */
+    record Bound(float[] table, int vocabulary, int dim, int steps, int rank, Map<String, Tensor> constants) {
+    }
+
+    // ---------------------------------------------------------------------------------------------- graph
+
+    private Imported convert(Bound bound) {
+        OnnxModel.Graph graph = model.graph();
+        for (Tensor t : graph.initializers()) {
+            values.put(t.name(), new Const(t));
+        }
+        for (Node node : graph.nodes()) {
+            for (String in : node.inputs()) {
+                readers.merge(in, 1, Integer::sum);
+            }
+        }
+        for (ValueInfo out : graph.outputs()) {
+            readers.merge(out.name(), 1, Integer::sum);
+        }
+        for (Node node : graph.nodes()) { // an unsupported op is named before any layout complaint it would cause
+            checkSupported(node);
+        }
+        try {
+            if (bound == null) {
+                bindTokens(graph);
+            } else {
+                bindFloatInput(graph, bound);
+            }
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+        for (Node node : graph.nodes()) {
+            try {
+                node(node);
+            } catch (IllegalArgumentException e) {
+                throw error(node.describe() + ": " + e.getMessage());
+            }
+        }
+        if (graph.outputs().isEmpty()) {
+            throw error("the graph has no output");
+        }
+        String outName = graph.outputs().get(0).name();
+        Value out = values.get(outName);
+        if (!(out instanceof Act act)) {
+            throw error("the graph output '" + outName + "' is not computed from the token ids");
+        }
+        if (act.layout() == Layout.VEC && act.order() != null) {
+            throw error("the graph output '" + outName + "' is a channel-major flatten of a sequence; jlrp explains "
+                    + "outputs in (time, channel) order");
+        }
+        Map<String, Fact> facts = new LinkedHashMap<>();
+        facts.put("opset", Fact.text("opset", String.valueOf(model.opset())));
+        String producer = (model.producerName() + " " + model.producerVersion()).trim();
+        facts.put("producer", Fact.text("producer", producer.isEmpty() ? "unknown" : producer));
+        facts.put("ir_version", Fact.text("ir version", String.valueOf(model.irVersion())));
+        List<String> summary = new ArrayList<>();
+        mappedCounts.forEach((k, v) -> summary.add(v == 1 ? k : k + " ×" + v));
+        facts.put("onnx_ops", new Fact("ops", String.join(", ", summary), null, mapping));
+        try {
+            ModelSpec spec = new ModelSpec(source, "onnx", inputLength, new ArrayList<>(layers.values()), act.layer(),
+                    facts, List.of());
+            return new Imported(spec, act);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    private void bindTokens(OnnxModel.Graph graph) {
+        ValueInfo input = null;
+        for (ValueInfo in : graph.inputs()) {
+            if (!values.containsKey(in.name())) {
+                if (input != null) {
+                    throw error("the graph has more than one input ('" + input.name() + "', '" + in.name()
+                            + "'); jlrp explains models with one input of token ids");
+                }
+                input = in;
+            }
+        }
+        if (input == null) {
+            throw error("the graph has no input");
+        }
+        if (!Tensor.isInteger(input.elemType()) && !Tensor.isFloat(input.elemType())) {
+            throw error("input '" + input.name() + "' has type " + Tensor.typeName(input.elemType())
+                    + "; expected token ids (int64 or int32)");
+        }
+        long[] dims = input.dims();
+        if (dims == null || dims.length != 2) {
+            throw error("input '" + input.name() + "' has shape " + shapeText(input)
+                    + "; expected token ids [batch, T]");
+        }
+        if (dims[1] < 1) {
+            throw error("input '" + input.name() + "' does not state the input length (shape " + shapeText(input)
+                    + "); jlrp needs a fixed T");
+        }
+        if (dims[1] > Integer.MAX_VALUE / 2) {
+            throw error("input '" + input.name() + "' has length " + dims[1]);
+        }
+        inputLength = (int) dims[1];
+        tokenInput = input.name();
+        layers.put(uniqueName(input.name()), new InputSpec(input.name()));
+        values.put(input.name(), new Tokens());
+    }
+
+    private void bindFloatInput(OnnxModel.Graph graph, Bound bound) {
+        ValueInfo input = null;
+        for (ValueInfo in : graph.inputs()) {
+            if (values.containsKey(in.name())) {
+                continue;
+            }
+            if (bound.constants().containsKey(in.name())) {
+                values.put(in.name(), new Const(bound.constants().get(in.name())));
+            } else if (input == null) {
+                input = in;
+            } else {
+                throw error("more than one activation input");
+            }
+        }
+        if (input == null) {
+            throw error("the graph has no input");
+        }
+        String ids = "token_ids";
+        layers.put(ids, new InputSpec(ids));
+        inputLength = bound.steps();
+        String emb = input.name() + "_embedding";
+        layers.put(emb, new EmbeddingSpec(emb, List.of(ids), bound.table(), bound.vocabulary(), bound.dim()));
+        if (bound.rank() == 3) {
+            // An identity after the Embedding, so that a graph of one pass-through op still explains a layer.
+            String seq = input.name();
+            layers.put(seq, new IdentitySpec(seq, List.of(emb), "Input"));
+            values.put(input.name(), Act.seq(seq, Layout.SEQ_CF, bound.steps(), bound.dim()));
+        } else {
+            String flat = input.name() + "_flatten";
+            layers.put(flat, new FlattenSpec(flat, List.of(emb)));
+            values.put(input.name(), Act.vec(flat, bound.steps() * bound.dim(), null));
+        }
+    }
+
+    private static String shapeText(ValueInfo v) {
+        if (v.dims() == null) {
+            return "unknown";
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < v.dims().length; i++) {
+            parts.add(v.dims()[i] >= 0 ? String.valueOf(v.dims()[i])
+                    : v.dimParams()[i] != null ? v.dimParams()[i] : "?");
+        }
+        return "[" + String.join(", ", parts) + "]";
+    }
+
+    private void checkSupported(Node node) {
+        String op = node.opType();
+        if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
+            throw error(node.describe() + " is in domain '" + node.domain() + "', which jlrp does not support");
+        }
+        if (!SUPPORTED.contains(op)) {
+            throw error(node.describe() + ": op " + op + " is not supported" + (RECURRENT.contains(op)
+                    ? " (recurrent ONNX models are not explained yet)" : "") + "; supported: "
+                    + String.join(", ", SUPPORTED));
+        }
+    }
+
+    private void node(Node node) {
+        String op = node.opType();
+        if (node.outputs().isEmpty()) {
+            throw error(node.describe() + " has no output");
+        }
+        List<Value> in = new ArrayList<>();
+        for (String name : node.inputs()) {
+            if (name.isEmpty()) {
+                in.add(null);
+                continue;
+            }
+            Value v = values.get(name);
+            if (v == null) {
+                throw error(node.describe() + " reads '" + name + "', which no earlier node computes");
+            }
+            if (v instanceof Deferred d && !op.equals("Shape")) {
+                throw error(node.describe() + " reads '" + name + "': " + d.why());
+            }
+            in.add(v);
+        }
+        boolean allConst = in.stream().allMatch(v -> v == null || v instanceof Const) && !op.equals("Shape");
+        Value out;
+        if (op.equals("Constant")) {
+            out = constant(node);
+        } else if (allConst && !in.isEmpty()) {
+            Tensor folded = ConstFolding.fold(node, consts(in), model.opset());
+            out = folded == null ? new Deferred(node.describe() + " depends on the batch size") : new Const(folded);
+            note(node, "folded");
+        } else {
+            out = activation(node, in);
+        }
+        values.put(node.outputs().get(0), out);
+    }
+
+    private static List<Tensor> consts(List<Value> in) {
+        List<Tensor> out = new ArrayList<>();
+        for (Value v : in) {
+            out.add(v == null ? null : ((Const) v).tensor());
+        }
+        return out;
+    }
+
+    private Value constant(Node node) {
+        var a = node.attribute("value");
+        if (a != null && a.t() != null) {
+            return new Const(a.t());
+        }
+        if ((a = node.attribute("value_float")) != null) {
+            return new Const(new Tensor("", Tensor.FLOAT, new long[0], new double[] {a.f()}));
+        }
+        if ((a = node.attribute("value_int")) != null) {
+            return new Const(Tensor.ofLongs("", new long[0], a.i()));
+        }
+        if ((a = node.attribute("value_ints")) != null) {
+            return new Const(Tensor.vector("", a.ints()));
+        }
+        if ((a = node.attribute("value_floats")) != null) {
+            double[] d = new double[a.floats().length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = a.floats()[i];
+            }
+            return new Const(new Tensor("", Tensor.FLOAT, new long[] {d.length}, d));
+        }
+        throw new IllegalArgumentException("a Constant without a tensor, float or int value");
+    }
+
+    // ---------------------------------------------------------------------------------------------- activations
+
+    private Value activation(Node node, List<Value> in) {
+        String op = node.opType();
+        Value first = in.get(0);
+        switch (op) {
+            case "Shape":
+                return shape(node, first);
+            case "Gather":
+                return gather(node, in);
+            case "Cast":
+            case "Identity":
+            case "Dropout":
+                if (first instanceof Tokens || first instanceof Act) {
+                    note(node, "pass-through");
+                    return first;
+                }
+                break;
+            case "ConstantOfShape":
+                return new Deferred(node.describe() + " depends on the batch size");
+            default:
+                break;
+        }
+        if (first instanceof Tokens) {
+            throw error(node.describe() + " reads the token ids directly; only the embedding Gather may");
+        }
+        if (!(first instanceof Act x)) {
+            throw error(node.describe() + ": its first input is not an activation of the graph");
+        }
+        return switch (op) {
+            case "Transpose" -> transpose(node, x);
+            case "Conv" -> conv(node, x, in);
+            case "Relu" -> activationLayer(node, x, Activation.RELU);
+            case "Sigmoid" -> activationLayer(node, x, Activation.SIGMOID);
+            case "Tanh" -> activationLayer(node, x, Activation.TANH);
+            case "Softmax", "LogSoftmax" -> softmax(node, x);
+            case "MaxPool", "AveragePool" -> pool(node, x);
+            case "GlobalMaxPool", "GlobalAveragePool" -> globalPool(node, x, op.equals("GlobalMaxPool"), true);
+            case "ReduceMax", "ReduceMean" -> reduce(node, x, in);
+            case "Flatten" -> flatten(node, x);
+            case "Reshape" -> reshape(node, x, in);
+            case "Squeeze" -> squeeze(node, x, in);
+            case "Unsqueeze" -> unsqueeze(node, x, in);
+            case "Gemm" -> gemm(node, x, in);
+            case "MatMul" -> matmul(node, x, in);
+            case "Add" -> add(node, x, in);
+            case "Concat" -> concat(node, in);
+            default -> throw error(node.describe() + ": " + op + " on an activation is not supported");
+        };
+    }
+
+    private Value shape(Node node, Value v) {
+        long[] dims;
+        if (v instanceof Const c) {
+            dims = c.tensor().dims();
+        } else if (v instanceof Tokens) {
+            dims = new long[] {-1, inputLength};
+        } else if (v instanceof Act a) {
+            long[] rest = a.onnxDims();
+            dims = new long[rest.length + 1];
+            dims[0] = -1;
+            System.arraycopy(rest, 0, dims, 1, rest.length);
+        } else {
+            throw error(node.describe() + " reads a value of unknown shape");
+        }
+        int rank = dims.length;
+        long start = node.i("start", 0);
+        long end = node.i("end", rank);
+        start = Math.max(0, Math.min(rank, start < 0 ? start + rank : start));
+        end = Math.max(0, Math.min(rank, end < 0 ? end + rank : end));
+        double[] out = new double[(int) Math.max(0, end - start)];
+        for (int i = 0; i < out.length; i++) {
+            long d = dims[(int) start + i];
+            out[i] = d < 0 ? BATCH : d;
+        }
+        note(node, "folded");
+        return new Const(new Tensor("", Tensor.INT64, new long[] {out.length}, out));
+    }
+
+    private Value gather(Node node, List<Value> in) {
+        Value data = in.get(0);
+        Value indices = in.size() > 1 ? in.get(1) : null;
+        if (data instanceof Const table && indices instanceof Tokens) {
+            Tensor t = table.tensor();
+            if (t.rank() != 2 || !Tensor.isFloat(t.dataType())) {
+                throw error(node.describe() + ": the embedding table " + t + " is not a rank-2 float tensor");
+            }
+            if (node.i("axis", 0) != 0) {
+                throw error(node.describe() + ": an embedding Gather has axis 0, got " + node.i("axis", 0));
+            }
+            if (t.dim(0) < 1 || t.dim(1) < 1 || t.dim(0) > Integer.MAX_VALUE || t.dim(1) > Integer.MAX_VALUE) {
+                throw error(node.describe() + ": embedding table " + t + " is empty or too large");
+            }
+            String name = layerName(node);
+            int vocab = (int) t.dim(0);
+            int dim = (int) t.dim(1);
+            layers.put(name, new EmbeddingSpec(name, List.of(tokenInput), t.floats(), vocab, dim));
+            note(node, "Embedding");
+            return Act.seq(name, Layout.SEQ, inputLength, dim);
+        }
+        throw error(node.describe() + ": Gather is supported as the embedding lookup (a rank-2 float initializer "
+                + "indexed by the token ids) and on constants");
+    }
+
+    private Value transpose(Node node, Act x) {
+        long[] perm = node.ints("perm");
+        int rank = x.rank();
+        if (perm == null) {
+            perm = new long[rank];
+            for (int i = 0; i < rank; i++) {
+                perm[i] = rank - 1 - i;
+            }
+        }
+        if (perm.length != rank) {
+            throw error(node.describe() + ": perm " + Arrays.toString(perm) + " does not fit rank " + rank);
+        }
+        if (rank == 3 && perm[0] == 0 && perm[1] == 2 && perm[2] == 1 && x.layout() != Layout.VEC) {
+            note(node, "layout");
+            Layout flipped = x.layout() == Layout.SEQ ? Layout.SEQ_CF : Layout.SEQ;
+            return new Act(x.layer(), flipped, x.steps(), x.channels(), x.size(), null, 3);
+        }
+        boolean identity = true;
+        for (int i = 0; i < perm.length; i++) {
+            identity &= perm[i] == i;
+        }
+        if (identity) {
+            note(node, "pass-through");
+            return x;
+        }
+        throw error(node.describe() + ": Transpose " + Arrays.toString(perm) + " of " + describe(x)
+                + " is not supported; jlrp supports swapping the time and channel axes of a sequence");
+    }
+
+    private static String describe(Act x) {
+        return switch (x.layout()) {
+            case SEQ -> "a sequence [batch, " + x.steps() + ", " + x.channels() + "]";
+            case SEQ_CF -> "a sequence [batch, " + x.channels() + ", " + x.steps() + "]";
+            case VEC -> x.rank() == 1 ? "a vector [batch]" : "a vector [batch, " + x.size() + "]";
+        };
+    }
+
+    private Tensor constInput(Node node, List<Value> in, int i, String what, boolean required) {
+        Value v = i < in.size() ? in.get(i) : null;
+        if (v == null) {
+            if (required) {
+                throw error(node.describe() + " has no " + what);
+            }
+            return null;
+        }
+        if (!(v instanceof Const c)) {
+            throw error(node.describe() + ": its " + what + " '" + node.input(i) + "' is not a constant; jlrp needs "
+                    + "weights in initializers or Constant nodes");
+        }
+        return c.tensor();
+    }
+
+    private Value conv(Node node, Act x, List<Value> in) {
+        if (x.layout() != Layout.SEQ_CF) {
+            throw error(node.describe() + ": Conv reads " + describe(x) + "; jlrp supports 1-D Conv on a "
+                    + "channels-first sequence [batch, channels, time]");
+        }
+        Tensor w = constInput(node, in, 1, "weight", true);
+        Tensor b = constInput(node, in, 2, "bias", false);
+        if (w.rank() != 3) {
+            throw error(node.describe() + ": weight " + w + " is not 1-D ([filters, channels, width]); jlrp supports "
+                    + "1-D convolutions only");
+        }
+        long group = node.i("group", 1);
+        if (group != 1) {
+            throw error(node.describe() + ": group " + group + " is not supported; jlrp supports group 1");
+        }
+        int filters = (int) w.dim(0);
+        int channels = (int) w.dim(1);
+        int width = (int) w.dim(2);
+        if (channels != x.channels()) {
+            throw error(node.describe() + ": weight " + w + " expects " + channels + " channels; its input has "
+                    + x.channels());
+        }
+        long[] ks = node.ints("kernel_shape");
+        if (ks != null && (ks.length != 1 || ks[0] != width)) {
+            throw error(node.describe() + ": kernel_shape " + Arrays.toString(ks) + " does not match weight " + w);
+        }
+        int stride = single(node, "strides", 1);
+        int dilation = single(node, "dilations", 1);
+        int span = dilation * (width - 1) + 1;
+        Window window = window(node, x.steps(), span, stride, true);
+        float[] weights = w.floats();
+        float[] kernel = new float[weights.length];
+        for (int f = 0; f < filters; f++) {
+            for (int c = 0; c < channels; c++) {
+                for (int k = 0; k < width; k++) {
+                    kernel[(k * channels + c) * filters + f] = weights[(f * channels + c) * width + k];
+                }
+            }
+        }
+        float[] bias = null;
+        if (b != null) {
+            if (b.size() != filters) {
+                throw error(node.describe() + ": bias " + b + " does not have " + filters + " values");
+            }
+            bias = b.floats();
+        }
+        String name = layerName(node);
+        layers.put(name, new Conv1DSpec(name, List.of(x.layer()), kernel, bias, width, channels, filters, stride,
+                dilation, window.padding(), Activation.LINEAR));
+        note(node, "Conv1D");
+        return Act.seq(name, Layout.SEQ_CF, window.outSteps(), filters);
+    }
+
+    private record Window(Padding padding, int outSteps) {
+    }
+
+    /**
+     * The jlrp padding that computes exactly the windows of an ONNX Conv or pool: its output length and left padding
+     * agree (values beyond the input are zero, or ignored by a pool, either way).
+     */
+    private Window window(Node node, int steps, int span, int stride, boolean conv) {
+        String autoPad = node.s("auto_pad", "NOTSET");
+        long[] pads = node.ints("pads");
+        long ceil = node.i("ceil_mode", 0);
+        int left;
+        int right;
+        switch (autoPad) {
+            case "NOTSET" -> {
+                if (pads == null) {
+                    pads = new long[] {0, 0};
+                }
+                if (pads.length != 2) {
+                    throw error(node.describe() + ": pads " + Arrays.toString(pads) + " are not 1-D");
+                }
+                left = (int) pads[0];
+                right = (int) pads[1];
+            }
+            case "VALID" -> {
+                left = 0;
+                right = 0;
+            }
+            case "SAME_UPPER", "SAME_LOWER" -> {
+                int out = (steps + stride - 1) / stride;
+                int total = Math.max((out - 1) * stride + span - steps, 0);
+                left = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                right = total - left;
+            }
+            default -> throw error(node.describe() + ": auto_pad " + autoPad + " is not supported");
+        }
+        if (left < 0 || right < 0) {
+            throw error(node.describe() + ": negative pads");
+        }
+        long padded = (long) steps + left + right - span;
+        if (padded < 0) {
+            throw error(node.describe() + ": its input of " + steps + " steps is shorter than its window " + span);
+        }
+        int out = (int) (ceil == 1 ? (padded + stride - 1) / stride + 1 : padded / stride + 1);
+        if (ceil == 1 && (long) (out - 1) * stride >= steps + left) {
+            out--; // ONNX: the last window must start inside the input or its left padding
+        }
+        // jlrp's paddings
+        int validOut = steps >= span ? (steps - span) / stride + 1 : 0;
+        if (left == 0 && out == validOut) {
+            return new Window(Padding.VALID, out);
+        }
+        int sameOut = (steps + stride - 1) / stride;
+        int sameLeft = Math.max((sameOut - 1) * stride + span - steps, 0) / 2;
+        if (left == sameLeft && out == sameOut) {
+            return new Window(Padding.SAME, out);
+        }
+        if (conv && left == span - 1 && out == sameOut) {
+            return new Window(Padding.CAUSAL, out);
+        }
+        throw error(node.describe() + ": pads [" + left + ", " + right + "]" + (ceil == 1 ? " with ceil_mode" : "")
+                + " over " + steps + " steps (window " + span + ", stride " + stride + ") match neither valid, same "
+                + "nor causal padding; jlrp supports those");
+    }
+
+    private int single(Node node, String attribute, int fallback) {
+        long[] v = node.ints(attribute);
+        if (v == null) {
+            return fallback;
+        }
+        if (v.length != 1 || v[0] < 1 || v[0] > Integer.MAX_VALUE) {
+            throw error(node.describe() + ": " + attribute + " " + Arrays.toString(v) + "; jlrp supports 1-D "
+                    + "windows");
+        }
+        return (int) v[0];
+    }
+
+    private Value activationLayer(Node node, Act x, Activation activation) {
+        String name = layerName(node);
+        layers.put(name, new ActivationSpec(name, List.of(x.layer()), activation, node.opType()));
+        note(node, "Activation " + activation.displayName());
+        return x.withLayer(name);
+    }
+
+    private Value softmax(Node node, Act x) {
+        if (x.layout() != Layout.VEC) {
+            throw error(node.describe() + ": " + node.opType() + " over " + describe(x) + " is not supported; jlrp "
+                    + "supports it as the final activation of a vector");
+        }
+        long axis = node.i("axis", model.opset() >= 13 ? -1 : 1);
+        if (axis != -1 && axis != 1) {
+            throw error(node.describe() + ": " + node.opType() + " over axis " + axis + " is not supported");
+        }
+        return activationLayer(node, x, Activation.SOFTMAX);
+    }
+
+    private Value pool(Node node, Act x) {
+        if (x.layout() != Layout.SEQ_CF) {
+            throw error(node.describe() + ": " + node.opType() + " reads " + describe(x) + "; jlrp supports 1-D "
+                    + "pooling over a channels-first sequence [batch, channels, time]");
+        }
+        if (node.outputs().size() > 1 && !node.outputs().get(1).isEmpty()) {
+            throw error(node.describe() + ": the Indices output of MaxPool is not supported");
+        }
+        boolean max = node.opType().equals("MaxPool");
+        int pool = single(node, "kernel_shape", -1);
+        if (pool < 1) {
+            throw error(node.describe() + " has no kernel_shape");
+        }
+        int stride = single(node, "strides", 1);
+        if (single(node, "dilations", 1) != 1) {
+            throw error(node.describe() + ": dilated pooling is not supported");
+        }
+        if (node.i("storage_order", 0) != 0) {
+            throw error(node.describe() + ": storage_order 1 is not supported");
+        }
+        Window window = window(node, x.steps(), pool, stride, false);
+        if (!max && node.i("count_include_pad", 0) != 0 && window.padding() != Padding.VALID) {
+            throw error(node.describe() + ": count_include_pad 1 with padding is not supported");
+        }
+        String name = layerName(node);
+        layers.put(name, PoolingSpec.window(name, List.of(x.layer()), max ? PoolingSpec.Kind.MAX
+                : PoolingSpec.Kind.AVERAGE, pool, stride, window.padding()));
+        note(node, max ? "MaxPooling1D" : "AveragePooling1D");
+        return Act.seq(name, Layout.SEQ_CF, window.outSteps(), x.channels());
+    }
+
+    private Value globalPool(Node node, Act x, boolean max, boolean keepdims) {
+        if (x.layout() == Layout.VEC) {
+            throw error(node.describe() + ": " + node.opType() + " over " + describe(x) + " is not supported");
+        }
+        String name = layerName(node);
+        layers.put(name, PoolingSpec.global(name, List.of(x.layer()), max ? PoolingSpec.Kind.MAX
+                : PoolingSpec.Kind.AVERAGE, keepdims));
+        note(node, max ? "GlobalMaxPooling1D" : "GlobalAveragePooling1D");
+        return keepdims ? Act.seq(name, x.layout(), 1, x.channels()) : Act.vec(name, x.channels(), null);
+    }
+
+    private Value reduce(Node node, Act x, List<Value> in) {
+        long[] axes = node.ints("axes");
+        if (axes == null && in.size() > 1 && in.get(1) != null) {
+            axes = constInput(node, in, 1, "axes", true).longs();
+        }
+        if (x.layout() == Layout.VEC || axes == null || axes.length != 1) {
+            throw error(node.describe() + ": " + node.opType() + " over axes " + Arrays.toString(axes) + " of "
+                    + describe(x) + " is not supported; jlrp supports it over the time axis of a sequence");
+        }
+        long axis = axes[0] < 0 ? axes[0] + 3 : axes[0];
+        long time = x.layout() == Layout.SEQ_CF ? 2 : 1;
+        if (axis != time) {
+            throw error(node.describe() + ": " + node.opType() + " over axis " + axes[0] + " of " + describe(x)
+                    + " is not supported; jlrp supports it over the time axis");
+        }
+        return globalPool(node, x, node.opType().equals("ReduceMax"), node.i("keepdims", 1) != 0);
+    }
+
+    private Value flatten(Node node, Act x) {
+        long axis = node.i("axis", 1);
+        if (axis < 0) {
+            axis += x.rank();
+        }
+        if (axis != 1) {
+            throw error(node.describe() + ": Flatten with axis " + node.i("axis", 1) + " is not supported; jlrp "
+                    + "flattens each sample (axis 1)");
+        }
+        return toVector(node, x);
+    }
+
+    /** The activation as an ONNX {@code [B, N]} vector in ONNX's row-major order. */
+    private Act toVector(Node node, Act x) {
+        if (x.layout() == Layout.VEC) {
+            note(node, "pass-through");
+            return new Act(x.layer(), Layout.VEC, 0, 0, x.size(), x.order(), 2);
+        }
+        String name = layerName(node);
+        layers.put(name, new FlattenSpec(name, List.of(x.layer())));
+        note(node, "Flatten");
+        int[] order = null;
+        if (x.layout() == Layout.SEQ_CF && x.steps() > 1 && x.channels() > 1) {
+            int steps = x.steps();
+            int channels = x.channels();
+            order = new int[steps * channels];
+            for (int c = 0; c < channels; c++) {
+                for (int t = 0; t < steps; t++) {
+                    order[c * steps + t] = t * channels + c;
+                }
+            }
+        }
+        return Act.vec(name, x.size(), order);
+    }
+
+    private Value reshape(Node node, Act x, List<Value> in) {
+        long[] target = constInput(node, in, 1, "shape", true).longs();
+        long[] dims = new long[target.length];
+        int unknown = -1;
+        long known = 1;
+        for (int i = 0; i < target.length; i++) {
+            long d = target[i];
+            if (i == 0) {
+                if (d == (long) BATCH || d == 0 || d == -1) {
+                    dims[0] = -1;
+                    continue;
+                }
+                throw error(node.describe() + ": Reshape to " + Arrays.toString(target) + " changes the batch axis");
+            }
+            if (d == 0) {
+                long[] current = x.onnxDims();
+                if (i - 1 >= current.length) {
+                    throw error(node.describe() + ": Reshape copies a dimension its input lacks");
+                }
+                d = current[i - 1];
+            }
+            if (d == -1) {
+                if (unknown >= 0 || target[0] == -1) {
+                    throw error(node.describe() + ": Reshape to " + Arrays.toString(target) + " has two -1");
+                }
+                unknown = i;
+            } else if (d < 1) {
+                throw error(node.describe() + ": Reshape to " + Arrays.toString(target) + " is not supported");
+            } else {
+                known *= d;
+            }
+            dims[i] = d;
+        }
+        if (unknown >= 0) {
+            if (x.size() % known != 0) {
+                throw error(node.describe() + ": cannot reshape " + describe(x) + " to " + Arrays.toString(target));
+            }
+            dims[unknown] = x.size() / known;
+            known = x.size();
+        }
+        if (target[0] == -1 && dims.length > 1) {
+            known = x.size(); // -1 in the batch position: the other dims are the sample
+        }
+        if (known != x.size() && dims.length > 1) {
+            throw error(node.describe() + ": cannot reshape " + describe(x) + " to " + Arrays.toString(target));
+        }
+        if (dims.length == 2) {
+            return toVector(node, x);
+        }
+        if (dims.length == 3) {
+            long[] current = x.onnxDims();
+            if (current.length == 2 && current[0] == dims[1] && current[1] == dims[2]) {
+                note(node, "pass-through");
+                return x;
+            }
+            Act v = x.layout() == Layout.VEC ? x : toVector(node, x);
+            if (v.order() != null) {
+                throw error(node.describe() + ": Reshape of a channel-major flatten to a sequence is not supported");
+            }
+            // ONNX [B, d1, d2] in row-major order is jlrp's [T = d1][C = d2], channels-last.
+            return reshapeTo(node, v, (int) dims[1], (int) dims[2]);
+        }
+        throw error(node.describe() + ": Reshape to " + Arrays.toString(target) + " is not supported; jlrp supports "
+                + "rank 2 and 3 targets");
+    }
+
+    /** A vector in ONNX row-major order as an ONNX {@code [B, d1, d2]}: jlrp {@code [T=d1][C=d2]}, channels-last. */
+    private Act reshapeTo(Node node, Act v, int d1, int d2) {
+        String name = layerName(node) + (layers.containsKey(layerName(node)) ? "_reshape" : "");
+        layers.put(name, new ReshapeSpec(name, List.of(v.layer()), new int[] {d1, d2}));
+        note(node, "Reshape");
+        return Act.seq(name, Layout.SEQ, d1, d2);
+    }
+
+    private long[] axesOf(Node node, List<Value> in) {
+        long[] axes = node.ints("axes");
+        if (axes == null && in.size() > 1 && in.get(1) != null) {
+            axes = constInput(node, in, 1, "axes", true).longs();
+        }
+        return axes;
+    }
+
+    private Value squeeze(Node node, Act x, List<Value> in) {
+        long[] axes = axesOf(node, in);
+        int rank = x.rank();
+        if (axes == null || axes.length != 1) {
+            throw error(node.describe() + ": Squeeze needs one axis (got " + Arrays.toString(axes) + ")");
+        }
+        long axis = axes[0] < 0 ? axes[0] + rank : axes[0];
+        if (x.layout() == Layout.VEC && rank == 2 && axis == 1 && x.size() == 1) {
+            note(node, "pass-through");
+            return new Act(x.layer(), Layout.VEC, 0, 0, 1, null, 1);
+        }
+        if (x.layout() != Layout.VEC && rank == 3) {
+            long time = x.layout() == Layout.SEQ_CF ? 2 : 1;
+            if (axis == time && x.steps() == 1 || axis == 3 - time && x.channels() == 1) {
+                return toVector(node, x);
+            }
+        }
+        throw error(node.describe() + ": Squeeze of axis " + axes[0] + " of " + describe(x) + " is not supported");
+    }
+
+    private Value unsqueeze(Node node, Act x, List<Value> in) {
+        long[] axes = axesOf(node, in);
+        if (axes == null || axes.length != 1 || x.layout() != Layout.VEC || x.rank() != 2) {
+            throw error(node.describe() + ": Unsqueeze of axes " + Arrays.toString(axes) + " of " + describe(x)
+                    + " is not supported");
+        }
+        long axis = axes[0] < 0 ? axes[0] + 3 : axes[0];
+        if (x.order() != null) {
+            throw error(node.describe() + ": Unsqueeze of a channel-major flatten is not supported");
+        }
+        String name = layerName(node);
+        layers.put(name, new ReshapeSpec(name, List.of(x.layer()), new int[] {1, x.size()}));
+        note(node, "Reshape");
+        if (axis == 2) { // [B, C, 1]: a channels-first sequence of one step
+            return Act.seq(name, Layout.SEQ_CF, 1, x.size());
+        }
+        if (axis == 1) { // [B, 1, N]: a channels-last sequence of one step
+            return Act.seq(name, Layout.SEQ, 1, x.size());
+        }
+        throw error(node.describe() + ": Unsqueeze of axis " + axes[0] + " is not supported");
+    }
+
+    private Value gemm(Node node, Act x, List<Value> in) {
+        if (x.layout() != Layout.VEC || x.rank() != 2) {
+            throw error(node.describe() + ": Gemm reads " + describe(x) + "; expected a vector [batch, n]");
+        }
+        if (node.i("transA", 0) != 0) {
+            throw error(node.describe() + ": transA 1 is not supported (the batch axis must come first)");
+        }
+        Tensor b = constInput(node, in, 1, "weight B", true);
+        Tensor c = constInput(node, in, 2, "bias C", false);
+        boolean transB = node.i("transB", 0) != 0;
+        float alpha = node.f("alpha", 1f);
+        float beta = node.f("beta", 1f);
+        if (b.rank() != 2) {
+            throw error(node.describe() + ": weight " + b + " is not a matrix");
+        }
+        int inSize = (int) (transB ? b.dim(1) : b.dim(0));
+        int units = (int) (transB ? b.dim(0) : b.dim(1));
+        return dense(node, x, b.values(), transB, inSize, units, alpha, c, beta);
+    }
+
+    private Value matmul(Node node, Act x, List<Value> in) {
+        Tensor b = constInput(node, in, 1, "weight", true);
+        if (b.rank() != 2) {
+            throw error(node.describe() + ": MatMul by " + b + " is not supported; jlrp supports an activation "
+                    + "times a constant matrix");
+        }
+        int inSize = (int) b.dim(0);
+        int units = (int) b.dim(1);
+        if (x.layout() == Layout.SEQ) { // per step over the channels: a Dense on a sequence
+            if (inSize != x.channels()) {
+                throw error(node.describe() + ": weight " + b + " does not fit " + describe(x));
+            }
+            String name = layerName(node);
+            layers.put(name, new DenseSpec(name, List.of(x.layer()), b.floats(), null, inSize, units,
+                    Activation.LINEAR));
+            note(node, "Dense");
+            return Act.seq(name, Layout.SEQ, x.steps(), units);
+        }
+        if (x.layout() != Layout.VEC || x.rank() != 2) {
+            throw error(node.describe() + ": MatMul reads " + describe(x) + "; expected a vector [batch, n] or a "
+                    + "channels-last sequence");
+        }
+        return dense(node, x, b.values(), false, inSize, units, 1f, null, 1f);
+    }
+
+    private Value dense(Node node, Act x, double[] w, boolean transposed, int inSize, int units, float alpha,
+                        Tensor c, float beta) {
+        if (inSize != x.size()) {
+            throw error(node.describe() + ": weight [" + (transposed ? units + ", " + inSize : inSize + ", " + units)
+                    + "] does not fit " + describe(x));
+        }
+        int[] order = x.order();
+        float[] kernel = new float[inSize * units];
+        for (int k = 0; k < inSize; k++) {
+            int row = order == null ? k : order[k];
+            for (int u = 0; u < units; u++) {
+                double v = transposed ? w[u * inSize + k] : w[k * units + u];
+                kernel[row * units + u] = (float) (alpha * v);
+            }
+        }
+        float[] bias = null;
+        if (c != null) {
+            bias = broadcastBias(node, c, units, beta);
+        }
+        String name = layerName(node);
+        layers.put(name, new DenseSpec(name, List.of(x.layer()), kernel, bias, inSize, units, Activation.LINEAR));
+        note(node, "Dense");
+        return Act.vec(name, units, null);
+    }
+
+    private float[] broadcastBias(Node node, Tensor c, int units, float beta) {
+        long n = c.size();
+        boolean vector = n == units && (c.rank() == 1 || c.rank() == 2 && c.dim(0) == 1);
+        boolean scalar = n == 1;
+        if (!vector && !scalar) {
+            throw error(node.describe() + ": bias " + c + " is not a per-unit bias of " + units + " values");
+        }
+        float[] bias = new float[units];
+        for (int u = 0; u < units; u++) {
+            bias[u] = (float) (beta * c.values()[scalar ? 0 : u]);
+        }
+        return bias;
+    }
+
+    /** Add of a constant right after a MatMul, Gemm or Conv: the constant joins that layer's bias. */
+    private Value add(Node node, Act x, List<Value> in) {
+        Value other = in.size() > 1 ? in.get(1) : null;
+        if (!(other instanceof Const c)) {
+            throw error(node.describe() + ": Add of two activations is not supported (no residual connections)");
+        }
+        LayerSpec producer = layers.get(x.layer());
+        boolean soleReader = readers.getOrDefault(outputOfLayer(x.layer()), 0) <= 1;
+        if (producer instanceof DenseSpec d && d.activation() == Activation.LINEAR && soleReader) {
+            float[] bias = addBias(node, d.bias(), c.tensor(), d.units(), x);
+            layers.put(d.name(), new DenseSpec(d.name(), d.inputs(), d.kernel(), bias, d.inputSize(), d.units(),
+                    Activation.LINEAR));
+            note(node, "bias of " + d.name());
+            return x;
+        }
+        if (producer instanceof Conv1DSpec cv && cv.activation() == Activation.LINEAR && soleReader) {
+            float[] bias = addBias(node, cv.bias(), c.tensor(), cv.filters(), x);
+            layers.put(cv.name(), new Conv1DSpec(cv.name(), cv.inputs(), cv.kernel(), bias, cv.width(),
+                    cv.inputChannels(), cv.filters(), cv.stride(), cv.dilation(), cv.padding(), Activation.LINEAR));
+            note(node, "bias of " + cv.name());
+            return x;
+        }
+        throw error(node.describe() + ": Add of a constant is supported only as the bias of the MatMul, Gemm or Conv "
+                + "right before it");
+    }
+
+    private float[] addBias(Node node, float[] existing, Tensor c, int units, Act x) {
+        // The constant broadcasts over the batch (and time); it must be one value per unit (or one value).
+        long n = c.size();
+        long[] dims = c.dims();
+        boolean perUnit = n == units && dims.length >= 1 && dims[dims.length - 1] == units;
+        if (x.layout() == Layout.SEQ_CF) {
+            perUnit = n == units && dims.length >= 2 && dims[dims.length - 2] == units && dims[dims.length - 1] == 1;
+        }
+        if (!perUnit && n != 1) {
+            throw error(node.describe() + ": Add of " + c + " is not a per-unit bias of " + describe(x));
+        }
+        float[] bias = existing == null ? new float[units] : existing;
+        for (int u = 0; u < units; u++) {
+            bias[u] += (float) c.values()[n == 1 ? 0 : u];
+        }
+        return bias;
+    }
+
+    /** The ONNX value name whose producer created this layer (the layer name is its node's name). */
+    private String outputOfLayer(String layer) {
+        return layerOutputs.getOrDefault(layer, "");
+    }
+
+    private final Map<String, String> layerOutputs = new HashMap<>();
+
+    private Value concat(Node node, List<Value> in) {
+        long axis = node.i("axis", 1);
+        List<Act> acts = new ArrayList<>();
+        for (Value v : in) {
+            if (!(v instanceof Act a)) {
+                throw error(node.describe() + ": Concat of an activation and a constant is not supported");
+            }
+            acts.add(a);
+        }
+        Act first = acts.get(0);
+        for (Act a : acts) {
+            if (a.layout() != first.layout() || a.rank() != first.rank()) {
+                throw error(node.describe() + ": Concat of inputs with different layouts");
+            }
+        }
+        int rank = first.rank();
+        if (axis < 0) {
+            axis += rank;
+        }
+        List<String> names = acts.stream().map(Act::layer).toList();
+        String name = layerName(node);
+        if (first.layout() == Layout.VEC && axis == 1) {
+            int total = 0;
+            boolean identity = true;
+            for (Act a : acts) {
+                total += a.size();
+                identity &= a.order() == null;
+            }
+            int[] order = null;
+            if (!identity) {
+                order = new int[total];
+                int offset = 0;
+                for (Act a : acts) {
+                    for (int k = 0; k < a.size(); k++) {
+                        order[offset + k] = offset + (a.order() == null ? k : a.order()[k]);
+                    }
+                    offset += a.size();
+                }
+            }
+            layers.put(name, new ConcatenateSpec(name, names, 1));
+            note(node, "Concatenate");
+            return Act.vec(name, total, order);
+        }
+        if (first.layout() != Layout.VEC && rank == 3 && (axis == 1 || axis == 2)) {
+            boolean channels = first.layout() == Layout.SEQ_CF ? axis == 1 : axis == 2;
+            int steps = 0;
+            int chans = 0;
+            for (Act a : acts) {
+                steps = channels ? a.steps() : steps + a.steps();
+                chans = channels ? chans + a.channels() : a.channels();
+            }
+            layers.put(name, new ConcatenateSpec(name, names, channels ? 2 : 1));
+            note(node, "Concatenate");
+            return Act.seq(name, first.layout(), steps, chans);
+        }
+        throw error(node.describe() + ": Concat over axis " + node.i("axis", 1) + " of " + describe(first)
+                + " is not supported");
+    }
+
+    // ---------------------------------------------------------------------------------------------- helpers
+
+    /** A unique, non-empty layer name for a node; the node's first output maps to it (for the Add bias check). */
+    private String layerName(Node node) {
+        String base = !node.name().isEmpty() ? node.name() : node.outputs().get(0);
+        String name = uniqueName(base.isEmpty() ? node.opType() : base);
+        layerOutputs.put(name, node.outputs().get(0));
+        return name;
+    }
+
+    private String uniqueName(String base) {
+        String name = base;
+        for (int i = 1; layers.containsKey(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+
+    private void note(Node node, String what) {
+        mapping.add(node.opType() + " " + (node.name().isEmpty() ? node.outputs().get(0) : node.name()) + " -> "
+                + what);
+        String key = node.opType() + "→" + (what.startsWith("bias of") ? "bias" : what);
+        mappedCounts.merge(key, 1, Integer::sum);
+    }
+
+    JlrpException error(String message) {
+        return new JlrpException(source + ": " + message);
+    }
+}
