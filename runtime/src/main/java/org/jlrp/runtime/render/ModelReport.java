@@ -13,6 +13,7 @@ import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.graph.RulePlan;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.BidirectionalSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
 import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.LayerSpec;
 import org.jlrp.runtime.internal.model.ModelSpec;
@@ -61,6 +62,10 @@ public final class ModelReport {
             out.printf(Locale.ROOT, "note           %s%n", note);
         }
         for (LayerSpec spec : model.layers()) {
+            if (spec instanceof EmbeddingSpec e && e.maskZero()) {
+                out.printf(Locale.ROOT, "mask           %s: id 0 masks its step (mask_zero): recurrent layers carry "
+                        + "their state over it, and it gets no relevance%n", spec.name());
+            }
             String recurrent = recurrentText(spec);
             if (recurrent != null) {
                 out.printf(Locale.ROOT, "recurrent      %s: %s%n", spec.name(), recurrent);

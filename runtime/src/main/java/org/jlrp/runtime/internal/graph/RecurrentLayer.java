@@ -85,33 +85,6 @@ final class RecurrentLayer extends Layer {
         return total;
     }
 
-    /** The directions' specs' facts for {@code jlrp info}: the cell, units and options. */
-    String describe() {
-        Direction d = directions[0];
-        StringBuilder s = new StringBuilder();
-        s.append(d.kind.displayName()).append(' ').append(units).append(" units");
-        if (merge != null) {
-            s.append(", merge ").append(merge.displayName());
-        }
-        s.append(", activation ").append(d.activation.displayName());
-        if (d.kind != Kind.SIMPLE_RNN) {
-            s.append(", recurrent ").append(d.recurrentActivation.displayName());
-        }
-        if (d.kind == Kind.GRU) {
-            s.append(", reset_after ").append(d.resetAfter);
-        }
-        if (returnSequences) {
-            s.append(", return_sequences");
-        }
-        if (merge == null && d.goBackwards) {
-            s.append(", go_backwards");
-        }
-        if (masked) {
-            s.append(", masked (id 0)");
-        }
-        return s.toString();
-    }
-
     @Override
     int preActivationSize() {
         return storage;
