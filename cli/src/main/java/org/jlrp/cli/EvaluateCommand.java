@@ -86,7 +86,7 @@ final class EvaluateCommand {
                 explainer.network().rulePlan(c.options().rules()); // a bad key fails before any work
             }
         }
-        int length = explainer.network().inputLength();
+        int length = explainer.inputLength(); // -1: the model reads any length, sequences are kept as given
         List<int[]> sequences = new ArrayList<>();
         for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
             if (sequences.size() == limit) {

@@ -169,7 +169,7 @@ final class ExplainCommand {
         // One sigmoid unit: the engine explains the unit; the class view (negative = -logit) is made afterwards.
         ExplainOptions engineOptions = single ? SigmoidClasses.unitOptions(explainOptions) : explainOptions;
 
-        int length = explainer.network().inputLength();
+        int length = explainer.inputLength(); // -1: the model reads any length, sequences are kept as given
         List<int[]> sequences;
         List<String[]> words;
         List<UnknownWords> unknown = null;

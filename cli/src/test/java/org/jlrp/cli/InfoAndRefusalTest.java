@@ -37,8 +37,21 @@ class InfoAndRefusalTest {
     }
 
     @Test
-    void theLstmModelIsRefusedWithExitTwoAndOneLineNamingTheLayerAndItsClass(@TempDir Path dir) throws IOException {
+    void theLstmModelIsExplainedAndInfoShowsItsRecurrentLayer(@TempDir Path dir) throws IOException {
         Path model = SharedFiles.require("models/dl4j_embedding_lstm_tensorflow_2.h5");
+        Path tokens = Files.writeString(dir.resolve("tokens.json"), "[[1, 2, 3, 1, 2, 3, 1, 2, 3, 1]]");
+        Run info = run("info", "--model", model.toString());
+        assertEquals(0, info.exit(), info.err());
+        assertTrue(info.out().contains("recurrent      lstm_1: LSTM 6 units"), info.out());
+        Run explain = run("explain", "--model", model.toString(), "--tokens", tokens.toString(), "--format", "json");
+        assertEquals(0, explain.exit(), explain.err());
+        assertTrue(explain.out().contains("\"relevance\""), explain.out());
+    }
+
+    @Test
+    void aTextVectorizationModelIsRefusedWithExitTwoAndOneLineNamingTheLayerAndItsClass(@TempDir Path dir)
+            throws IOException {
+        Path model = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
         Path tokens = Files.writeString(dir.resolve("tokens.json"), "[[1, 2, 3, 1, 2, 3, 1, 2, 3, 1]]");
         for (String command : List.of("info", "explain")) {
             Run run = command.equals("info") ? run("info", "--model", model.toString())
@@ -46,7 +59,7 @@ class InfoAndRefusalTest {
             assertEquals(2, run.exit(), command + ": " + run.err());
             assertEquals(1, run.errLines().size(), command + ": exactly one line: " + run.err());
             String line = run.errLines().get(0);
-            assertTrue(line.contains("'lstm_1'") && line.contains("LSTM"), line);
+            assertTrue(line.contains("TextVectorization"), line);
             assertTrue(line.contains("supported: ") && line.contains("Conv1D"), line);
             assertEquals("", run.out(), command + ": nothing on stdout");
         }

@@ -92,13 +92,17 @@ class GoldenRelevanceTest {
         }
     }
 
-    /** Each golden model is either recurrent (refused today) or has its folding written down in {@link #FOLDED}. */
+    /**
+     * Each golden model is either recurrent (explained unfolded, or refused: {@link SharedFiles#REFUSED_GOLDENS}) or
+     * has its folding written down in {@link #FOLDED}.
+     */
     @Test
     void everyGoldenModelIsClassified() throws IOException {
         for (String name : goldenNames()) {
             assertTrue(SharedFiles.isRecurrentGolden(name) != FOLDED.containsKey(name),
                     name + ": a new golden model; state in FOLDED how the default plan folds it");
         }
+        assertTrue(SharedFiles.RECURRENT_GOLDENS.containsAll(SharedFiles.REFUSED_GOLDENS));
         assertEquals(FOLDED.size() + SharedFiles.RECURRENT_GOLDENS.size(), goldenNames().size());
     }
 
@@ -112,13 +116,21 @@ class GoldenRelevanceTest {
         Path model = golden.resolveSibling(reference.get("model").asText()).normalize();
         Path architecture = reference.path("architecture").isTextual()
                 ? golden.resolveSibling(reference.get("architecture").asText()).normalize() : null;
-        if (SharedFiles.isRecurrentGolden(name)) {
+        if (SharedFiles.isRefusedGolden(name)) {
             SharedFiles.assertRecurrentRefusal(name, () -> Explainer.load(model, architecture));
             return;
         }
         Explainer explainer = Explainer.load(model, architecture); // the default plan
-        checkModelFacts(explainer.network(), tokensFile);
-        checkFolding(name, explainer.network());
+        int seqLen = tokensFile.get("seq_len").asInt();
+        if (!explainer.fixedLength()) {
+            assertEquals(-1, explainer.inputLength(), name + ": a model of any length");
+        }
+        checkModelFacts(explainer.network(seqLen), tokensFile);
+        if (SharedFiles.isRecurrentGolden(name)) {
+            assertFalse(explainer.network(seqLen).foldingPlanned(), name + ": a recurrent model runs unfolded");
+        } else {
+            checkFolding(name, explainer.network());
+        }
 
         // The default path: folded (and fused) wherever the plan folds. Asking for the [T][D] map runs unfolded.
         ExplainOptions defaultPath = ExplainOptions.DEFAULT

@@ -57,7 +57,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     public Iterator<JobRecord> call(Iterator<Tuple2<String, Long>> records) {
         Explainer explainer = settings.explainer();
         KerasTokenizer tokenizer = settings.tokenizer();
-        int length = explainer.network().inputLength();
+        int length = explainer.inputLength(); // -1: any length, sequences kept as given
         return new Batched<>(records, settings.batchSize(), batch -> {
             List<Input> inputs = new ArrayList<>(batch.size());
             List<int[]> tokens = new ArrayList<>(batch.size());

@@ -131,7 +131,7 @@ final class ExplainSettings implements Serializable {
      * @return one outcome per sequence, in order
      */
     List<Outcome> explainBatch(Explainer explainer, List<int[]> tokens) {
-        int length = explainer.network().inputLength();
+        int length = explainer.inputLength(); // -1: any length, sequences kept as given
         List<int[]> padded = new ArrayList<>(tokens.size());
         for (int[] ids : tokens) {
             padded.add(Sequences.pad(ids, length, padding, truncating, padId));

@@ -3,6 +3,8 @@ package org.jlrp.runtime.explain;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
@@ -33,11 +35,55 @@ import org.jlrp.runtime.internal.model.ModelSpec;
  */
 public final class Explainer {
 
+    /**
+     * At most this many networks for other lengths are kept (a model without a fixed input length is built once per
+     * length it is asked for); past it the cache starts afresh.
+     */
+    private static final int MAX_CACHED_LENGTHS = 64;
+
+    /** The network at the model's length (for a model that reads any length: at length 1, for its facts). */
     private final Network network;
     private final ConcurrentLinkedQueue<Workspace> pool = new ConcurrentLinkedQueue<>();
+    private final long foldBudgetBytes;
+    /** A model without a fixed input length: its networks by length, built on demand. */
+    private final Map<Integer, Bound> byLength = new ConcurrentHashMap<>();
 
-    private Explainer(Network network) {
+    /** One network and the pool of workspaces sized for it. */
+    private record Bound(Network network, ConcurrentLinkedQueue<Workspace> pool) {
+        Workspace borrow() {
+            Workspace ws = pool.poll();
+            return ws != null ? ws : network.newWorkspace();
+        }
+    }
+
+    private Explainer(Network network, long foldBudgetBytes) {
         this.network = network;
+        this.foldBudgetBytes = foldBudgetBytes;
+    }
+
+    /** The network and pool for sequences of {@code length} tokens (validated already). */
+    private Bound bound(int length) {
+        if (length == network.inputLength()) {
+            return new Bound(network, pool);
+        }
+        if (network.model().fixedLength()) {
+            throw new IllegalStateException("length " + length + " for a model of length " + network.inputLength());
+        }
+        Bound b = byLength.get(length);
+        if (b == null) {
+            if (byLength.size() >= MAX_CACHED_LENGTHS) {
+                byLength.clear();
+            }
+            b = byLength.computeIfAbsent(length, n -> new Bound(
+                    NetworkBuilder.build(network.model(), network.kernels(), foldBudgetBytes, n),
+                    new ConcurrentLinkedQueue<>()));
+        }
+        return b;
+    }
+
+    /** The network a workspace was sized for. */
+    private Network networkOf(Workspace ws) {
+        return bound(ws.inputLength()).network();
     }
 
     /** Loads a full-model {@code .h5} or {@code .keras} file, with the kernels this JVM provides. */
@@ -56,7 +102,7 @@ public final class Explainer {
 
     /** An explainer for an already loaded model (see {@link ModelLoader}), on the given kernels. */
     public static Explainer of(ModelSpec model, Kernels kernels) {
-        return new Explainer(NetworkBuilder.build(model, kernels));
+        return of(model, kernels, Network.defaultFoldBudgetBytes());
     }
 
     /**
@@ -64,17 +110,37 @@ public final class Explainer {
      * {@code foldBudgetBytes} (0: never fold). See {@link Network#foldingPlanned()}.
      */
     public static Explainer of(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
-        return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes));
+        return new Explainer(NetworkBuilder.build(model, kernels, foldBudgetBytes), foldBudgetBytes);
     }
 
-    /** The bound graph: internal, with no compatibility promise (for {@code jlrp info} and the tests). */
+    /**
+     * The bound graph: internal, with no compatibility promise (for {@code jlrp info} and the tests). For a model
+     * without a fixed input length, the graph built for one token (see {@link #network(int)}).
+     */
     public Network network() {
         return network;
     }
 
-    /** The number of token ids the model reads: every sequence is padded or truncated to it. */
+    /** The bound graph for sequences of {@code length} tokens (built and cached on first use). */
+    public Network network(int length) {
+        if (length < 1 || fixedLength() && length != inputLength()) {
+            throw new JlrpException("the model reads " + (fixedLength() ? inputLength() + " tokens"
+                    : "sequences of at least 1 token") + ", not " + length);
+        }
+        return bound(length).network();
+    }
+
+    /**
+     * The number of token ids the model reads: every sequence is padded or truncated to it; -1 when the model reads
+     * sequences of any length (a recurrent model whose file states none), which are explained as they are.
+     */
     public int inputLength() {
-        return network.inputLength();
+        return fixedLength() ? network.inputLength() : ModelSpec.ANY_LENGTH;
+    }
+
+    /** Whether the model reads a fixed number of token ids (see {@link #inputLength()}). */
+    public boolean fixedLength() {
+        return network.model().fixedLength();
     }
 
     /** The token ids the model accepts are {@code [0, vocabularySize())}. */
@@ -127,10 +193,9 @@ public final class Explainer {
      */
     public float[] logits(int[] tokens, boolean[] zeroed) {
         validate(0, tokens);
-        Workspace ws = pool.poll();
-        if (ws == null) {
-            ws = network.newWorkspace();
-        }
+        Bound bound = bound(tokens.length);
+        Network network = bound.network();
+        Workspace ws = bound.borrow();
         try {
             network.forward(ws, tokens);
             if (zeroed != null) {
@@ -145,7 +210,7 @@ public final class Explainer {
             }
             return network.logits(ws).clone();
         } finally {
-            pool.offer(ws);
+            bound.pool().offer(ws);
         }
     }
 
@@ -165,14 +230,12 @@ public final class Explainer {
 
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
-        Workspace ws = pool.poll();
-        if (ws == null) {
-            ws = network.newWorkspace();
-        }
+        Bound bound = bound(tokens.length);
+        Workspace ws = bound.borrow();
         try {
             return explainSequence(sequence, tokens, options, ws);
         } finally {
-            pool.offer(ws);
+            bound.pool().offer(ws);
         }
     }
 
@@ -186,11 +249,21 @@ public final class Explainer {
     int explainInto(Workspace ws, int sequence, int[] tokens, ExplainOptions options, double[] relevance) {
         requireLrp(options);
         validate(sequence, tokens);
+        if (ws.inputLength() != tokens.length) { // a model of any length: the workspace of this length's network
+            Bound bound = bound(tokens.length);
+            Workspace own = bound.borrow();
+            try {
+                return explainInto(own, sequence, tokens, options, relevance);
+            } finally {
+                bound.pool().offer(own);
+            }
+        }
+        Network network = networkOf(ws);
         RulePlan rules = network.rulePlan(options.rules());
         ExecutionPlan plan = network.planFor(rules, options.embeddingRelevance());
-        float[] logits = forward(plan, ws, sequence, tokens);
+        float[] logits = forward(network, plan, ws, sequence, tokens);
         int target = explainedTarget(options.target(), logits);
-        lrp(plan, rules, ws, sequence, target, logits[target], relevance);
+        lrp(network, plan, rules, ws, sequence, target, logits[target], relevance);
         return target;
     }
 
@@ -212,7 +285,7 @@ public final class Explainer {
         }
         WorkspaceGroup members = group.workspaces;
         RulePlan rules = network.rulePlan(options.rules());
-        if (!rules.allEpsilon()) {
+        if (!rules.allEpsilon() || !fixedLength()) { // a model of any length: its sequences may differ in length
             for (int g = 0; g < count; g++) {
                 targets[at + g] = explainInto(members.member(g), from + g, sequences[from + g], options,
                         relevance[at + g]);
@@ -237,7 +310,7 @@ public final class Explainer {
     }
 
     /** The forward pass under a plan; refuses non-finite logits. Returns a view into the workspace. */
-    private float[] forward(ExecutionPlan plan, Workspace ws, int sequence, int[] tokens) {
+    private static float[] forward(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens) {
         network.forward(plan, ws, tokens);
         float[] logits = network.logits(ws);
         checkFinite(sequence, logits);
@@ -248,8 +321,8 @@ public final class Explainer {
      * The LRP relevance pass for one target after {@link #forward} under the same plan, summed per token into
      * {@code relevance}; refuses non-finite relevance. The one LRP core of every path.
      */
-    private void lrp(ExecutionPlan plan, RulePlan rules, Workspace ws, int sequence, int target, float logit,
-                     double[] relevance) {
+    private static void lrp(Network network, ExecutionPlan plan, RulePlan rules, Workspace ws, int sequence,
+                            int target, float logit, double[] relevance) {
         network.backward(plan, ws, target, logit, rules);
         network.tokenRelevance(plan, ws, relevance);
         checkFinite(sequence, relevance);
@@ -320,19 +393,30 @@ public final class Explainer {
 
     /** One sequence on a workspace the caller owns (validated already). */
     List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options, Workspace ws) {
+        if (ws.inputLength() != tokens.length) { // a model of any length: the workspace of this length's network
+            Bound bound = bound(tokens.length);
+            Workspace own = bound.borrow();
+            try {
+                return explainSequence(sequence, tokens, options, own);
+            } finally {
+                bound.pool().offer(own);
+            }
+        }
+        Network network = networkOf(ws);
         RulePlan rules = options.method() == Method.LRP ? network.rulePlan(options.rules()) : null;
         ExecutionPlan plan = rules != null ? network.planFor(rules, options.embeddingRelevance())
                 : network.unfoldedPlan();
-        float[] logits = forward(plan, ws, sequence, tokens).clone();
+        float[] logits = forward(network, plan, ws, sequence, tokens).clone();
         float[] probabilities = probabilities(logits);
         List<Explanation> out = new ArrayList<>();
         for (int target : targets(options.target(), logits)) {
-            out.add(explainTarget(ws, plan, rules, sequence, tokens, logits, probabilities, target, options));
+            out.add(explainTarget(network, ws, plan, rules, sequence, tokens, logits, probabilities, target,
+                    options));
         }
         return out;
     }
 
-    private Explanation explainTarget(Workspace ws, ExecutionPlan plan, RulePlan rules, int sequence, int[] tokens,
+    private Explanation explainTarget(Network network, Workspace ws, ExecutionPlan plan, RulePlan rules, int sequence, int[] tokens,
                                       float[] logits, float[] probabilities, int target, ExplainOptions options) {
         float logit = logits[target];
         int dim = network.embeddingDim();
@@ -344,7 +428,7 @@ public final class Explainer {
         boolean norm = false;
         switch (options.method()) {
             case LRP -> {
-                lrp(plan, rules, ws, sequence, target, logit, perToken);
+                lrp(network, plan, rules, ws, sequence, target, logit, perToken);
                 if (!plan.isFolded()) {
                     map = network.embeddingRelevance(ws);
                 }
@@ -363,14 +447,14 @@ public final class Explainer {
                 }
             }
             case INTEGRATED_GRADIENTS -> {
-                float[] baseline = baseline(options);
-                map = integratedGradients(ws, target, baseline, options.steps());
+                float[] baseline = baseline(network, options);
+                map = integratedGradients(network, ws, target, baseline, options.steps());
                 network.forwardEmbedded(ws, baseline);
                 baselineLogit = network.logits(ws)[target];
                 network.forward(ws, tokens); // the workspace holds this input's forward pass again
             }
             case OCCLUSION -> {
-                return occlusion(ws, sequence, tokens, logits, probabilities, target, options);
+                return occlusion(network, ws, sequence, tokens, logits, probabilities, target, options);
             }
             default -> throw new IllegalStateException("unhandled method " + options.method());
         }
@@ -399,7 +483,7 @@ public final class Explainer {
     }
 
     /** The Integrated Gradients baseline at the Embedding output: the padding row everywhere, or zeros. */
-    private float[] baseline(ExplainOptions options) {
+    private float[] baseline(Network network, ExplainOptions options) {
         int dim = network.embeddingDim();
         float[] baseline = new float[network.inputLength() * dim];
         if (options.baseline() == Method.Baseline.PADDING) {
@@ -416,7 +500,7 @@ public final class Explainer {
      * {@code (e − e')·(1/m) Σ_{k=1..m} ∇ logit(e' + k/m (e − e'))}: the right Riemann sum of Sundararajan et al.
      * Requires the forward pass of the input; leaves the workspace on the last path point.
      */
-    private float[] integratedGradients(Workspace ws, int target, float[] baseline, int steps) {
+    private static float[] integratedGradients(Network network, Workspace ws, int target, float[] baseline, int steps) {
         float[] input = network.embeddingOutput(ws).clone();
         int n = input.length;
         float[] point = new float[n];
@@ -441,7 +525,7 @@ public final class Explainer {
     }
 
     /** Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. */
-    private Explanation occlusion(Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
+    private Explanation occlusion(Network network, Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
                                   int target, ExplainOptions options) {
         int pad = checkedPadId(options);
         float logit = logits[target];
@@ -515,7 +599,7 @@ public final class Explainer {
         if (tokens == null || tokens.length == 0) {
             throw new JlrpException("sequence " + sequence + " is empty");
         }
-        if (tokens.length != network.inputLength()) {
+        if (fixedLength() && tokens.length != network.inputLength()) {
             throw new JlrpException("sequence " + sequence + " has " + tokens.length + " tokens; the model reads "
                     + network.inputLength() + " (pad or truncate it first)");
         }

@@ -14,6 +14,9 @@ import org.jlrp.runtime.internal.graph.Layer;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.graph.RulePlan;
 import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.LayerSpec;
 import org.jlrp.runtime.internal.model.ModelSpec;
 
@@ -51,7 +54,11 @@ public final class ModelReport {
                 out.printf(Locale.ROOT, "%-15s%s%n", fact.label(), fact.text());
             }
         }
-        out.printf(Locale.ROOT, "input length   %d tokens%n", network.inputLength());
+        if (model.fixedLength()) {
+            out.printf(Locale.ROOT, "input length   %d tokens%n", network.inputLength());
+        } else {
+            out.printf(Locale.ROOT, "input length   any (the file states none; shapes below are for 1 token)%n");
+        }
         out.printf(Locale.ROOT, "vocabulary     %d ids, embedding dim %d%n", network.vocabularySize(),
                 network.embeddingDim());
         out.printf(Locale.ROOT, "output         %s%n", outputActivation(network));
@@ -60,6 +67,16 @@ public final class ModelReport {
         out.printf(Locale.ROOT, "folding        %s%n", folding(network));
         for (String note : model.notes()) {
             out.printf(Locale.ROOT, "note           %s%n", note);
+        }
+        for (LayerSpec spec : model.layers()) {
+            if (spec instanceof EmbeddingSpec e && e.maskZero()) {
+                out.printf(Locale.ROOT, "mask           %s: id 0 masks its step (mask_zero): recurrent layers carry "
+                        + "their state over it, and it gets no relevance%n", spec.name());
+            }
+            String recurrent = recurrentText(spec);
+            if (recurrent != null) {
+                out.printf(Locale.ROOT, "recurrent      %s: %s%n", spec.name(), recurrent);
+            }
         }
         if (plan != null) {
             out.printf(Locale.ROOT, "rule           %s%s%n", plan.composite().name(),
@@ -117,7 +134,11 @@ public final class ModelReport {
                 g.writeString(note);
             }
             g.writeEndArray();
-            g.writeNumberField("input_length", network.inputLength());
+            if (model.fixedLength()) {
+                g.writeNumberField("input_length", network.inputLength());
+            } else {
+                g.writeNullField("input_length"); // any length
+            }
             g.writeNumberField("vocabulary", network.vocabularySize());
             g.writeNumberField("embedding_dim", network.embeddingDim());
             Activation stripped = network.strippedActivation();
@@ -163,6 +184,7 @@ public final class ModelReport {
                 g.writeStringField("output_shape", (layer != null ? layer : network.explainedLayer()).shape().toString());
                 g.writeNumberField("parameters", layer == null ? 0 : layer.parameterCount());
                 g.writeBooleanField("stripped", layer == null);
+                writeRecurrent(g, spec);
                 if (plan != null) {
                     Rule rule = plan.ruleOf(spec.name());
                     if (rule != null) {
@@ -184,6 +206,62 @@ public final class ModelReport {
         }
     }
 
+    /** The cell of a recurrent layer (a Bidirectional layer's forward half), or null for another layer. */
+    private static RecurrentSpec cellOf(LayerSpec spec) {
+        if (spec instanceof RecurrentSpec r) {
+            return r;
+        }
+        return spec instanceof BidirectionalSpec b ? b.forward() : null;
+    }
+
+    /** {@code LSTM 32 units, activation tanh, recurrent hard_sigmoid, …} for a recurrent layer; null otherwise. */
+    static String recurrentText(LayerSpec spec) {
+        RecurrentSpec cell = cellOf(spec);
+        if (cell == null) {
+            return null;
+        }
+        StringBuilder s = new StringBuilder(cell.kind().displayName()).append(' ').append(cell.units())
+                .append(" units");
+        if (spec instanceof BidirectionalSpec b) {
+            s.append(", bidirectional, merge ").append(b.merge().displayName());
+        }
+        s.append(", activation ").append(cell.activation().displayName());
+        if (cell.kind() != RecurrentSpec.Kind.SIMPLE_RNN) {
+            s.append(", recurrent activation ").append(cell.recurrentActivation().displayName());
+        }
+        if (cell.kind() == RecurrentSpec.Kind.GRU) {
+            s.append(", reset_after ").append(cell.resetAfter());
+        }
+        s.append(cell.returnSequences() ? ", return_sequences" : ", last state");
+        if (spec instanceof RecurrentSpec && cell.goBackwards()) {
+            s.append(", go_backwards");
+        }
+        return s.toString();
+    }
+
+    private static void writeRecurrent(JsonGenerator g, LayerSpec spec) throws IOException {
+        RecurrentSpec cell = cellOf(spec);
+        if (cell == null) {
+            return;
+        }
+        g.writeObjectFieldStart("recurrent");
+        g.writeStringField("cell", cell.kind().displayName());
+        g.writeNumberField("units", cell.units());
+        g.writeStringField("activation", cell.activation().displayName());
+        if (cell.kind() != RecurrentSpec.Kind.SIMPLE_RNN) {
+            g.writeStringField("recurrent_activation", cell.recurrentActivation().displayName());
+        }
+        if (cell.kind() == RecurrentSpec.Kind.GRU) {
+            g.writeBooleanField("reset_after", cell.resetAfter());
+        }
+        g.writeBooleanField("return_sequences", cell.returnSequences());
+        g.writeBooleanField("go_backwards", spec instanceof RecurrentSpec && cell.goBackwards());
+        if (spec instanceof BidirectionalSpec b) {
+            g.writeStringField("merge", b.merge().displayName());
+        }
+        g.writeEndObject();
+    }
+
     private static String ruleText(RulePlan plan, String name, Layer layer) {
         if (plan == null) {
             return "";
@@ -201,6 +279,9 @@ public final class ModelReport {
         }
         if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
             return "winner takes all";
+        }
+        if (cls.equals("LSTM") || cls.equals("GRU") || cls.equals("SimpleRNN") || cls.equals("Bidirectional")) {
+            return plan.composite().averagePoolingRule().spec() + " (linear maps), gates signal-take-all";
         }
         return cls.equals("Embedding") || cls.equals("InputLayer") ? "-" : "pass-through";
     }

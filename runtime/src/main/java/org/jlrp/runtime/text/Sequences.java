@@ -29,12 +29,13 @@ public final class Sequences {
 
     /**
      * Pads or truncates {@code ids} to {@code length}, as {@code pad_sequences(maxlen=length, padding=..., truncating=...,
-     * value=padId)} does.
+     * value=padId)} does; {@code length} -1 (a model of any length) keeps them as they are (an empty sequence becomes
+     * one padding id).
      */
     public static int[] pad(int[] ids, int length, Side padding, Side truncating, int padId) {
         int[] source = sourcePositions(ids.length, length, padding, truncating);
-        int[] out = new int[length];
-        for (int t = 0; t < length; t++) {
+        int[] out = new int[source.length];
+        for (int t = 0; t < out.length; t++) {
             out[t] = source[t] < 0 ? padId : ids[source[t]];
         }
         return out;
@@ -46,15 +47,28 @@ public final class Sequences {
      */
     public static String[] padWords(String[] words, int length, Side padding, Side truncating) {
         int[] source = sourcePositions(words.length, length, padding, truncating);
-        String[] out = new String[length];
-        for (int t = 0; t < length; t++) {
+        String[] out = new String[source.length];
+        for (int t = 0; t < out.length; t++) {
             out[t] = source[t] < 0 ? null : words[source[t]];
         }
         return out;
     }
 
-    /** For each of the {@code length} output positions, the index in the unpadded sequence, or -1 for padding. */
+    /**
+     * The length a sequence of {@code size} ids gets for a model that reads {@code length} ({@code -1}: any length,
+     * see {@code Explainer.inputLength()}): {@code length} when fixed; else the sequence's own, at least 1 (an empty
+     * sequence becomes one padding id).
+     */
+    public static int fittedLength(int size, int length) {
+        return length < 0 ? Math.max(1, size) : length;
+    }
+
+    /**
+     * For each of the output positions, the index in the unpadded sequence, or -1 for padding. {@code length} -1 (a
+     * model of any length) keeps the sequence as it is (see {@link #fittedLength}).
+     */
     public static int[] sourcePositions(int size, int length, Side padding, Side truncating) {
+        length = fittedLength(size, length);
         int[] out = new int[length];
         Arrays.fill(out, -1);
         if (size >= length) {

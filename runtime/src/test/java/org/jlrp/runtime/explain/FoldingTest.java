@@ -37,7 +37,7 @@ class FoldingTest {
         int foldedFiles = 0;
         for (GoldenFiles.Golden golden : GoldenFiles.all()) {
             if (SharedFiles.isRecurrentGolden(golden.file())) {
-                continue; // GoldenRelevanceTest checks their refusal
+                continue; // never folded: GoldenRelevanceTest checks them (and the refusal of the refused ones)
             }
             ModelSpec model = KerasImporter.load(golden.model(), golden.architecture(), Limits.DEFAULT);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);

@@ -22,7 +22,9 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,7 +60,7 @@ class ModelReportTest {
     void textReport(String name) throws IOException {
         Path tokens = SharedFiles.require("golden/" + name + ".tokens.json");
         JsonNode facts = JSON.readTree(tokens.toFile());
-        if (SharedFiles.isRecurrentGolden(name)) {
+        if (SharedFiles.isRefusedGolden(name)) {
             SharedFiles.assertRecurrentRefusal(name, () -> load(facts, tokens));
             return;
         }
@@ -72,7 +74,16 @@ class ModelReportTest {
         assertLine(text, "keras version", facts.get("keras_version").asText());
         String backend = facts.path("backend").isTextual() ? facts.get("backend").asText() : "unknown";
         assertLine(text, "backend", backend);
-        assertLine(text, "input length", facts.get("seq_len").asInt() + " tokens");
+        assertLine(text, "input length", network.model().fixedLength() ? facts.get("seq_len").asInt() + " tokens"
+                : "any");
+        for (LayerSpec layer : network.model().layers()) {
+            if (layer instanceof RecurrentSpec || layer instanceof BidirectionalSpec) {
+                String cell = layer instanceof RecurrentSpec r ? r.type() : ((BidirectionalSpec) layer).forward().type();
+                assertTrue(text.lines().anyMatch(l -> l.startsWith("recurrent      " + layer.name() + ": " + cell + " ")),
+                        "a recurrent line for " + layer.name() + ":\n" + text);
+            }
+        }
+        assertEquals(SharedFiles.isRecurrentGolden(name), text.contains("\nrecurrent "), text);
         assertLine(text, "vocabulary", facts.get("vocab").asInt() + " ids");
         String activation = facts.path("output_activation").asText("");
         assertLine(text, "output", activation.isEmpty() ? "no final softmax/sigmoid" : activation + " over ");
@@ -108,7 +119,7 @@ class ModelReportTest {
     void jsonReport(String name) throws IOException {
         Path tokens = SharedFiles.require("golden/" + name + ".tokens.json");
         JsonNode facts = JSON.readTree(tokens.toFile());
-        if (SharedFiles.isRecurrentGolden(name)) {
+        if (SharedFiles.isRefusedGolden(name)) {
             SharedFiles.assertRecurrentRefusal(name, () -> load(facts, tokens));
             return;
         }
@@ -125,7 +136,19 @@ class ModelReportTest {
                 report.get("backend").asText());
         assertEquals(facts.get("theano_flipped"), report.get("theano_flipped"));
         assertEquals(facts.get("output_activation"), report.get("output_activation"));
-        assertEquals(facts.get("seq_len").asInt(), report.get("input_length").asInt());
+        if (network.model().fixedLength()) {
+            assertEquals(facts.get("seq_len").asInt(), report.get("input_length").asInt());
+        } else {
+            assertTrue(report.get("input_length").isNull(), "a model of any length: " + report);
+        }
+        boolean recurrent = false;
+        for (JsonNode layer : report.get("layers")) {
+            if (layer.has("recurrent")) {
+                recurrent = true;
+                assertTrue(layer.get("recurrent").get("units").asInt() > 0, layer.toString());
+            }
+        }
+        assertEquals(SharedFiles.isRecurrentGolden(name), recurrent, report.toString());
         assertEquals(facts.get("vocab").asInt(), report.get("vocabulary").asInt());
         assertEquals(network.explainedLayer().name(), report.get("explained_layer").asText());
         assertTrue(report.get("explained").asText().contains("logit"), report.toString());

@@ -13,12 +13,19 @@ final class EmbeddingLayer extends Layer {
     final float[] table;
     final int vocabulary;
     final int dim;
+    /** Keras {@code mask_zero=True}: recurrent layers downstream skip the steps whose token id is 0. */
+    final boolean maskZero;
 
     EmbeddingLayer(String name, Layer input, float[] table, int vocabulary, int dim) {
+        this(name, input, table, vocabulary, dim, false);
+    }
+
+    EmbeddingLayer(String name, Layer input, float[] table, int vocabulary, int dim, boolean maskZero) {
         super(name, "Embedding", List.of(input), Shape.sequence(input.shape.channels(), dim));
         this.table = table;
         this.vocabulary = vocabulary;
         this.dim = dim;
+        this.maskZero = maskZero;
     }
 
     @Override

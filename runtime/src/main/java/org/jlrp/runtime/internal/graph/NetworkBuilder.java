@@ -8,6 +8,7 @@ import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
 import org.jlrp.runtime.internal.model.DenseSpec;
@@ -18,6 +19,7 @@ import org.jlrp.runtime.internal.model.InputSpec;
 import org.jlrp.runtime.internal.model.LayerSpec;
 import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.ReshapeSpec;
 
 /**
@@ -33,11 +35,14 @@ public final class NetworkBuilder {
     private final Map<String, Layer> built = new HashMap<>();
 
     private final long foldBudgetBytes;
+    /** The number of token ids this network reads: the model's fixed length, or the one asked for. */
+    private final int length;
 
-    private NetworkBuilder(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
+    private NetworkBuilder(ModelSpec model, Kernels kernels, long foldBudgetBytes, int length) {
         this.model = model;
         this.kernels = kernels;
         this.foldBudgetBytes = foldBudgetBytes;
+        this.length = length;
     }
 
     public static Network build(ModelSpec model, Kernels kernels) {
@@ -49,12 +54,24 @@ public final class NetworkBuilder {
      * {@code foldBudgetBytes} (0: never fold).
      */
     public static Network build(ModelSpec model, Kernels kernels, long foldBudgetBytes) {
+        return build(model, kernels, foldBudgetBytes, model.fixedLength() ? model.inputLength() : 1);
+    }
+
+    /**
+     * Builds the network for sequences of {@code length} token ids: the model's own length when it states one (any
+     * other is refused), any positive length for a model that reads any ({@link ModelSpec#ANY_LENGTH}).
+     */
+    public static Network build(ModelSpec model, Kernels kernels, long foldBudgetBytes, int length) {
+        if (length < 1 || model.fixedLength() && length != model.inputLength()) {
+            throw new JlrpException(model.source() + ": cannot build the model for " + length + " tokens; it reads "
+                    + (model.fixedLength() ? String.valueOf(model.inputLength()) : "any positive number of"));
+        }
         try {
-            return new NetworkBuilder(model, kernels, foldBudgetBytes).build();
+            return new NetworkBuilder(model, kernels, foldBudgetBytes, length).build();
         } catch (ArithmeticException overflow) {
             // Shapes are products of spec values; a corrupt file can make them overflow an int.
             throw new JlrpException(model.source() + ": the layer shapes are too large (input length "
-                    + model.inputLength() + "): " + overflow.getMessage());
+                    + length + "): " + overflow.getMessage());
         }
     }
 
@@ -103,7 +120,7 @@ public final class NetworkBuilder {
 
     private Layer buildLayer(LayerSpec spec, boolean stripActivation) {
         if (spec instanceof InputSpec) {
-            return new InputLayer(spec.name(), model.inputLength());
+            return new InputLayer(spec.name(), length);
         }
         String type = spec.type();
         List<Layer> inputs = new ArrayList<>();
@@ -149,6 +166,12 @@ public final class NetworkBuilder {
         if (spec instanceof IdentitySpec) {
             return RoutingLayer.identity(spec.name(), type, input);
         }
+        if (spec instanceof RecurrentSpec r) {
+            return recurrent(r, input, List.of(r), null);
+        }
+        if (spec instanceof BidirectionalSpec b) {
+            return recurrent(b, input, List.of(b.forward(), b.backward()), b.merge());
+        }
         throw new IllegalStateException("unhandled layer spec " + spec.getClass().getSimpleName());
     }
 
@@ -158,7 +181,7 @@ public final class NetworkBuilder {
         if (!(input instanceof InputLayer)) {
             throw error("Embedding '" + spec.name() + "' must read the model input directly");
         }
-        return new EmbeddingLayer(spec.name(), input, spec.table(), spec.vocabulary(), spec.dim());
+        return new EmbeddingLayer(spec.name(), input, spec.table(), spec.vocabulary(), spec.dim(), spec.maskZero());
     }
 
     private Layer conv1d(Conv1DSpec spec, Layer input, boolean stripActivation) {
@@ -218,6 +241,40 @@ public final class NetworkBuilder {
                     input.shape.steps(), activation);
         }
         return new DenseLayer(spec.name(), input, spec.kernel(), spec.bias(), units, activation);
+    }
+
+    private Layer recurrent(LayerSpec spec, Layer input, List<RecurrentSpec> cells, BidirectionalSpec.Merge merge) {
+        requireSequence(spec, input);
+        RecurrentSpec cell = cells.get(0);
+        if (cell.inputSize() != input.shape.channels()) {
+            throw error(spec.type() + " '" + spec.name() + "': kernel shape (" + cell.inputSize() + ", "
+                    + cell.kind().gates() * cell.units() + ") does not match its input of " + input.shape.channels()
+                    + " channels");
+        }
+        for (RecurrentSpec c : cells) {
+            hiddenActivation(spec, c.activation());
+            hiddenActivation(spec, c.recurrentActivation());
+        }
+        return new RecurrentLayer(spec.name(), spec.type(), input, cells, merge, masked(input));
+    }
+
+    /**
+     * Whether a layer reading {@code input} sees Keras's mask: the input comes from an Embedding with mask_zero through
+     * layers that pass the mask on unchanged (inference identities, recurrent layers returning sequences) and keep
+     * one step per token.
+     */
+    private static boolean masked(Layer input) {
+        Layer in = input;
+        while (true) {
+            if (in instanceof EmbeddingLayer e) {
+                return e.maskZero;
+            }
+            if (in instanceof RoutingLayer r && r.identity || in instanceof RecurrentLayer && in.shape.sequence()) {
+                in = in.input();
+                continue;
+            }
+            return false;
+        }
     }
 
     private Layer pooling(PoolingSpec spec, Layer input) {

@@ -64,6 +64,10 @@ public final class RulePlan {
             if (layer instanceof AvgPoolLayer) {
                 rules.put(layer, composite.averagePoolingRule());
             }
+            if (layer instanceof RecurrentLayer) {
+                // The linear maps inside the cells: the ε-rule with the composite's default ε (gates: signal-take-all)
+                rules.put(layer, composite.averagePoolingRule());
+            }
             if (!(layer instanceof LinearLayer linear)) {
                 continue;
             }

@@ -36,6 +36,25 @@ public final class Workspace {
         this.tokenRelevance = new float[inputLength];
     }
 
+    /** Per-layer scratch arrays (the recurrent layers' step vectors), created on first use. */
+    private final java.util.Map<Object, java.util.Map<String, float[]>> layerScratch = new java.util.IdentityHashMap<>();
+
+    /** A scratch array of at least {@code size} floats owned by {@code owner} under {@code key}. */
+    float[] scratch(Object owner, String key, int size) {
+        java.util.Map<String, float[]> mine = layerScratch.computeIfAbsent(owner, o -> new java.util.HashMap<>());
+        float[] a = mine.get(key);
+        if (a == null || a.length < size) {
+            a = new float[size];
+            mine.put(key, a);
+        }
+        return a;
+    }
+
+    /** The number of token ids this workspace's network reads. */
+    public int inputLength() {
+        return tokens.length;
+    }
+
     /**
      * Scratch for the rules other than ε (modified inputs, their own denominators and quotients), allocated on first
      * use so that a workspace that only ever runs the ε-rule does not carry it.

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.internal.model.ModelSpec;
 
 /**
  * Reads a Keras model config ({@code model_config}, {@code config.json} or {@code model.to_json()}) of any Keras
@@ -410,10 +411,10 @@ final class KerasConfig {
         return steps.isIntegralNumber() ? steps.asInt() : null;
     }
 
+    /** The stated length, or {@link ModelSpec#ANY_LENGTH} when the config states none (any length). */
     private int requireInputLength(Integer length) {
         if (length == null) {
-            throw error("the model config does not state the input length (no batch_input_shape, batch_shape or "
-                    + "Embedding input_length)");
+            return ModelSpec.ANY_LENGTH;
         }
         if (length <= 0) {
             throw error("the model config states an input length of " + length);

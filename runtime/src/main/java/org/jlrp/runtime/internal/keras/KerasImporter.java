@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
 import org.jlrp.runtime.internal.model.DenseSpec;
@@ -24,6 +25,7 @@ import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.internal.model.ModelSpec.Fact;
 import org.jlrp.runtime.internal.model.Padding;
 import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.ReshapeSpec;
 
 /**
@@ -40,7 +42,8 @@ public final class KerasImporter {
     public static final Set<String> SUPPORTED = new TreeSet<>(List.of(
             "InputLayer", "Embedding", "Conv1D", "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
             "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
-            "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate"));
+            "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate", "LSTM",
+            "GRU", "SimpleRNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU"));
 
     /** The Keras classes that are the identity at inference. */
     static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
@@ -141,6 +144,14 @@ public final class KerasImporter {
                 return relu(layer);
             case "Concatenate":
                 return new ConcatenateSpec(name, inputs, layer.config().path("axis").asInt(-1));
+            case "LSTM":
+            case "GRU":
+            case "SimpleRNN":
+            case "CuDNNLSTM":
+            case "CuDNNGRU":
+                return recurrent(layer, cls, layer.config(), layer.weights(), name, false);
+            case "Bidirectional":
+                return bidirectional(layer);
             default:
                 if (INFERENCE_IDENTITIES.contains(cls)) {
                     return new IdentitySpec(name, inputs, cls);
@@ -160,7 +171,8 @@ public final class KerasImporter {
         if (vocabulary < 1 || dim < 1) {
             throw error("Embedding '" + layer.name() + "' has an empty table " + table.shapeString());
         }
-        return new EmbeddingSpec(layer.name(), layer.inbound(), table.data(), vocabulary, dim);
+        return new EmbeddingSpec(layer.name(), layer.inbound(), table.data(), vocabulary, dim,
+                layer.config().path("mask_zero").asBoolean(false));
     }
 
     private LayerSpec conv1d(KerasLayer layer) {
@@ -204,6 +216,155 @@ public final class KerasImporter {
         float[] bias = bias(layer, units);
         return new DenseSpec(layer.name(), layer.inbound(), kernel.data(), bias, kernel.shape()[0], units,
                 activation(layer));
+    }
+
+    /**
+     * A recurrent layer (or one half of a Bidirectional layer, {@code name} then the half's name). Keras 2/3 weights:
+     * kernel {@code [in][G·u]}, recurrent kernel {@code [u][G·u]}, bias {@code [G·u]} (a GRU with reset_after:
+     * {@code [2][G·u]}, input and recurrent bias); CuDNN layers: bias {@code [2·G·u]}, the input then the recurrent
+     * bias (an LSTM's sum is the Keras bias; a CuDNNGRU is a GRU with reset_after).
+     */
+    private RecurrentSpec recurrent(KerasLayer layer, String cls, JsonNode c, List<Tensor> weights, String name,
+                                    boolean bidirectionalHalf) {
+        String where = cls + " '" + name + "'";
+        for (String refused : List.of("stateful", "return_state", "time_major")) {
+            if (c.path(refused).asBoolean(false)) {
+                throw error(where + " uses " + refused + "=True, which jlrp does not support");
+            }
+        }
+        if (c.has("consume_less") || c.has("inner_activation")) {
+            throw error(where + " is a Keras 1 recurrent layer (one matrix per gate), which jlrp does not support yet");
+        }
+        boolean cudnn = cls.startsWith("CuDNN");
+        RecurrentSpec.Kind kind = cls.endsWith("LSTM") ? RecurrentSpec.Kind.LSTM : cls.endsWith("GRU")
+                ? RecurrentSpec.Kind.GRU : RecurrentSpec.Kind.SIMPLE_RNN;
+        boolean useBias = cudnn || c.path("use_bias").asBoolean(true);
+        int expected = useBias ? 3 : 2;
+        if (weights.size() != expected) {
+            throw error(where + " has " + weights.size() + " weight arrays; expected " + expected
+                    + (useBias ? " (kernel, recurrent kernel, bias)" : " (kernel, recurrent kernel)"));
+        }
+        Tensor kernel = weights.get(0);
+        Tensor recurrentKernel = weights.get(1);
+        if (kernel.shape().length != 2 || recurrentKernel.shape().length != 2) {
+            throw error(where + ": kernel " + kernel.shapeString() + " and recurrent kernel "
+                    + recurrentKernel.shapeString() + " must have 2 axes");
+        }
+        int units = recurrentKernel.shape()[0];
+        int width = kind.gates() * units;
+        if (kernel.shape()[1] != width || recurrentKernel.shape()[1] != width) {
+            throw error(where + ": kernel " + kernel.shapeString() + " and recurrent kernel "
+                    + recurrentKernel.shapeString() + " do not hold " + kind.gates() + " gates of " + units + " units");
+        }
+        expectConfig(layer, c, "units", units);
+        boolean resetAfter = kind == RecurrentSpec.Kind.GRU && (cudnn || c.path("reset_after").asBoolean(false));
+        float[] bias = null;
+        float[] recurrentBias = null;
+        if (useBias) {
+            Tensor b = weights.get(2);
+            float[] data = b.data();
+            if (cudnn || resetAfter) {
+                if (data.length != 2 * width) {
+                    throw error(where + ": bias shape " + b.shapeString() + " does not hold an input and a recurrent "
+                            + "bias of " + width);
+                }
+                bias = java.util.Arrays.copyOfRange(data, 0, width);
+                float[] second = java.util.Arrays.copyOfRange(data, width, 2 * width);
+                if (kind == RecurrentSpec.Kind.LSTM) {
+                    for (int i = 0; i < width; i++) {
+                        bias[i] += second[i];
+                    }
+                } else {
+                    recurrentBias = second;
+                }
+            } else {
+                if (data.length != width || b.shape().length != 1) {
+                    throw error(where + ": bias shape " + b.shapeString() + " does not match " + width);
+                }
+                bias = data;
+            }
+        }
+        Activation activation = cudnn ? Activation.TANH : recurrentActivation(layer, c, "activation", "tanh");
+        Activation recurrentActivation = kind == RecurrentSpec.Kind.SIMPLE_RNN ? Activation.LINEAR
+                : cudnn ? Activation.SIGMOID : recurrentActivation(layer, c, "recurrent_activation",
+                        model.kerasVersion().startsWith("3") ? "sigmoid" : "hard_sigmoid");
+        return new RecurrentSpec(name, layer.inbound(), kind, kernel.data(), recurrentKernel.data(), bias,
+                recurrentBias, kernel.shape()[0], units, activation, recurrentActivation,
+                c.path("return_sequences").asBoolean(false), c.path("go_backwards").asBoolean(false), resetAfter);
+    }
+
+    private LayerSpec bidirectional(KerasLayer layer) {
+        JsonNode c = layer.config();
+        String merge = c.path("merge_mode").isNull() ? "none" : c.path("merge_mode").asText("concat");
+        BidirectionalSpec.Merge mode = switch (merge) {
+            case "concat" -> BidirectionalSpec.Merge.CONCAT;
+            case "sum" -> BidirectionalSpec.Merge.SUM;
+            case "ave" -> BidirectionalSpec.Merge.AVE;
+            default -> throw error("Bidirectional '" + layer.name() + "' has merge_mode '" + merge + "'; jlrp explains "
+                    + "concat, sum and ave");
+        };
+        JsonNode inner = c.path("layer");
+        String cls = inner.path("class_name").asText("");
+        if (!List.of("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU").contains(cls)) {
+            throw error("Bidirectional '" + layer.name() + "' wraps a " + cls + "; jlrp explains LSTM, GRU and "
+                    + "SimpleRNN");
+        }
+        JsonNode innerConfig = inner.path("config");
+        JsonNode backwardConfig = c.path("backward_layer").path("config");
+        if (!backwardConfig.isMissingNode() && !backwardConfig.isNull()) {
+            for (String key : List.of("units", "return_sequences", "activation", "recurrent_activation", "reset_after",
+                    "use_bias")) {
+                if (!String.valueOf(backwardConfig.get(key)).equals(String.valueOf(innerConfig.get(key)))) {
+                    throw error("Bidirectional '" + layer.name() + "' has a backward layer that differs from its "
+                            + "forward layer in " + key + ", which jlrp does not support");
+                }
+            }
+        }
+        List<Tensor> weights = layer.weights();
+        if (weights.size() % 2 != 0) {
+            throw error("Bidirectional '" + layer.name() + "' has " + weights.size() + " weight arrays; expected "
+                    + "the same number for each direction");
+        }
+        int half = weights.size() / 2;
+        String innerName = innerConfig.path("name").asText(cls.toLowerCase(Locale.ROOT));
+        RecurrentSpec forward = recurrent(layer, cls, innerConfig, weights.subList(0, half), "forward_" + innerName,
+                true);
+        RecurrentSpec backward = recurrent(layer, cls, innerConfig, weights.subList(half, weights.size()),
+                "backward_" + innerName, true);
+        boolean goBackwards = innerConfig.path("go_backwards").asBoolean(false);
+        return new BidirectionalSpec(layer.name(), layer.inbound(), forward.renamed(forward.name(), goBackwards),
+                backward.renamed(backward.name(), !goBackwards), mode);
+    }
+
+    /** A recurrent layer's activation under {@code key}, with the file's Keras version's {@code hard_sigmoid}. */
+    private Activation recurrentActivation(KerasLayer layer, JsonNode c, String key, String fallback) {
+        JsonNode node = c.get(key);
+        String name;
+        if (node == null || node.isNull()) {
+            name = fallback;
+        } else if (node.isTextual()) {
+            name = node.asText();
+        } else if (node.isObject()) {
+            name = node.path("config").isTextual() ? node.path("config").asText() : node.path("class_name").asText();
+        } else {
+            name = node.toString();
+        }
+        Activation activation = activationNamed(name);
+        if (activation == null || activation == Activation.SOFTMAX) {
+            throw error("layer '" + layer.name() + "' uses " + key + " '" + name + "', which jlrp does not support");
+        }
+        if (activation == Activation.HARD_SIGMOID && model.kerasVersion().startsWith("3")) {
+            return Activation.HARD_SIGMOID_KERAS3;
+        }
+        return activation;
+    }
+
+    private void expectConfig(KerasLayer layer, JsonNode c, String key, int actual) {
+        JsonNode node = c.get(key);
+        if (node != null && node.isNumber() && node.asLong() != actual) {
+            throw error("layer '" + layer.name() + "' states " + key + " = " + node + " but its weights have "
+                    + actual);
+        }
     }
 
     private LayerSpec pooling(KerasLayer layer) {

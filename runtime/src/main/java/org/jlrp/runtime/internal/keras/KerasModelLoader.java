@@ -380,15 +380,35 @@ final class KerasModelLoader {
                         + "', but the config's layer order assigns that path to layer '" + layer.name() + "'");
             }
             List<Tensor> tensors = new ArrayList<>();
-            for (String index : sortedVarNames(group.getChildren().keySet(), source, path)) {
-                if (!(group.getChild(index) instanceof Dataset dataset)) {
-                    throw new JlrpException(source + ": " + path + "/" + index + " is not a dataset");
+            String base = "layers/" + paths.get(layer.name());
+            List<String> varPaths = group.getChildren().isEmpty() ? nestedVarPaths(root, base, layer) : List.of(path);
+            for (String varPath : varPaths) {
+                if (!(nodeAt(root, varPath) instanceof Group vars)) {
+                    throw new JlrpException(source + ": layer '" + layer.name() + "' (" + layer.className()
+                            + ") has no weights at " + varPath);
                 }
-                tensors.add(readTensor(dataset, layer.name() + "/" + index, source, size));
+                for (String index : sortedVarNames(vars.getChildren().keySet(), source, varPath)) {
+                    if (!(vars.getChild(index) instanceof Dataset dataset)) {
+                        throw new JlrpException(source + ": " + varPath + "/" + index + " is not a dataset");
+                    }
+                    tensors.add(readTensor(dataset, layer.name() + "/" + index, source, size));
+                }
             }
             layers.add(layer.withWeights(tensors));
         }
         return layers;
+    }
+
+    /**
+     * Where Keras 3 keeps the variables of a layer whose own {@code vars} is empty: a recurrent layer's cell
+     * ({@code cell/vars}), a Bidirectional layer's two halves ({@code forward_layer/cell/vars},
+     * {@code backward_layer/cell/vars}).
+     */
+    private static List<String> nestedVarPaths(Group root, String base, KerasLayer layer) {
+        if (layer.className().equals("Bidirectional")) {
+            return List.of(base + "/forward_layer/cell/vars", base + "/backward_layer/cell/vars");
+        }
+        return List.of(base + "/cell/vars");
     }
 
     /**
@@ -484,6 +504,19 @@ final class KerasModelLoader {
             case "Conv1D":
             case "Dense":
                 return layer.config().path("use_bias").asBoolean(true) ? 2 : 1;
+            case "LSTM":
+            case "GRU":
+            case "SimpleRNN":
+                return layer.config().path("use_bias").asBoolean(true) ? 3 : 2;
+            case "CuDNNLSTM":
+            case "CuDNNGRU":
+                return 3;
+            case "Bidirectional": {
+                JsonNode inner = layer.config().path("layer");
+                String cls = inner.path("class_name").asText("");
+                boolean bias = inner.path("config").path("use_bias").asBoolean(true);
+                return cls.startsWith("CuDNN") ? 6 : bias ? 6 : 4;
+            }
             default:
                 return 0;
         }

@@ -10,10 +10,13 @@ import org.jlrp.kernels.Kernels;
  * model's final activation, which the explanation strips.
  */
 public enum Activation {
-    LINEAR, RELU, TANH, SIGMOID, HARD_SIGMOID, SOFTPLUS, SOFTSIGN, ELU, SELU, EXPONENTIAL, SWISH, GELU, SOFTMAX;
+    LINEAR, RELU, TANH, SIGMOID, HARD_SIGMOID, HARD_SIGMOID_KERAS3, SOFTPLUS, SOFTSIGN, ELU, SELU, EXPONENTIAL, SWISH, GELU, SOFTMAX;
 
     /** The lower-case name used in reports ({@code "relu"}, {@code "softmax"}, …). */
     public String displayName() {
+        if (this == HARD_SIGMOID_KERAS3) {
+            return "hard_sigmoid (keras 3: relu6(x+3)/6)";
+        }
         return name().toLowerCase(Locale.ROOT);
     }
 
@@ -60,6 +63,7 @@ public enum Activation {
                 return s * (1 - s);
             }
             case HARD_SIGMOID: return x > -2.5 && x < 2.5 ? 0.2 : 0;
+            case HARD_SIGMOID_KERAS3: return x > -3 && x < 3 ? 1.0 / 6 : 0;
             case SOFTPLUS: return 1 / (1 + Math.exp(-x));
             case SOFTSIGN: {
                 double d = 1 + Math.abs(x);
@@ -85,6 +89,7 @@ public enum Activation {
             case TANH: return Math.tanh(x);
             case SIGMOID: return 1 / (1 + Math.exp(-x));
             case HARD_SIGMOID: return Math.max(0, Math.min(1, 0.2 * x + 0.5));
+            case HARD_SIGMOID_KERAS3: return Math.min(Math.max(x + 3, 0), 6) / 6;
             case SOFTPLUS: return x > 30 ? x : Math.log1p(Math.exp(x));
             case SOFTSIGN: return x / (1 + Math.abs(x));
             case ELU: return x > 0 ? x : Math.expm1(x);

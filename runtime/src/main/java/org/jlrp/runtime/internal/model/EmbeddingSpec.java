@@ -8,9 +8,15 @@ import java.util.List;
  * @param table      {@code [vocabulary][dim]}, row-major; copied in, and {@link #table()} returns a copy
  * @param vocabulary number of token ids, at least 1
  * @param dim        vector size, at least 1
+ * @param maskZero   whether id 0 is a mask (Keras {@code mask_zero=True}): recurrent layers downstream skip those steps
  */
-public record EmbeddingSpec(String name, List<String> inputs, float[] table, int vocabulary, int dim)
+public record EmbeddingSpec(String name, List<String> inputs, float[] table, int vocabulary, int dim, boolean maskZero)
         implements LayerSpec {
+
+    /** An Embedding without a mask. */
+    public EmbeddingSpec(String name, List<String> inputs, float[] table, int vocabulary, int dim) {
+        this(name, inputs, table, vocabulary, dim, false);
+    }
 
     public EmbeddingSpec {
         Specs.name(name);

@@ -15,7 +15,8 @@ import java.util.Set;
  *
  * @param source      the file it came from, for messages
  * @param format      how it was stored, as {@code jlrp info} names it ({@code full-h5}, {@code keras3-zip}, …)
- * @param inputLength the number of token ids the model reads (its fixed sequence length)
+ * @param inputLength the number of token ids the model reads (its fixed sequence length), or {@link #ANY_LENGTH}
+ *                    when the file states none (recurrent models read sequences of any length)
  * @param layers      the layers in a topological order, the input first; names are unique
  * @param output      the name of the layer whose output is the model output
  * @param facts       format-specific facts for display, in display order, by JSON key ({@code keras_version},
@@ -61,8 +62,14 @@ public record ModelSpec(String source, String format, int inputLength, List<Laye
         }
     }
 
+    /** The {@link #inputLength} of a model that reads sequences of any length. */
+    public static final int ANY_LENGTH = -1;
+
     public ModelSpec {
         Objects.requireNonNull(source, "source");
+        if (inputLength < 1 && inputLength != ANY_LENGTH) {
+            throw new IllegalArgumentException(source + ": input length " + inputLength);
+        }
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(output, "output");
         layers = List.copyOf(layers);
@@ -82,6 +89,11 @@ public record ModelSpec(String source, String format, int inputLength, List<Laye
     /** A model without facts or notes. */
     public ModelSpec(String source, String format, int inputLength, List<LayerSpec> layers, String output) {
         this(source, format, inputLength, layers, output, Map.of(), List.of());
+    }
+
+    /** Whether the model reads a fixed number of token ids ({@link #inputLength}) rather than any number. */
+    public boolean fixedLength() {
+        return inputLength != ANY_LENGTH;
     }
 
     /** The layer with this name. */

@@ -363,11 +363,15 @@ class KerasLayersTest {
 
     // ------------------------------------------------------------------------------------------ refusals
 
-    /** Unsupported layers, each put after the Embedding of a Keras 2 Sequential model. */
+    /**
+     * Unsupported layers, each put after the Embedding of a Keras 2 Sequential model. (LSTM, GRU, SimpleRNN and
+     * Bidirectional are supported now: RecurrentReferenceTest and the recurrent goldens.)
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"LSTM:lstm_1", "GRU:gru_1", "Bidirectional:bidirectional_1",
-            "BatchNormalization:batch_normalization_1", "MultiHeadAttention:multi_head_attention_1",
-            "Attention:attention_1", "SimpleRNN:simple_rnn_1", "Conv2D:conv2d_1"})
+    @ValueSource(strings = {"ConvLSTM1D:conv_lstm1d_1", "TimeDistributed:time_distributed_1",
+            "LayerNormalization:layer_normalization_1", "BatchNormalization:batch_normalization_1",
+            "MultiHeadAttention:multi_head_attention_1", "Attention:attention_1", "Conv1DTranspose:conv1d_transpose_1",
+            "Conv2D:conv2d_1"})
     void unsupportedLayersAreRefusedWithOneLineNamingLayerClassAndTheSupportedList(String spec) {
         String cls = spec.split(":")[0];
         String name = spec.split(":")[1];

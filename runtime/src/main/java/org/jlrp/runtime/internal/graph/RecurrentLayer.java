@@ -1,0 +1,463 @@
+package org.jlrp.runtime.internal.graph;
+
+import java.util.List;
+import org.jlrp.kernels.Kernels;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.Rule;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.BidirectionalSpec.Merge;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
+
+/**
+ * LSTM, GRU and SimpleRNN layers, alone or as the two halves of a Bidirectional layer, with Keras's forward formulas
+ * and the relevance rules of Arras et al. 2017 (the rule set's "Recurrent layers"): the linear maps use the ε-rule
+ * with the bias inside z, the gates are signal-take-all (a gate is a constant weight and gets no relevance).
+ * <pre>
+ *   LSTM       c_t = f⊙c_{t−1} + i⊙g,  h_t = o⊙tanh(c_t)
+ *              R(c_t) += R(h_t);  ε({f⊙c_{t−1}, i⊙g} → c_t) gives R(c_{t−1}), R(g);
+ *              ε({x_t, h_{t−1}} → z_g, bias b_g) gives R(x_t) and R(h_{t−1})
+ *   GRU        h_t = z⊙h_{t−1} + (1−z)⊙ĥ;  ε({z⊙h_{t−1}, (1−z)⊙ĥ} → h_t), then ε({x_t, h_{t−1}} → ĥ's pre-activation)
+ *              with W_h and U_h on r⊙h_{t−1} (reset_after: r⊙U_h on h_{t−1}, r⊙b_rh inside z)
+ *   SimpleRNN  ε({x_t, h_{t−1}} → z, bias b); the activation passes relevance through
+ * </pre>
+ * With a mask ({@code mask_zero} on the Embedding), a step whose token id is 0 carries the state over and passes all
+ * relevance on to the previous state; its input gets none.
+ *
+ * <p>Each direction keeps, per step, its states, activated gates and candidate pre-activation in this layer's
+ * pre-activation slot (layout in {@link Direction}); the per-step vectors the kernels read and write are scratch
+ * arrays of the workspace. The per-step products run on the Dense kernels; the elementwise cell arithmetic is done
+ * here, in double precision where it combines values.
+ */
+final class RecurrentLayer extends Layer {
+
+    private final Direction[] directions;
+    /** How a Bidirectional layer merges its directions; null for a single layer. */
+    private final Merge merge;
+    private final boolean returnSequences;
+    private final boolean masked;
+    private final int steps;
+    private final int in;
+    private final int units;
+    /** Output width per step (or of the vector): units, or 2·units for a concat merge. */
+    private final int outWidth;
+    private final int storage;
+
+    /**
+     * @param specs   one spec, or the forward and backward specs of a Bidirectional layer
+     * @param merge   null for one spec
+     * @param masked  whether token id 0 masks a step (an Embedding with mask_zero upstream)
+     */
+    RecurrentLayer(String name, String className, Layer input, List<RecurrentSpec> specs, Merge merge,
+                   boolean masked) {
+        super(name, className, List.of(input), shapeOf(input, specs.get(0), specs.size() == 2 ? merge : null));
+        this.merge = specs.size() == 2 ? merge : null;
+        this.returnSequences = specs.get(0).returnSequences();
+        this.masked = masked;
+        this.steps = input.shape.steps();
+        this.in = input.shape.channels();
+        this.units = specs.get(0).units();
+        this.outWidth = this.merge == Merge.CONCAT ? 2 * units : units;
+        this.directions = new Direction[specs.size()];
+        int offset = 0;
+        for (int d = 0; d < specs.size(); d++) {
+            RecurrentSpec spec = specs.get(d);
+            // In a Bidirectional layer the backward direction's outputs are put back in token order.
+            boolean tokenOrder = specs.size() == 2;
+            int outOffset = this.merge == Merge.CONCAT ? d * units : 0;
+            directions[d] = new Direction(spec, steps, offset, tokenOrder, outOffset);
+            offset += directions[d].size;
+        }
+        this.storage = offset;
+    }
+
+    private static Shape shapeOf(Layer input, RecurrentSpec spec, Merge merge) {
+        int width = merge == Merge.CONCAT ? 2 * spec.units() : spec.units();
+        return spec.returnSequences() ? Shape.sequence(input.shape.steps(), width) : Shape.vector(width);
+    }
+
+    @Override
+    public long parameterCount() {
+        long total = 0;
+        for (Direction d : directions) {
+            total += d.parameterCount();
+        }
+        return total;
+    }
+
+    @Override
+    int preActivationSize() {
+        return storage;
+    }
+
+    /** Whether the step at token position {@code pos} is masked. */
+    private boolean maskedAt(Workspace ws, int pos) {
+        return masked && ws.tokens[pos] == 0;
+    }
+
+    @Override
+    void forward(Workspace ws, Kernels kernels) {
+        float[] x = ws.values[input().valueSlot];
+        float[] out = ws.values[valueSlot];
+        float[] store = ws.preActivations[preSlot];
+        for (Direction d : directions) {
+            d.forward(ws, kernels, x, store);
+        }
+        // The output: every step's state, or the last one; merged.
+        int count = returnSequences ? steps : 1;
+        for (int k = 0; k < count; k++) {
+            for (int di = 0; di < directions.length; di++) {
+                Direction d = directions[di];
+                int s = returnSequences ? d.stepOfOutput(k) : steps - 1;
+                int h = d.hOffset + (s + 1) * units;
+                int o = k * outWidth + d.outOffset;
+                for (int j = 0; j < units; j++) {
+                    float v = store[h + j];
+                    if (merge == null || merge == Merge.CONCAT || di == 0) {
+                        out[o + j] = v;
+                    } else if (merge == Merge.SUM) {
+                        out[o + j] += v;
+                    } else {
+                        out[o + j] = (float) (0.5 * ((double) out[o + j] + v));
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    void backward(Workspace ws, Kernels kernels, Rule rule) {
+        float[] rOut = ws.relevance[relevanceSlot];
+        float[] store = ws.preActivations[preSlot];
+        double eps = rule.eps();
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].backward(ws, kernels, rOut, store, eps, di);
+        }
+    }
+
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        throw new JlrpException("layer '" + name + "' (" + className + "): the gradient methods do not support "
+                + "recurrent layers yet; use LRP");
+    }
+
+    /** The relevance arriving at direction {@code di}'s state for output index {@code k}, unit {@code j}. */
+    private double incoming(float[] rOut, float[] store, int di, int k, int j, double eps) {
+        double r = rOut[k * outWidth + directions[di].outOffset + j];
+        if (merge == null || merge == Merge.CONCAT || r == 0) {
+            return r;
+        }
+        // sum / ave: the ε-rule on {h_f, h_b} → their (weighted) sum, with weights 1 or ½ (which cancel).
+        double[] h = new double[2];
+        for (int e = 0; e < 2; e++) {
+            Direction d = directions[e];
+            int s = returnSequences ? d.stepOfOutput(k) : steps - 1;
+            h[e] = store[d.hOffset + (s + 1) * units + j];
+        }
+        double w = merge == Merge.AVE ? 0.5 : 1.0;
+        double z = w * h[0] + w * h[1];
+        return w * h[di] * r / (z + eps * (z >= 0 ? 1 : -1));
+    }
+
+    /** One direction: its weights and where its per-step values live in the pre-activation slot. */
+    private final class Direction {
+        final Kind kind;
+        final int gates;
+        final float[] kernel;          // [in][G·u]
+        final float[] recurrentKernel; // [u][G·u]
+        final float[] bias;            // [G·u] or null
+        final float[] recurrentBias;   // [G·u] or null (GRU reset_after)
+        final float[] candidateKernel;          // [in][u]: the candidate block of the kernel
+        final float[] candidateRecurrentKernel; // [u][u]
+        final Activation activation;
+        final Activation recurrentActivation;
+        final boolean goBackwards;
+        final boolean resetAfter;
+        /** Whether output index k is the state after token position k (a Bidirectional half) or after step k. */
+        final boolean tokenOrder;
+        final int outOffset;
+        /** States h_0 … h_T in processing order, h_0 = 0: (T+1)·u. */
+        final int hOffset;
+        /** LSTM cell states c_0 … c_T: (T+1)·u. */
+        final int cOffset;
+        /** Activated gates per step, G·u (LSTM i,f,g,o; GRU z,r,ĥ; SimpleRNN none). */
+        final int gateOffset;
+        /** The candidate's pre-activation per step (LSTM z_g, GRU ĥ's, SimpleRNN z): T·u. */
+        final int candOffset;
+        final int size;
+
+        Direction(RecurrentSpec spec, int steps, int offset, boolean tokenOrder, int outOffset) {
+            this.kind = spec.kind();
+            this.gates = kind.gates();
+            this.kernel = spec.kernel();
+            this.recurrentKernel = spec.recurrentKernel();
+            this.bias = spec.bias();
+            this.recurrentBias = spec.recurrentBias();
+            this.activation = spec.activation();
+            this.recurrentActivation = spec.recurrentActivation();
+            this.goBackwards = spec.goBackwards();
+            this.resetAfter = spec.resetAfter();
+            this.tokenOrder = tokenOrder;
+            this.outOffset = outOffset;
+            int u = spec.units();
+            int block = kind == Kind.LSTM ? 2 : kind == Kind.GRU ? 2 : 0; // the candidate's gate block
+            this.candidateKernel = block(kernel, spec.inputSize(), u, block);
+            this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
+            int o = offset;
+            hOffset = o;
+            o += (steps + 1) * u;
+            cOffset = o;
+            if (kind == Kind.LSTM) {
+                o += (steps + 1) * u;
+            }
+            gateOffset = o;
+            if (kind != Kind.SIMPLE_RNN) {
+                o += steps * gates * u;
+            }
+            candOffset = o;
+            o += steps * u;
+            size = o - offset;
+        }
+
+        long parameterCount() {
+            return (long) kernel.length + recurrentKernel.length + (bias == null ? 0 : bias.length)
+                    + (recurrentBias == null ? 0 : recurrentBias.length);
+        }
+
+        /** Columns {@code [b·u, (b+1)·u)} of a {@code [rows][G·u]} matrix, as {@code [rows][u]}. */
+        private float[] block(float[] m, int rows, int u, int b) {
+            int width = gates * u;
+            float[] out = new float[rows * u];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(m, r * width + b * u, out, r * u, u);
+            }
+            return out;
+        }
+
+        /** The token position read at processing step s. */
+        int position(int s) {
+            return goBackwards ? steps - 1 - s : s;
+        }
+
+        /** The processing step whose state is output index k (return_sequences). */
+        int stepOfOutput(int k) {
+            return tokenOrder ? position(k) : k;
+        }
+
+        void forward(Workspace ws, Kernels kernels, float[] x, float[] store) {
+            int u = units;
+            int g = gates * u;
+            float[] xt = scratch(ws, "x", in);
+            float[] zx = scratch(ws, "zx", g);
+            float[] zh = scratch(ws, "zh", g);
+            float[] hPrev = scratch(ws, "h", u);
+            float[] rh = scratch(ws, "rh", u);
+            float[] rec = scratch(ws, "t", u);
+            java.util.Arrays.fill(store, hOffset, hOffset + u, 0f);
+            if (kind == Kind.LSTM) {
+                java.util.Arrays.fill(store, cOffset, cOffset + u, 0f);
+            }
+            for (int s = 0; s < steps; s++) {
+                int pos = position(s);
+                int h0 = hOffset + s * u;
+                int h1 = h0 + u;
+                if (maskedAt(ws, pos)) {
+                    System.arraycopy(store, h0, store, h1, u);
+                    if (kind == Kind.LSTM) {
+                        System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
+                    }
+                    continue;
+                }
+                System.arraycopy(x, pos * in, xt, 0, in);
+                System.arraycopy(store, h0, hPrev, 0, u);
+                kernels.denseForward(xt, in, kernel, g, bias, zx);
+                kernels.denseForward(hPrev, u, recurrentKernel, g, recurrentBias, zh);
+                int gate = gateOffset + s * g;
+                int cand = candOffset + s * u;
+                switch (kind) {
+                    case LSTM -> {
+                        int c0 = cOffset + s * u;
+                        int c1 = c0 + u;
+                        for (int j = 0; j < u; j++) {
+                            double zi = (double) zx[j] + zh[j];
+                            double zf = (double) zx[u + j] + zh[u + j];
+                            double zg = (double) zx[2 * u + j] + zh[2 * u + j];
+                            double zo = (double) zx[3 * u + j] + zh[3 * u + j];
+                            float i = (float) recurrentActivation.scalar((float) zi);
+                            float f = (float) recurrentActivation.scalar((float) zf);
+                            float gg = (float) activation.scalar((float) zg);
+                            float o = (float) recurrentActivation.scalar((float) zo);
+                            store[gate + j] = i;
+                            store[gate + u + j] = f;
+                            store[gate + 2 * u + j] = gg;
+                            store[gate + 3 * u + j] = o;
+                            store[cand + j] = (float) zg;
+                            float c = (float) ((double) f * store[c0 + j] + (double) i * gg);
+                            store[c1 + j] = c;
+                            store[h1 + j] = (float) (o * activation.scalar(c));
+                        }
+                    }
+                    case GRU -> {
+                        if (!resetAfter) {
+                            for (int j = 0; j < u; j++) {
+                                double zr = (double) zx[u + j] + zh[u + j];
+                                rh[j] = (float) (recurrentActivation.scalar((float) zr) * hPrev[j]);
+                            }
+                            // U_h (r⊙h_{t−1}) replaces the candidate block of zh
+                            kernels.denseForward(rh, u, candidateRecurrentKernel, u, null, rec);
+                            System.arraycopy(rec, 0, zh, 2 * u, u);
+                        }
+                        for (int j = 0; j < u; j++) {
+                            float z = (float) recurrentActivation.scalar((float) ((double) zx[j] + zh[j]));
+                            float r = (float) recurrentActivation.scalar((float) ((double) zx[u + j] + zh[u + j]));
+                            double zc = resetAfter ? (double) zx[2 * u + j] + (double) r * zh[2 * u + j]
+                                    : (double) zx[2 * u + j] + zh[2 * u + j];
+                            float hh = (float) activation.scalar((float) zc);
+                            store[gate + j] = z;
+                            store[gate + u + j] = r;
+                            store[gate + 2 * u + j] = hh;
+                            store[cand + j] = (float) zc;
+                            store[h1 + j] = (float) ((double) z * hPrev[j] + (1.0 - z) * hh);
+                        }
+                    }
+                    case SIMPLE_RNN -> {
+                        for (int j = 0; j < u; j++) {
+                            double z = (double) zx[j] + zh[j];
+                            store[cand + j] = (float) z;
+                            store[h1 + j] = (float) activation.scalar((float) z);
+                        }
+                    }
+                    default -> throw new IllegalStateException("unhandled cell " + kind);
+                }
+            }
+        }
+
+        void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, int di) {
+            int u = units;
+            int g = gates * u;
+            float[] rx = ws.relevance[input().relevanceSlot];
+            float[] x = ws.values[input().valueSlot];
+            double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
+            double[] rc = new double[u]; // LSTM: relevance at c_s
+            float[] sv = scratch(ws, "s", u);
+            float[] sr = scratch(ws, "t", u);
+            float[] cx = scratch(ws, "cx", in);
+            float[] ch = scratch(ws, "ch", u);
+            // the relevance at the last state (return_sequences=False)
+            if (!returnSequences) {
+                for (int j = 0; j < u; j++) {
+                    rh[j] = incoming(rOut, store, di, 0, j, eps);
+                }
+            }
+            int[] outputOfStep = new int[steps];
+            if (returnSequences) {
+                for (int k = 0; k < steps; k++) {
+                    outputOfStep[stepOfOutput(k)] = k;
+                }
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int pos = position(s);
+                if (returnSequences) {
+                    int k = outputOfStep[s];
+                    for (int j = 0; j < u; j++) {
+                        rh[j] += incoming(rOut, store, di, k, j, eps);
+                    }
+                }
+                if (maskedAt(ws, pos)) {
+                    continue; // the state was carried over: so is its relevance
+                }
+                int h0 = hOffset + s * u;
+                int h1 = h0 + u;
+                int gate = gateOffset + s * g;
+                int cand = candOffset + s * u;
+                switch (kind) {
+                    case LSTM -> {
+                        int c0 = cOffset + s * u;
+                        int c1 = c0 + u;
+                        for (int j = 0; j < u; j++) {
+                            double r = rc[j] + rh[j];
+                            rh[j] = 0;
+                            double c = store[c1 + j];
+                            double q = r == 0 ? 0 : r / (c + eps * sign(c));
+                            rc[j] = store[gate + u + j] * (double) store[c0 + j] * q;
+                            double rg = store[gate + j] * (double) store[gate + 2 * u + j] * q;
+                            double zg = store[cand + j];
+                            sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
+                        }
+                        linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
+                                cx, ch, null, false);
+                    }
+                    case GRU -> {
+                        for (int j = 0; j < u; j++) {
+                            double h = store[h1 + j];
+                            double q = rh[j] == 0 ? 0 : rh[j] / (h + eps * sign(h));
+                            double z = store[gate + j];
+                            double rhh = (1 - z) * store[gate + 2 * u + j] * q;
+                            rh[j] = z * store[h0 + j] * q;
+                            double zc = store[cand + j];
+                            sv[j] = (float) (rhh == 0 ? 0 : rhh / (zc + eps * sign(zc)));
+                        }
+                        if (resetAfter) {
+                            // h_{t−1}'s weights are r⊙U_h: scale the quotients by r for the recurrent product
+                            for (int j = 0; j < u; j++) {
+                                sr[j] = (float) ((double) store[gate + u + j] * sv[j]);
+                            }
+                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
+                                    cx, ch, sr, false);
+                        } else {
+                            // U_h reads r⊙h_{t−1}; all of that product's relevance goes to h_{t−1}
+                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
+                                    cx, ch, null, true);
+                        }
+                    }
+                    case SIMPLE_RNN -> {
+                        for (int j = 0; j < u; j++) {
+                            double z = store[cand + j];
+                            sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
+                        }
+                        java.util.Arrays.fill(rh, 0);
+                        linear(kernels, sv, x, pos, rx, store, h0, rh, kernel, recurrentKernel, cx, ch, null,
+                                false);
+                    }
+                    default -> throw new IllegalStateException("unhandled cell " + kind);
+                }
+            }
+        }
+
+        /**
+         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: {@code R(x_t) +=
+         * x_t ⊙ (W s)} into the input's relevance, {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
+         * {@code s'} is {@code sRecurrent} when given and {@code h'} is {@code r⊙h_{t−1}} when {@code gateState}.
+         */
+        private void linear(Kernels kernels, float[] s, float[] x, int pos, float[] rx, float[] store, int h0,
+                            double[] rh, float[] w, float[] uw, float[] cx, float[] ch, float[] sRecurrent,
+                            boolean gateState) {
+            int u = units;
+            kernels.denseTransposed(s, w, in, u, cx);
+            for (int i = 0; i < in; i++) {
+                rx[pos * in + i] += x[pos * in + i] * cx[i];
+            }
+            kernels.denseTransposed(sRecurrent != null ? sRecurrent : s, uw, u, u, ch);
+            int gate = gateOffset + (h0 - hOffset) / u * gates * u;
+            for (int i = 0; i < u; i++) {
+                double h = store[h0 + i];
+                if (gateState) {
+                    h *= store[gate + u + i];
+                }
+                rh[i] += h * ch[i];
+            }
+        }
+    }
+
+    private static double sign(double v) {
+        return v >= 0 ? 1 : -1;
+    }
+
+    /**
+     * Scratch arrays of this layer, kept per workspace. (They live beside the workspace's buffers: the kernels take
+     * whole arrays, not offsets into the pre-activation slot.)
+     */
+    private float[] scratch(Workspace ws, String key, int size) {
+        return ws.scratch(this, key, size);
+    }
+}

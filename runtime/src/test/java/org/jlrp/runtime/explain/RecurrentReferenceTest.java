@@ -1,0 +1,423 @@
+package org.jlrp.runtime.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.jlrp.kernels.KernelProvider;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.internal.model.Activation;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
+import org.jlrp.runtime.internal.model.DenseSpec;
+import org.jlrp.runtime.internal.model.EmbeddingSpec;
+import org.jlrp.runtime.internal.model.InputSpec;
+import org.jlrp.runtime.internal.model.LayerSpec;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random small recurrent models (odd sizes) against a double-precision reference written here from the rule set's
+ * formulas (Keras's forward pass, Arras et al.'s LRP), sharing no code with the main sources; conservation with zero
+ * biases and ε → 0; masks; models of any length.
+ */
+class RecurrentReferenceTest {
+
+    private static final int VOCAB = 7;
+    private static final int DIM = 5;
+    private static final int UNITS = 3;
+    private static final int CLASSES = 2;
+    private static final int STEPS = 6;
+
+    /** One cell's weights, in Keras layout (kernel [in][G·u], recurrent [u][G·u]). */
+    record Cell(Kind kind, double[] w, double[] u, double[] b, double[] rb, boolean resetAfter, String rec,
+                boolean backwards) {
+    }
+
+    // ------------------------------------------------------------------------------------------------ reference
+
+    static double act(String f, double x) {
+        return switch (f) {
+            case "tanh" -> Math.tanh(x);
+            case "sigmoid" -> 1 / (1 + Math.exp(-x));
+            case "hard_sigmoid" -> Math.max(0, Math.min(1, 0.2 * x + 0.5));
+            default -> throw new IllegalArgumentException(f);
+        };
+    }
+
+    static double stab(double z, double eps) {
+        return z + eps * (z >= 0 ? 1 : -1);
+    }
+
+    /** Forward states of one cell over x [T][in]; returns per processing step s: h[s+1], c, gates, pre. */
+    static final class Trace {
+        double[][] h;
+        double[][] c;
+        double[][] gates;
+        double[][] pre;
+        boolean[] skip;
+    }
+
+    static Trace run(Cell cell, double[][] x, boolean[] mask) {
+        int t = x.length;
+        int n = UNITS;
+        int in = x[0].length;
+        int g = cell.kind.gates() * n;
+        Trace tr = new Trace();
+        tr.h = new double[t + 1][n];
+        tr.c = new double[t + 1][n];
+        tr.gates = new double[t][g];
+        tr.pre = new double[t][n];
+        tr.skip = new boolean[t];
+        for (int s = 0; s < t; s++) {
+            int pos = cell.backwards ? t - 1 - s : s;
+            double[] hp = tr.h[s];
+            if (mask != null && mask[pos]) {
+                tr.skip[s] = true;
+                tr.h[s + 1] = hp.clone();
+                tr.c[s + 1] = tr.c[s].clone();
+                continue;
+            }
+            double[] zx = new double[g];
+            double[] zh = new double[g];
+            for (int j = 0; j < g; j++) {
+                zx[j] = cell.b == null ? 0 : cell.b[j];
+                zh[j] = cell.rb == null ? 0 : cell.rb[j];
+                for (int i = 0; i < in; i++) {
+                    zx[j] += x[pos][i] * cell.w[i * g + j];
+                }
+                for (int i = 0; i < n; i++) {
+                    zh[j] += hp[i] * cell.u[i * g + j];
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                switch (cell.kind) {
+                    case LSTM -> {
+                        double i = act(cell.rec, zx[j] + zh[j]);
+                        double f = act(cell.rec, zx[n + j] + zh[n + j]);
+                        double gg = Math.tanh(zx[2 * n + j] + zh[2 * n + j]);
+                        double o = act(cell.rec, zx[3 * n + j] + zh[3 * n + j]);
+                        tr.gates[s][j] = i;
+                        tr.gates[s][n + j] = f;
+                        tr.gates[s][2 * n + j] = gg;
+                        tr.pre[s][j] = zx[2 * n + j] + zh[2 * n + j];
+                        tr.c[s + 1][j] = f * tr.c[s][j] + i * gg;
+                        tr.h[s + 1][j] = o * Math.tanh(tr.c[s + 1][j]);
+                    }
+                    case GRU -> {
+                        double z = act(cell.rec, zx[j] + zh[j]);
+                        double r = act(cell.rec, zx[n + j] + zh[n + j]);
+                        double pre;
+                        if (cell.resetAfter) {
+                            pre = zx[2 * n + j] + r * zh[2 * n + j];
+                        } else {
+                            pre = zx[2 * n + j];
+                            for (int i = 0; i < n; i++) {
+                                double rgate = act(cell.rec, zx[n + i] + zh[n + i]);
+                                pre += rgate * hp[i] * cell.u[i * g + 2 * n + j];
+                            }
+                        }
+                        double hh = Math.tanh(pre);
+                        tr.gates[s][j] = z;
+                        tr.gates[s][n + j] = r;
+                        tr.gates[s][2 * n + j] = hh;
+                        tr.pre[s][j] = pre;
+                        tr.h[s + 1][j] = z * hp[j] + (1 - z) * hh;
+                    }
+                    case SIMPLE_RNN -> {
+                        tr.pre[s][j] = zx[j] + zh[j];
+                        tr.h[s + 1][j] = Math.tanh(tr.pre[s][j]);
+                    }
+                    default -> throw new IllegalStateException();
+                }
+            }
+        }
+        return tr;
+    }
+
+    /** LRP of one cell given relevance at its last state; adds into rx [T][in]. */
+    static void lrp(Cell cell, double[][] x, Trace tr, double[] rLast, double eps, double[][] rx) {
+        int t = x.length;
+        int n = UNITS;
+        int in = x[0].length;
+        int g = cell.kind.gates() * n;
+        int blk = cell.kind == Kind.SIMPLE_RNN ? 0 : 2 * n;
+        double[] rh = rLast.clone();
+        double[] rc = new double[n];
+        for (int s = t - 1; s >= 0; s--) {
+            if (tr.skip[s]) {
+                continue;
+            }
+            int pos = cell.backwards ? t - 1 - s : s;
+            double[] hp = tr.h[s];
+            double[] rCand = new double[n];
+            double[] next = new double[n];
+            switch (cell.kind) {
+                case LSTM -> {
+                    for (int j = 0; j < n; j++) {
+                        double r = rc[j] + rh[j];
+                        double den = stab(tr.c[s + 1][j], eps);
+                        rc[j] = tr.gates[s][n + j] * tr.c[s][j] / den * r;
+                        rCand[j] = tr.gates[s][j] * tr.gates[s][2 * n + j] / den * r;
+                    }
+                }
+                case GRU -> {
+                    for (int j = 0; j < n; j++) {
+                        double den = stab(tr.h[s + 1][j], eps);
+                        next[j] = tr.gates[s][j] * hp[j] / den * rh[j];
+                        rCand[j] = (1 - tr.gates[s][j]) * tr.gates[s][2 * n + j] / den * rh[j];
+                    }
+                }
+                default -> rCand = rh.clone();
+            }
+            for (int j = 0; j < n; j++) {
+                double q = rCand[j] / stab(tr.pre[s][j], eps);
+                for (int i = 0; i < in; i++) {
+                    rx[pos][i] += x[pos][i] * cell.w[i * g + blk + j] * q;
+                }
+                for (int i = 0; i < n; i++) {
+                    double weight = cell.u[i * g + blk + j];
+                    double source = hp[i];
+                    if (cell.kind == Kind.GRU && cell.resetAfter) {
+                        weight *= tr.gates[s][n + j];
+                    } else if (cell.kind == Kind.GRU) {
+                        source *= tr.gates[s][n + i];
+                    }
+                    next[i] += source * weight * q;
+                }
+            }
+            rh = next;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- models
+
+    private static double[] random(Random rnd, int n, double scale, boolean zero) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = zero ? 0 : (rnd.nextDouble() * 2 - 1) * scale;
+        }
+        return a;
+    }
+
+    private static float[] floats(double[] a) {
+        if (a == null) {
+            return null;
+        }
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    /** Float-rounded weights, so that the reference and jlrp start from the same numbers. */
+    private static double[] rounded(double[] a) {
+        if (a == null) {
+            return null;
+        }
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = (float) a[i];
+        }
+        return r;
+    }
+
+    private static Cell cell(Random rnd, Kind kind, int in, boolean resetAfter, String rec, boolean zeroBias,
+                             boolean backwards) {
+        int g = kind.gates() * UNITS;
+        return new Cell(kind, rounded(random(rnd, in * g, 0.9, false)), rounded(random(rnd, UNITS * g, 0.9, false)),
+                rounded(random(rnd, g, 0.3, zeroBias)), resetAfter ? rounded(random(rnd, g, 0.3, zeroBias)) : null,
+                resetAfter, rec, backwards);
+    }
+
+    private static RecurrentSpec spec(String name, Cell c, int in) {
+        return new RecurrentSpec(name, List.of("embedding"), c.kind, floats(c.w), floats(c.u), floats(c.b),
+                floats(c.rb), in, UNITS, c.kind == Kind.SIMPLE_RNN ? Activation.TANH : Activation.TANH,
+                c.kind == Kind.SIMPLE_RNN ? Activation.LINEAR : Activation.valueOf(c.rec.toUpperCase()), false,
+                c.backwards, c.resetAfter);
+    }
+
+    /** A model Embedding → recurrent (one cell, or two merged by concat) → Dense, and its reference. */
+    private record Case(ModelSpec model, double[] table, List<Cell> cells, double[] dense, double[] denseBias,
+                        boolean mask) {
+
+        double[][] embed(int[] tokens) {
+            double[][] x = new double[tokens.length][DIM];
+            for (int t = 0; t < tokens.length; t++) {
+                System.arraycopy(table, tokens[t] * DIM, x[t], 0, DIM);
+            }
+            return x;
+        }
+
+        /** Reference logits and per-token relevance for class 0. */
+        double[][] reference(int[] tokens, double eps) {
+            double[][] x = embed(tokens);
+            boolean[] masked = null;
+            if (mask) {
+                masked = new boolean[tokens.length];
+                for (int t = 0; t < tokens.length; t++) {
+                    masked[t] = tokens[t] == 0;
+                }
+            }
+            List<Trace> traces = new ArrayList<>();
+            double[] state = new double[cells.size() * UNITS];
+            for (int k = 0; k < cells.size(); k++) {
+                Trace tr = run(cells.get(k), x, masked);
+                traces.add(tr);
+                System.arraycopy(tr.h[tokens.length], 0, state, k * UNITS, UNITS);
+            }
+            double[] logits = new double[CLASSES];
+            for (int c = 0; c < CLASSES; c++) {
+                logits[c] = denseBias[c];
+                for (int i = 0; i < state.length; i++) {
+                    logits[c] += state[i] * dense[i * CLASSES + c];
+                }
+            }
+            double[][] rx = new double[tokens.length][DIM];
+            for (int k = 0; k < cells.size(); k++) {
+                double[] rState = new double[UNITS];
+                for (int j = 0; j < UNITS; j++) {
+                    int i = k * UNITS + j;
+                    rState[j] = state[i] * dense[i * CLASSES] / stab(logits[0], eps) * logits[0];
+                }
+                lrp(cells.get(k), x, traces.get(k), rState, eps, rx);
+            }
+            double[] perToken = new double[tokens.length];
+            for (int t = 0; t < tokens.length; t++) {
+                for (double v : rx[t]) {
+                    perToken[t] += v;
+                }
+            }
+            return new double[][]{logits, perToken};
+        }
+    }
+
+    private static Case build(long seed, Kind kind, boolean resetAfter, String rec, boolean bidirectional,
+                              boolean zeroBias, boolean mask, int length) {
+        Random rnd = new Random(seed);
+        double[] table = rounded(random(rnd, VOCAB * DIM, 1.0, false));
+        List<Cell> cells = new ArrayList<>();
+        cells.add(cell(rnd, kind, DIM, resetAfter, rec, zeroBias, false));
+        if (bidirectional) {
+            cells.add(cell(rnd, kind, DIM, resetAfter, rec, zeroBias, true));
+        }
+        int width = cells.size() * UNITS;
+        double[] dense = rounded(random(rnd, width * CLASSES, 0.8, false));
+        double[] denseBias = rounded(random(rnd, CLASSES, 0.2, zeroBias));
+        List<LayerSpec> layers = new ArrayList<>();
+        layers.add(new InputSpec("input"));
+        layers.add(new EmbeddingSpec("embedding", List.of("input"), floats(table), VOCAB, DIM, mask));
+        LayerSpec recurrent = bidirectional
+                ? new BidirectionalSpec("rnn", List.of("embedding"), spec("forward", cells.get(0), DIM),
+                spec("backward", cells.get(1), DIM), BidirectionalSpec.Merge.CONCAT)
+                : spec("rnn", cells.get(0), DIM);
+        layers.add(recurrent);
+        layers.add(new DenseSpec("dense", List.of("rnn"), floats(dense), floats(denseBias), width, CLASSES,
+                Activation.LINEAR));
+        return new Case(new ModelSpec("reference-" + kind, "in-memory", length, layers, "dense"), table, cells,
+                dense, denseBias, mask);
+    }
+
+    private static void check(Case c, int[] tokens, double eps, String what) {
+        Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
+        Explanation e = explainer.explain(tokens, ExplainOptions.DEFAULT.withEps(eps).withTarget(Target.parse("0")))
+                .get(0);
+        double[][] want = c.reference(tokens, eps);
+        double logitScale = Math.max(Math.abs(want[0][0]), Math.abs(want[0][1]));
+        for (int k = 0; k < CLASSES; k++) {
+            assertEquals(want[0][k], e.logits()[k], 1e-5 * logitScale, what + ": logit " + k);
+        }
+        double scale = 0;
+        for (double v : want[1]) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int t = 0; t < tokens.length; t++) {
+            assertEquals(want[1][t], e.relevance()[t], 1e-4 * scale, what + ": relevance at " + t);
+        }
+    }
+
+    private static final int[] TOKENS = {3, 1, 6, 2, 5, 4};
+
+    @Test
+    void lstmMatchesTheReference() {
+        check(build(11, Kind.LSTM, false, "sigmoid", false, false, false, STEPS), TOKENS, 1e-6, "LSTM");
+        check(build(12, Kind.LSTM, false, "hard_sigmoid", false, false, false, STEPS), TOKENS, 0.01,
+                "LSTM hard_sigmoid");
+    }
+
+    @Test
+    void gruMatchesTheReference() {
+        check(build(21, Kind.GRU, false, "hard_sigmoid", false, false, false, STEPS), TOKENS, 1e-6,
+                "GRU reset_after=False");
+        check(build(22, Kind.GRU, true, "sigmoid", false, false, false, STEPS), TOKENS, 1e-6, "GRU reset_after=True");
+    }
+
+    @Test
+    void simpleRnnMatchesTheReference() {
+        check(build(31, Kind.SIMPLE_RNN, false, "sigmoid", false, false, false, STEPS), TOKENS, 1e-6, "SimpleRNN");
+    }
+
+    @Test
+    void bidirectionalAndMaskMatchTheReference() {
+        check(build(41, Kind.LSTM, false, "sigmoid", true, false, false, STEPS), TOKENS, 1e-6, "Bidirectional LSTM");
+        Case masked = build(42, Kind.LSTM, false, "sigmoid", true, false, true, STEPS);
+        int[] padded = {3, 1, 6, 0, 0, 0};
+        check(masked, padded, 1e-6, "masked Bidirectional LSTM");
+        Explanation e = Explainer.of(masked.model(), KernelProvider.get()).explain(padded);
+        for (int t = 3; t < padded.length; t++) {
+            assertEquals(0.0, e.relevance()[t], "a masked token gets exactly no relevance");
+        }
+    }
+
+    @Test
+    void conservationWithZeroBiases() {
+        for (Kind kind : Kind.values()) {
+            for (boolean resetAfter : kind == Kind.GRU ? new boolean[]{false, true} : new boolean[]{false}) {
+                Case c = build(51 + kind.ordinal(), kind, resetAfter, "sigmoid", false, true, false, STEPS);
+                Explanation e = Explainer.of(c.model(), KernelProvider.get())
+                        .explain(TOKENS, ExplainOptions.DEFAULT.withEps(1e-9).withTarget(Target.parse("0"))).get(0);
+                double sum = 0;
+                for (double r : e.relevance()) {
+                    sum += r;
+                }
+                assertEquals(e.explainedLogit(), sum, 1e-4 * Math.abs(e.explainedLogit()) + 1e-6,
+                        kind + " reset_after " + resetAfter + ": relevance sums to the logit");
+            }
+        }
+    }
+
+    @Test
+    void aModelOfAnyLengthExplainsEachLengthAsGiven() {
+        Case c = build(61, Kind.GRU, true, "sigmoid", true, false, false, ModelSpec.ANY_LENGTH);
+        Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
+        assertEquals(-1, explainer.inputLength());
+        for (int length = 1; length <= STEPS; length++) {
+            int[] tokens = java.util.Arrays.copyOf(TOKENS, length);
+            check(c, tokens, 1e-6, "length " + length);
+            assertEquals(length, explainer.explain(tokens).relevance().length);
+        }
+        List<Explanation> batch = explainer.explainBatch(List.of(TOKENS, new int[]{2, 3}, new int[]{4}),
+                ExplainOptions.DEFAULT, 2);
+        assertEquals(3, batch.size());
+        assertEquals(2, batch.get(1).relevance().length);
+        assertThrows(JlrpException.class, () -> explainer.explain(new int[0]));
+        Explainer fixed = Explainer.of(build(62, Kind.LSTM, false, "sigmoid", false, false, false, STEPS).model(),
+                KernelProvider.get());
+        JlrpException e = assertThrows(JlrpException.class, () -> fixed.explain(new int[]{1, 2}));
+        assertTrue(e.getMessage().contains("the model reads 6"), e.getMessage());
+    }
+
+    @Test
+    void gradientMethodsRefuseRecurrentLayersInOneLine() {
+        Explainer explainer = Explainer.of(build(71, Kind.LSTM, false, "sigmoid", false, false, false, STEPS).model(),
+                KernelProvider.get());
+        JlrpException e = assertThrows(JlrpException.class, () -> explainer.explain(TOKENS,
+                ExplainOptions.DEFAULT.withMethod(Method.GRADIENT)));
+        assertTrue(e.getMessage().contains("recurrent") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+}
