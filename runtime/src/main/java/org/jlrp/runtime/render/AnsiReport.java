@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.util.Locale;
 import java.util.Map;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.render.ReportData.PaddingRun;
 import org.jlrp.runtime.text.UnknownWords;
 
 /**
@@ -64,12 +65,9 @@ public final class AnsiReport {
             String piece;
             int visible;
             if (data.isPadding(e, t)) {
-                int end = t;
-                double sum = 0;
-                while (end < n && data.isPadding(e, end)) {
-                    sum += e.relevance()[end];
-                    end++;
-                }
+                PaddingRun run = data.paddingRun(e, t);
+                int end = run.end();
+                double sum = run.relevance();
                 String text = String.format(Locale.ROOT, "[%d pad, R %+.3g]", end - t, sum);
                 piece = GREY + text + RESET;
                 visible = text.length();

@@ -5,6 +5,7 @@ import java.io.Writer;
 import java.util.Locale;
 import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.render.ReportData.PaddingRun;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.text.UnknownWords;
 
@@ -72,12 +73,9 @@ public final class HtmlReport {
         int n = e.tokens().length;
         for (int t = 0; t < n; ) {
             if (data.isPadding(e, t)) {
-                int end = t;
-                double sum = 0;
-                while (end < n && data.isPadding(e, end)) {
-                    sum += e.relevance()[end];
-                    end++;
-                }
+                PaddingRun run = data.paddingRun(e, t);
+                int end = run.end();
+                double sum = run.relevance();
                 // One marker per run, as in the terminal: a span per position made pages of thousands of texts huge.
                 String text = String.format(Locale.ROOT, "%d padding position%s, R = %s", end - t,
                         end - t == 1 ? "" : "s", sum == 0 ? "0" : String.format(Locale.ROOT, "%+.4g", sum));

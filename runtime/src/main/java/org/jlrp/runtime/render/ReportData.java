@@ -122,6 +122,24 @@ public record ReportData(String model, int inputLength, ExplainOptions options, 
     }
 
     /**
+     * The run of padding that starts at position {@code from}: where it ends (exclusive) and its summed relevance.
+     * Every format folds such a run into one marker.
+     */
+    PaddingRun paddingRun(Explanation e, int from) {
+        int end = from;
+        double sum = 0;
+        while (end < e.tokens().length && isPadding(e, end)) {
+            sum += e.relevance()[end];
+            end++;
+        }
+        return new PaddingRun(end, sum);
+    }
+
+    /** A run of padding positions: {@code end} exclusive, {@code relevance} their sum. */
+    record PaddingRun(int end, double relevance) {
+    }
+
+    /**
      * What to print for position {@code t}: the word, or {@code #id} for token-id input; padding shows as
      * {@code <pad>}.
      */

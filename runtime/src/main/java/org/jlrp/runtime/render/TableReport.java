@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.Locale;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.render.ReportData.PaddingRun;
 import org.jlrp.runtime.text.UnknownWords;
 
 /**
@@ -47,12 +48,9 @@ public final class TableReport {
         int n = e.tokens().length;
         for (int t = 0; t < n; ) {
             if (data.isPadding(e, t)) {
-                int end = t;
-                double sum = 0;
-                while (end < n && data.isPadding(e, end)) {
-                    sum += e.relevance()[end];
-                    end++;
-                }
+                PaddingRun run = data.paddingRun(e, t);
+                int end = run.end();
+                double sum = run.relevance();
                 String positions = end - t == 1 ? Integer.toString(t) : t + "-" + (end - 1);
                 out.printf(Locale.ROOT, "  %9s  %-20s  %8d  %+.6e%n", positions, "[" + (end - t) + " pad]",
                         data.padId(), sum);
