@@ -43,7 +43,8 @@ public final class Explainer {
 
     /** The network at the model's length (for a model that reads any length: at length 1, for its facts). */
     private final Network network;
-    private final ConcurrentLinkedQueue<Workspace> pool = new ConcurrentLinkedQueue<>();
+    /** The network at the model's length and its workspace pool: one instance, so the hot path allocates none. */
+    private final Bound atModelLength;
     private final long foldBudgetBytes;
     /** A model without a fixed input length: its networks by length, built on demand. */
     private final Map<Integer, Bound> byLength = new ConcurrentHashMap<>();
@@ -58,13 +59,14 @@ public final class Explainer {
 
     private Explainer(Network network, long foldBudgetBytes) {
         this.network = network;
+        this.atModelLength = new Bound(network, new ConcurrentLinkedQueue<>());
         this.foldBudgetBytes = foldBudgetBytes;
     }
 
     /** The network and pool for sequences of {@code length} tokens (validated already). */
     private Bound bound(int length) {
         if (length == network.inputLength()) {
-            return new Bound(network, pool);
+            return atModelLength;
         }
         if (network.model().fixedLength()) {
             throw new IllegalStateException("length " + length + " for a model of length " + network.inputLength());
