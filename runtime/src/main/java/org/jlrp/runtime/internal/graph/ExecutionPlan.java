@@ -59,7 +59,9 @@ public final class ExecutionPlan {
         if (readers.isEmpty() || embeddingReaders.aliases().contains(explained) || 4 * floats > budgetBytes) {
             return null;
         }
-        Map<Layer, FoldedConv1D> replaced = new IdentityHashMap<>();
+        // Each folded Conv1D is replaced by its node; the Embedding and the fused pools run no pass of their own.
+        Map<Layer, Layer> replaced = new IdentityHashMap<>();
+        replaced.put(embedding, null);
         List<FoldedConv1D> foldedNodes = new ArrayList<>();
         boolean[] untouched = new boolean[relevanceSlots];
         untouched[embedding.relevanceSlot] = true;
@@ -76,13 +78,9 @@ public final class ExecutionPlan {
         }
         List<Layer> nodes = new ArrayList<>();
         for (Layer layer : layers) {
-            if (layer == embedding) {
-                continue; // every reader sums table rows of its own
-            }
-            if (!replaced.containsKey(layer)) {
-                nodes.add(layer);
-            } else if (replaced.get(layer) != null) {
-                nodes.add(replaced.get(layer));
+            Layer node = replaced.containsKey(layer) ? replaced.get(layer) : layer;
+            if (node != null) {
+                nodes.add(node);
             }
         }
         return new ExecutionPlan(nodes, foldedNodes, untouched);
