@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
@@ -51,9 +52,17 @@ public final class Explainer {
 
     /** One network and the pool of workspaces sized for it. */
     private record Bound(Network network, ConcurrentLinkedQueue<Workspace> pool) {
-        Workspace borrow() {
+        /** Runs {@code work} on a workspace of this network borrowed from the pool, and returns it to the pool. */
+        <T> T withWorkspace(Function<Workspace, T> work) {
             Workspace ws = pool.poll();
-            return ws != null ? ws : network.newWorkspace();
+            if (ws == null) {
+                ws = network.newWorkspace();
+            }
+            try {
+                return work.apply(ws);
+            } finally {
+                pool.offer(ws);
+            }
         }
     }
 
@@ -197,8 +206,7 @@ public final class Explainer {
         validate(0, tokens);
         Bound bound = bound(tokens.length);
         Network network = bound.network();
-        Workspace ws = bound.borrow();
-        try {
+        return bound.withWorkspace(ws -> {
             network.forward(ws, tokens);
             if (zeroed != null) {
                 float[] embedded = network.embeddingOutput(ws).clone();
@@ -211,9 +219,7 @@ public final class Explainer {
                 network.forwardEmbedded(ws, embedded);
             }
             return network.logits(ws).clone();
-        } finally {
-            bound.pool().offer(ws);
-        }
+        });
     }
 
     /**
@@ -232,13 +238,7 @@ public final class Explainer {
 
     private List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options) {
         validate(sequence, tokens);
-        Bound bound = bound(tokens.length);
-        Workspace ws = bound.borrow();
-        try {
-            return explainSequence(sequence, tokens, options, ws);
-        } finally {
-            bound.pool().offer(ws);
-        }
+        return bound(tokens.length).withWorkspace(ws -> explainSequence(sequence, tokens, options, ws));
     }
 
     /**
@@ -252,13 +252,7 @@ public final class Explainer {
         requireLrp(options);
         validate(sequence, tokens);
         if (ws.inputLength() != tokens.length) { // a model of any length: the workspace of this length's network
-            Bound bound = bound(tokens.length);
-            Workspace own = bound.borrow();
-            try {
-                return explainInto(own, sequence, tokens, options, relevance);
-            } finally {
-                bound.pool().offer(own);
-            }
+            return bound(tokens.length).withWorkspace(own -> explainInto(own, sequence, tokens, options, relevance));
         }
         Network network = networkOf(ws);
         RulePlan rules = network.rulePlan(options.rules());
@@ -396,13 +390,7 @@ public final class Explainer {
     /** One sequence on a workspace the caller owns (validated already). */
     List<Explanation> explainSequence(int sequence, int[] tokens, ExplainOptions options, Workspace ws) {
         if (ws.inputLength() != tokens.length) { // a model of any length: the workspace of this length's network
-            Bound bound = bound(tokens.length);
-            Workspace own = bound.borrow();
-            try {
-                return explainSequence(sequence, tokens, options, own);
-            } finally {
-                bound.pool().offer(own);
-            }
+            return bound(tokens.length).withWorkspace(own -> explainSequence(sequence, tokens, options, own));
         }
         Network network = networkOf(ws);
         RulePlan rules = options.method() == Method.LRP ? network.rulePlan(options.rules()) : null;
