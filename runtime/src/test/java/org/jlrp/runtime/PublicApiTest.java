@@ -80,7 +80,7 @@ class PublicApiTest {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : files.filter(p -> p.toString().endsWith(".class")).sorted().toList()) {
                     String simple = file.getFileName().toString().replace(".class", "");
-                    out.add(Class.forName(pkg + "." + simple.replace('/', '.'), false,
+                    out.add(Class.forName(pkg + "." + simple, false,
                             PublicApiTest.class.getClassLoader()));
                 }
             }
