@@ -1,6 +1,7 @@
 package org.jlrp.bench;
 
 import java.util.Random;
+import org.jlrp.runtime.internal.bench.PeakFlops;
 import java.util.concurrent.TimeUnit;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
@@ -96,6 +97,9 @@ public class KernelBench {
                 sConv[(p * POOL + random.nextInt(POOL)) * FILTERS + f] = (float) random.nextGaussian();
             }
         }
+        peakX = gaussian(random, PeakFlops.STEPS * PeakFlops.IN);
+        peakW = gaussian(random, PeakFlops.IN * PeakFlops.FILTERS);
+        peakZ = new float[PeakFlops.STEPS * PeakFlops.FILTERS];
         c = new float[STEPS * DIM];
         pooled = new float[POOLED * FILTERS];
         winners = new int[POOLED * FILTERS];
@@ -162,6 +166,18 @@ public class KernelBench {
         }
         return a;
     }
+
+    /** The product {@code jlrp bench --peak} measures ({@link PeakFlops}): the machine's matrix-multiply peak. */
+    @Benchmark
+    public float[] peakMatrixMultiply() {
+        k.conv1dForward(peakX, PeakFlops.STEPS, PeakFlops.IN, peakW, 1, PeakFlops.FILTERS, null, 1, 1, 0, peakZ,
+                PeakFlops.STEPS);
+        return peakZ;
+    }
+
+    float[] peakX;
+    float[] peakW;
+    float[] peakZ;
 
     @Benchmark
     public float[] conv1dForward() {

@@ -19,7 +19,12 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.Composite;
+import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.explain.Method;
+import org.jlrp.runtime.explain.Rule;
+import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.text.Sequences;
 
 /** Small helpers shared by the commands: parsing, typed option values, help, output files and formats. */
@@ -233,6 +238,47 @@ final class CommandLines {
                     + "slower)%n", bytes / 1e6);
             err.flush();
         }
+    }
+
+    /**
+     * What to compute, shared by {@code explain} and {@code bench}: {@code --target}, {@code --rule}, {@code --eps},
+     * {@code --ignore-bias}, {@code --method}, {@code --steps}, {@code --baseline}, {@code --embedding-relevance}.
+     */
+    static void addExplainOptions(Options o) {
+        o.addOption(opt("target", "pred|all|N", "class to explain (default pred: the predicted class)"));
+        o.addOption(opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
+                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
+                + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
+        o.addOption(opt("method", "NAME", "lrp (default), gradient, gradient-input, "
+                + "integrated-gradients or occlusion"));
+        o.addOption(opt("steps", "N", "integrated-gradients: Riemann steps (default "
+                + ExplainOptions.DEFAULT_STEPS + ")"));
+        o.addOption(opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
+                + "(default padding: the pad id's row at every position)"));
+        o.addOption(opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
+        o.addOption(opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
+        o.addOption(opt("embedding-relevance", null, "also compute the [steps][dim] relevance map"));
+    }
+
+    /** The options {@link #addExplainOptions} declares, checked against each other; {@code padId} from the fitting. */
+    static ExplainOptions explainOptions(CommandLine line, int padId) {
+        Method method = Method.parse(line.getOptionValue("method", "lrp"));
+        if (method != Method.LRP && (line.hasOption("rule") || line.hasOption("eps") || line.hasOption("ignore-bias"))) {
+            throw new JlrpException("--rule, --eps and --ignore-bias apply to --method lrp only, not "
+                    + method.cliName());
+        }
+        if (method != Method.INTEGRATED_GRADIENTS && (line.hasOption("steps") || line.hasOption("baseline"))) {
+            throw new JlrpException("--steps and --baseline apply to --method integrated-gradients only");
+        }
+        int steps = intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
+        Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
+        double eps = doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
+        return ExplainOptions.DEFAULT
+                .withTarget(Target.parse(line.getOptionValue("target", "pred")))
+                .withRules(Composite.parse(line.getOptionValue("rule", "epsilon"), eps)
+                        .withIgnoreBias(line.hasOption("ignore-bias")))
+                .withPadId(padId).withEmbeddingRelevance(line.hasOption("embedding-relevance"))
+                .withMethod(method).withSteps(steps).withBaseline(baseline);
     }
 
     /** How token-id sequences are fitted to the model's input length: Keras {@code pad_sequences} settings. */

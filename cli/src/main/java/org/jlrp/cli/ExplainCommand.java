@@ -10,7 +10,6 @@ import java.util.function.IntConsumer;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.BatchEngine;
@@ -18,8 +17,6 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Method;
-import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.explain.Composite;
 
 import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
@@ -75,23 +72,11 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
                 + "negative,positive, or the positive class alone)"));
         CommandLines.addFittingOptions(o);
-        o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the predicted class)"));
-        o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
-                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
-                + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
-        o.addOption(CommandLines.opt("method", "NAME", "lrp (default), gradient, gradient-input, "
-                + "integrated-gradients or occlusion"));
-        o.addOption(CommandLines.opt("steps", "N", "integrated-gradients: Riemann steps (default "
-                + ExplainOptions.DEFAULT_STEPS + ")"));
-        o.addOption(CommandLines.opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
-                + "(default padding: the pad id's row at every position)"));
-        o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
-        o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
+        CommandLines.addExplainOptions(o);
         o.addOption(CommandLines.opt("format", "table|ansi|json|html", "output format (default: from the --output "
                 + "file's extension, .html/.htm html, .json/.jsonl json, otherwise table; on stdout ansi for text "
                 + "input when stdout is a terminal and NO_COLOR is unset, table otherwise)"));
         o.addOption(CommandLines.opt("output", "FILE", "write the output to FILE instead of stdout"));
-        o.addOption(CommandLines.opt("embedding-relevance", null, "also output the [steps][dim] relevance map"));
         o.addOption(CommandLines.opt("threads", "N", "worker threads (default 1)"));
         o.addOption(CommandLines.opt("batch", "N", "sequences per batch (default 64)"));
         return o;
@@ -116,31 +101,16 @@ final class ExplainCommand {
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
         }
-        Method method = Method.parse(line.getOptionValue("method", "lrp"));
-        if (method != Method.LRP && (line.hasOption("rule") || line.hasOption("eps") || line.hasOption("ignore-bias"))) {
-            throw new JlrpException("--rule, --eps and --ignore-bias apply to --method lrp only, not "
-                    + method.cliName());
-        }
-        if (method != Method.INTEGRATED_GRADIENTS && (line.hasOption("steps") || line.hasOption("baseline"))) {
-            throw new JlrpException("--steps and --baseline apply to --method integrated-gradients only");
-        }
-        int steps = CommandLines.intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
-        Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
         Path output = CommandLines.path(line, "output");
         String format = CommandLines.format(line, output, textInput, io.terminal(), io.env(),
                 "table", "ansi", "json", "html");
         CommandLines.checkOutput(output);
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         int padId = fitting.padId();
-        double eps = CommandLines.doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
         int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
         int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
-        ExplainOptions explainOptions = ExplainOptions.DEFAULT
-                .withTarget(Target.parse(line.getOptionValue("target", "pred")))
-                .withRules(Composite.parse(line.getOptionValue("rule", "epsilon"), eps)
-                        .withIgnoreBias(line.hasOption("ignore-bias")))
-                .withPadId(padId).withEmbeddingRelevance(line.hasOption("embedding-relevance"))
-                .withMethod(method).withSteps(steps).withBaseline(baseline);
+        ExplainOptions explainOptions = CommandLines.explainOptions(line, padId);
+        Method method = explainOptions.method();
 
         // Without --model: the built-in demo, its tokenizer and its class names.
         boolean demo = modelPath == null;

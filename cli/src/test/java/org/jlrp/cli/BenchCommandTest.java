@@ -8,9 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jlrp bench}: the JSON parses, has the contract's fields, and its counts agree with each other (not speed). */
 class BenchCommandTest {
@@ -59,6 +64,91 @@ class BenchCommandTest {
             if (shape[1].equals("1")) {
                 assertTrue(p50 * calls / 1e3 <= seconds * 1.05, r[1]);
             }
+        }
+    }
+
+    /**
+     * The work measured is the work asked for: the report names it, the plan it ran on, and counts one explanation
+     * per explained class (target all: every output of every sequence).
+     */
+    @Test
+    void measuresTheRuleMethodTargetAndInputsAskedFor(@TempDir Path dir) throws Exception {
+        String model = SharedFiles.require("models/seed_textcnn.h5").toString();
+        Path tokens = dir.resolve("tokens.json");
+        Files.writeString(tokens, "[[5, 17, 3], [9, 9, 9, 9]]");
+        String[][] cases = {
+            {"epsilon", "lrp", "pred", "random", "folded", "1", "--seed", "3"},
+            {"epsilon-plus", "lrp", "pred", "random", "unfolded", "1", "--rule", "epsilon-plus"},
+            {"epsilon", "lrp", "all", tokens.toString(), "folded", "4", "--target", "all", "--tokens", tokens.toString()},
+            {"epsilon", "lrp", "2", "random", "unfolded", "1", "--target", "2", "--embedding-relevance"},
+            {"-", "gradient-input", "pred", "random", "unfolded", "1", "--method", "gradient-input"},
+        };
+        ObjectMapper mapper = new ObjectMapper();
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("bench", "--model", model, "--batch", "4", "--threads", "1",
+                    "--seconds", "0.2", "--warmup", "0", "--format", "json"));
+            args.addAll(List.of(c).subList(6, c.length));
+            String[] r = run(args.toArray(String[]::new));
+            assertEquals("0", r[0], r[2]);
+            JsonNode json = mapper.readTree(r[1]);
+            JsonNode work = json.get("work");
+            assertEquals(c[0], work.get("rule").asText(), r[1]);
+            assertEquals(c[1], work.get("method").asText(), r[1]);
+            assertEquals(c[2], work.get("target").asText(), r[1]);
+            assertEquals(c[3], work.get("inputs").asText(), r[1]);
+            assertEquals(c[4], work.get("path").asText(), r[1]);
+            assertEquals(c[4].equals("folded"), json.get("folded").asBoolean(), r[1]);
+            assertEquals(json.get("calls").asLong() * 4 * Integer.parseInt(c[5]), json.get("explanations").asLong(),
+                    r[1]);
+            assertTrue(json.get("cpu").asText().contains("cores"), r[1]);
+            // Conv1D 148 steps × 100 filters × 3 × 50, Dense 2900 × 50 and 50 × 4: 2 FLOP per multiply-add
+            assertEquals(2.0 * (148 * 100 * 3 * 50 + 2900 * 50 + 50 * 4) / 1e6, json.get("forward_mflop").asDouble(),
+                    1e-3, r[1]);
+            assertEquals(c[4].equals("unfolded"), json.has("forward_gflop_per_s"), r[1]);
+        }
+    }
+
+    @Test
+    void realTextsAndThePeak() throws Exception {
+        Path pair = SharedFiles.require("pairs/williampoch-hotel-sentiment-cnn/sentiment_model2.h5").getParent();
+        Path texts = Files.createTempFile("jlrp-bench", ".txt");
+        try {
+            Files.writeString(texts, "the room was clean and the staff friendly\nawful noisy room, never again\n");
+            String[] r = run("bench", "--model", pair.resolve("sentiment_model2.h5").toString(), "--architecture",
+                    pair.resolve("sentiment_model2.json").toString(), "--texts",
+                    texts.toString(), "--tokenizer", pair.resolve("tokenizer2.json").toString(), "--batch", "2",
+                    "--threads", "1", "--seconds", "0.2", "--warmup", "0", "--peak", "0.2", "--format", "json",
+                    "--embedding-relevance");
+            assertEquals("0", r[0], r[2]);
+            JsonNode json = new ObjectMapper().readTree(r[1]);
+            assertEquals(texts.toString(), json.get("work").get("inputs").asText());
+            double peak = json.get("peak_gflop_per_s").asDouble();
+            double reached = json.get("forward_gflop_per_s").asDouble();
+            assertTrue(peak > 0 && reached > 0, r[1]);
+            assertEquals(reached / peak, json.get("fraction_of_peak").asDouble(), 1e-3 + 1e-3 * reached / peak, r[1]);
+        } finally {
+            Files.deleteIfExists(texts);
+        }
+    }
+
+    @Test
+    void badInputsAreOneLine(@TempDir Path dir) throws Exception {
+        String model = SharedFiles.require("models/seed_textcnn.h5").toString();
+        Path outOfRange = dir.resolve("big.json");
+        Files.writeString(outOfRange, "[[1, 2, 999999]]");
+        String[][] cases = {
+            {"--tokens", outOfRange.toString()},
+            {"--texts", outOfRange.toString()},
+            {"--rule", "nosuchlayer=zplus"},
+            {"--method", "gradient", "--rule", "zplus"},
+            {"--peak", "-1"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("bench", "--model", model, "--seconds", "0.1", "--warmup", "0"));
+            args.addAll(List.of(c));
+            String[] r = run(args.toArray(String[]::new));
+            assertEquals("2", r[0], String.join(" ", c) + ": " + r[2]);
+            assertEquals(1, r[2].strip().lines().count(), r[2]);
         }
     }
 

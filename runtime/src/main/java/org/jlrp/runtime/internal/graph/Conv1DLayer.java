@@ -37,6 +37,11 @@ final class Conv1DLayer extends LinearLayer {
         this.kernelTransposed = transpose(kernel, width, inChannels, filters);
     }
 
+    @Override
+    long multiplyAdds() {
+        return (long) outSteps * filters * width * inChannels;
+    }
+
     private static float[] transpose(float[] kernel, int width, int in, int filters) {
         float[] out = new float[kernel.length];
         for (int k = 0; k < width; k++) {

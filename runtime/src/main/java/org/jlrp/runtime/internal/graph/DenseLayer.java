@@ -15,6 +15,11 @@ final class DenseLayer extends LinearLayer {
     final float[] kernelTransposed;
     final int units;
 
+    @Override
+    long multiplyAdds() {
+        return kernel.length;
+    }
+
     DenseLayer(String name, Layer input, float[] kernel, float[] bias, int units, Activation activation) {
         super(name, "Dense", input, Shape.vector(units), bias, activation, units);
         this.kernel = kernel;

@@ -116,6 +116,14 @@ public abstract class Layer {
         return 0;
     }
 
+    /**
+     * Multiply-adds of this layer's forward pass as matrix products (its weights times its inputs), 0 for layers
+     * without weights. The relevance pass of a linear map is the transposed product, of the same size.
+     */
+    long multiplyAdds() {
+        return 0;
+    }
+
     final boolean runsGroups() {
         return groupWeightBytes() > 0;
     }

@@ -429,6 +429,19 @@ public final class Network {
         return strippedActivation;
     }
 
+    /**
+     * Multiply-adds of one unfolded forward pass's matrix products (convolutions, dense and recurrent kernels), the
+     * work behind a GFLOP/s figure. The relevance pass adds transposed products whose size depends on how much
+     * relevance is zero (after max-pooling, most of it), so this is a lower bound of an explanation's arithmetic.
+     */
+    public long multiplyAdds() {
+        long total = 0;
+        for (Layer layer : layers) {
+            total += layer.multiplyAdds();
+        }
+        return total;
+    }
+
     public long parameterCount() {
         long total = 0;
         for (Layer layer : layers) {

@@ -85,6 +85,16 @@ final class RecurrentLayer extends Layer {
         return total;
     }
 
+    /** Per step and direction, the input and recurrent kernels times their vectors. */
+    @Override
+    long multiplyAdds() {
+        long total = 0;
+        for (Direction d : directions) {
+            total += (long) steps * (d.kernel.length + d.recurrentKernel.length);
+        }
+        return total;
+    }
+
     @Override
     int preActivationSize() {
         return storage;
