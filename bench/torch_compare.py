@@ -3,12 +3,15 @@
 
   /usr/bin/python3 bench/torch_compare.py --model ../shared/models/seed_textcnn.h5 [--device auto|cpu|cuda]
       [--batch 64] [--threads 2] [--seconds 10] [--warmup 5] [--seed 1]
+      [--rule epsilon|epsilon-plus|epsilon-alpha2-beta1]
       [--compare JLRP.json --tokens TOKENS.json]
 
 Prints the JSON of `jlrp bench --format json` (model, jdk -> "torch X", simd -> the device, threads, batch,
 input_length, seconds, explanations, explanations_per_second, latency_ms p50/p90/p99/max) for a forward pass plus an
 epsilon-LRP backward pass (eps 1e-6, biases in the denominator, relevance = the predicted class's logit) to per-token
-relevance, on random token ids 1..V-1, one call = one batch.
+relevance, on random token ids 1..V-1, one call = one batch. --rule picks jlrp's preset of the same name: the Conv1D
+layers get z+ (epsilon-plus) or alpha=2, beta=1 (epsilon-alpha2-beta1) over signed inputs, (x w)+ = x+ w+ + x- w-,
+with b+ (and b-) in the denominators and stabiliser 1e-6; the Dense layers keep epsilon 1e-6.
 
 With --compare JLRP.json --tokens TOKENS.json it also explains the sequences of TOKENS.json (a JSON array of arrays,
 or a golden *.tokens.json) and checks that per-token relevance agrees with JLRP.json (`jlrp explain --format json`
@@ -106,8 +109,30 @@ def activate(z, name):
     sys.exit(f"torch_compare: activation {name} is not supported")
 
 
+def transposed_conv(s, wt, like):
+    """c[t+k] += s[t] @ wt[:, :, k]: the transposed Conv1D as one matmul per tap. Debian's CPU build has no fast
+    conv_transpose1d (it falls back to slow_conv_transpose2d, measured 3x the rest of the pass together)."""
+    c = torch.zeros_like(like)                             # (B, T, C_in)
+    out_steps = s.shape[1]
+    for k in range(wt.shape[2]):
+        c[:, k:k + out_steps, :] += s @ wt[:, :, k]        # (B, T', F) @ (F, C_in)
+    return c
+
+
+def signed_part(xin, wt, b, r, positive):
+    """Relevance of the z+ (positive=True) or z- part of a Conv1D: (x w)+ = x+ w+ + x- w-, (x w)- = x+ w- + x- w+."""
+    xp, xn = xin.clamp(min=0), xin.clamp(max=0)
+    wp, wn = wt.clamp(min=0), wt.clamp(max=0)
+    w1, w2 = (wp, wn) if positive else (wn, wp)
+    z = F.conv1d(xp.transpose(1, 2), w1) + F.conv1d(xn.transpose(1, 2), w2)   # (B, F, T')
+    if b is not None:
+        z = z + (b.clamp(min=0) if positive else b.clamp(max=0))[None, :, None]
+    s = (r.transpose(1, 2) / stab(z)).transpose(1, 2)
+    return xp * transposed_conv(s, w1, xin) + xn * transposed_conv(s, w2, xin)
+
+
 @torch.no_grad()
-def explain(steps, ids):
+def explain(steps, ids, rule="epsilon"):
     """Forward, then epsilon-LRP for the predicted class. ids: (B, T) int64. Returns (logits, per-token R)."""
     x = None
     tape = []  # what each step's relevance pass needs
@@ -162,15 +187,14 @@ def explain(steps, ids):
             routed.scatter_add_(1, idx, r[:, None, :])
             r = routed
         elif kind == "conv1d":
-            _, xin, wt, z, _ = entry
-            s = (r.transpose(1, 2) / stab(z)).transpose(1, 2)  # (B, T', F)
-            # the transposed convolution as one matmul per tap: Debian's CPU build has no fast conv_transpose1d
-            # (it falls back to slow_conv_transpose2d, measured 3x the rest of the pass together)
-            c = torch.zeros_like(xin)                          # (B, T, C_in)
-            out_steps = s.shape[1]
-            for k in range(wt.shape[2]):
-                c[:, k:k + out_steps, :] += s @ wt[:, :, k]    # (B, T', F) @ (F, C_in)
-            r = xin * c
+            _, xin, wt, z, b = entry
+            if rule == "epsilon-plus":
+                r = signed_part(xin, wt, b, r, True)
+            elif rule == "epsilon-alpha2-beta1":
+                r = 2 * signed_part(xin, wt, b, r, True) - signed_part(xin, wt, b, r, False)
+            else:
+                s = (r.transpose(1, 2) / stab(z)).transpose(1, 2)  # (B, T', F)
+                r = xin * transposed_conv(s, wt, xin)
     return logits, r.sum(dim=2)
 
 
@@ -189,7 +213,7 @@ def bench(steps, length, vocab, device, args):
         nonlocal nxt
         if nxt + args.batch > pool.shape[0]:
             nxt = 0
-        explain(steps, pool[nxt:nxt + args.batch])
+        explain(steps, pool[nxt:nxt + args.batch], args.rule)
         nxt += args.batch
         sync(device)
 
@@ -218,7 +242,7 @@ def bench(steps, length, vocab, device, args):
             "explanations_per_second": round(calls * args.batch / seconds, 1),
             "latency_ms": {"p50": round(pct(0.5), 4), "p90": round(pct(0.9), 4), "p99": round(pct(0.99), 4),
                            "max": round(float(lat[-1]), 4)},
-            "calls": calls, "warmup": args.warmup, "seed": args.seed}
+            "calls": calls, "warmup": args.warmup, "seed": args.seed, "rule": args.rule}
 
 
 def runs(tokens, rel):
@@ -238,7 +262,7 @@ def compare(steps, device, args):
         tokens = tokens["tokens"]
     mine = json.load(open(args.compare))["results"]
     ids = torch.tensor(tokens, dtype=torch.int64, device=device)
-    _, rel = explain(steps, ids)
+    _, rel = explain(steps, ids, args.rule)
     rel = rel.double().cpu().numpy()
     worst, bad = 0.0, 0
     for i, result in enumerate(mine):
@@ -266,6 +290,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--compare")
     ap.add_argument("--tokens")
+    ap.add_argument("--rule", default="epsilon", choices=["epsilon", "epsilon-plus", "epsilon-alpha2-beta1"])
     ap.add_argument("--no-bench", action="store_true", help="only the --compare check")
     args = ap.parse_args()
     if args.threads:
