@@ -64,9 +64,12 @@ final class FoldedConv1D extends Layer {
         c.activate(ws, kernels, z);
     }
 
-    /** The ε-relevance pass, into the workspace's per-token relevance. */
+    /** The ε-relevance pass, into the workspace's per-token relevance (other rules: {@link FoldedRulePass}). */
     @Override
     void backward(Workspace ws, Kernels kernels, Rule rule) {
+        if (!rule.isEpsilon()) {
+            throw new IllegalStateException("folded node '" + name + "' runs the ε-rule only, not " + rule);
+        }
         Conv1DLayer c = conv;
         float[] s = ws.quotients;
         float eps = (float) rule.eps();
@@ -75,7 +78,11 @@ final class FoldedConv1D extends Layer {
             int pooledSize = pool.outSteps * c.filters;
             int[] winners = ws.winners[pool.winnerSlot];
             // z's buffer holds each window's maximum; without the bias, z₀ = Σ_k table rows at each winner instead.
-            float[] z = withoutBias ? winnersWithoutBias(ws, winners, pooledSize) : c.preActivations(ws);
+            float[] z = c.preActivations(ws);
+            if (withoutBias) {
+                z = ws.ruleBuffers().gated; // free here; winnerSums uses product
+                winnerSums(ws, kernels, winners, pooledSize, tables, null, z);
+            }
             kernels.stabilizedDivide(ws.relevance[pool.relevanceSlot], z, null, c.biasPeriod, eps, s, pooledSize);
             // Each winning step's routed row is rebuilt in the contributions scratch, which nothing else uses here.
             kernels.foldedConv1dPooledTokenRelevance(s, winners, pool.outSteps, pool.pool, c.filters, ws.tokens,
@@ -95,25 +102,22 @@ final class FoldedConv1D extends Layer {
     }
 
     /**
-     * {@code z₀[w][f] = Σ_k tables[ids[t·stride + k·dilation − padLeft]][k][f]} at each window's winning step
-     * {@code t}: the pre-activation without the bias, summed in the order of the forward kernels.
+     * {@code out[w][f] = bias[f] + Σ_k table[ids[t·stride + k·dilation − padLeft]][k][f]} at each window's winning
+     * step {@code t}, summed in the order of the forward kernels: with this node's tables and no bias, the
+     * pre-activation without the bias; with a rule's tables ({@link FoldedRulePass}), its denominators. Computed for
+     * every step by the folded forward kernel, then picked: it streams through each token's rows once, where summing
+     * at the winners alone would jump between rows of a table far larger than the caches for every window and filter
+     * (measured 4× slower end to end). Uses the rule buffers' {@code product}.
      */
-    private float[] winnersWithoutBias(Workspace ws, int[] winners, int pooledSize) {
+    void winnerSums(Workspace ws, Kernels kernels, int[] winners, int pooledSize, float[] table, float[] bias,
+                    float[] out) {
         Conv1DLayer c = conv;
-        float[] z = ws.ruleBuffers().product;
+        float[] all = ws.ruleBuffers().product;
+        kernels.foldedConv1dForward(ws.tokens, c.inSteps, table, vocabulary, c.width, c.filters, bias, c.stride,
+                c.dilation, c.padLeft, all, c.outSteps);
         int filters = c.filters;
         for (int p = 0; p < pooledSize; p++) {
-            int f = p % filters;
-            int t = winners[p];
-            float sum = 0f;
-            for (int k = 0; k < c.width; k++) {
-                int row = t * c.stride + k * c.dilation - c.padLeft;
-                if (row >= 0 && row < c.inSteps) {
-                    sum += tables[Kernels.foldedRow(ws.tokens[row], k, c.width, filters) + f];
-                }
-            }
-            z[p] = sum;
+            out[p] = all[winners[p] * filters + p % filters];
         }
-        return z;
     }
 }

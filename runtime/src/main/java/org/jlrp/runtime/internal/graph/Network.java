@@ -39,6 +39,8 @@ public final class Network {
     private final ExecutionPlan unfolded;
     /** The folded plan, or null when the graph or the memory budget does not allow one. */
     private final ExecutionPlan folded;
+    /** The memory budget of all folded tables one rule plan runs with (the ε tables and its rule's). */
+    private final long foldBudgetBytes;
 
     /**
      * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
@@ -71,6 +73,7 @@ public final class Network {
         }
         this.unfolded = ExecutionPlan.unfolded(this.layers, buffers.relevanceSizes().length);
         // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
+        this.foldBudgetBytes = foldBudgetBytes;
         this.folded = ExecutionPlan.folded(this.layers, embedding, explained, kernels, foldBudgetBytes,
                 buffers.relevanceSizes().length);
         this.gradientRefusal = gradientRefusal(this.layers);
@@ -114,18 +117,15 @@ public final class Network {
 
     /**
      * The fastest plan that gives these results: the folded one when it exists, the {@code [T][D]} map is not needed
-     * and every folded Conv1D runs the ε-rule under {@code rules}; else the unfolded one.
+     * and the folded Conv1D layers' rules under {@code rules} fit the memory budget as tables (the ε-rule needs none
+     * beyond the plan's own; z⁺, αβ, γ, zB, flat and w² one per term group); else the unfolded one. The first call
+     * for a rule plan may fold its tables.
      */
     public ExecutionPlan planFor(RulePlan rules, boolean needsEmbeddingMap) {
         if (folded == null || needsEmbeddingMap) {
             return unfolded;
         }
-        for (FoldedConv1D node : folded.foldedNodes()) {
-            if (!rules.ruleOf(node).isEpsilon()) {
-                return unfolded;
-            }
-        }
-        return folded;
+        return rules.runsFolded(folded, foldBudgetBytes, embedding.table, kernels) ? folded : unfolded;
     }
 
     /** Whether this network has a folded plan. */

@@ -145,6 +145,30 @@ final class RulePass {
         return out;
     }
 
+    Group[] groups() {
+        return groups;
+    }
+
+    float stabilizer() {
+        return stabilizer;
+    }
+
+    /**
+     * One input value {@code x} of channel {@code channel} as a term modifies it, for folding the modification into
+     * tables ({@link FoldedRulePass}); {@code low}/{@code high} are tiled over steps, so channel {@code d} is entry
+     * {@code d}.
+     */
+    float modifiedInput(Input input, float x, int channel) {
+        return switch (input) {
+            case IDENTITY -> x;
+            case POSITIVE -> Math.max(x, 0f);
+            case NEGATIVE -> Math.min(x, 0f);
+            case ONES -> 1f;
+            case MINUS_LOW -> x - low[channel];
+            case MINUS_HIGH -> x - high[channel];
+        };
+    }
+
     /** Adds this layer's input relevance under the rule; requires the forward pass of the same input. */
     void backward(Workspace ws, Kernels kernels) {
         int in = layer.inSize;

@@ -26,6 +26,10 @@ public final class RulePlan {
     private final Map<Layer, Rule> rules;
     /** The bound non-ε rules; an ε-rule runs the layer's own ε pass. */
     private final Map<Layer, RulePass> passes;
+    /** Per folded node, its Conv1D's non-ε rule folded into tables; filled once by {@link #runsFolded}. */
+    private final Map<Layer, FoldedRulePass> foldedPasses = new IdentityHashMap<>();
+    /** Whether the network's folded plan runs this plan (decided once, by {@link #runsFolded}); null: not yet. */
+    private volatile Boolean runsFolded;
 
     private RulePlan(Composite composite, Map<String, Rule> assignments, Map<Layer, Rule> rules,
                      Map<Layer, RulePass> passes) {
@@ -136,8 +140,47 @@ public final class RulePlan {
         return new float[][]{low, high};
     }
 
+    /**
+     * Whether the network's folded plan can run this plan: every folded Conv1D's rule is ε, or folds into tables
+     * ({@link FoldedRulePass}) that fit the memory budget beside the ε tables. Folds them on the first call (once,
+     * then immutable: the answer and the tables are published by the volatile write).
+     */
+    boolean runsFolded(ExecutionPlan folded, long budgetBytes, float[] embedding, Kernels kernels) {
+        Boolean known = runsFolded;
+        if (known != null) {
+            return known;
+        }
+        synchronized (this) {
+            if (runsFolded == null) {
+                long bytes = 0;
+                for (FoldedConv1D node : folded.foldedNodes()) {
+                    RulePass pass = passes.get(node.conv);
+                    bytes += node.tableBytes() + (pass == null ? 0 : FoldedRulePass.tableBytes(pass, node));
+                }
+                boolean fits = bytes <= budgetBytes;
+                if (fits) {
+                    for (FoldedConv1D node : folded.foldedNodes()) {
+                        RulePass pass = passes.get(node.conv);
+                        if (pass != null) {
+                            foldedPasses.put(node, FoldedRulePass.fold(pass, node, embedding, kernels));
+                        }
+                    }
+                }
+                runsFolded = fits;
+            }
+            return runsFolded;
+        }
+    }
+
     /** Runs one node's relevance pass under this plan: a bound non-ε rule, or the node's own pass with its rule. */
     void backward(Layer node, Workspace ws, Kernels kernels) {
+        if (node instanceof FoldedConv1D) {
+            FoldedRulePass folded = foldedPasses.get(node);
+            if (folded != null) {
+                folded.backward(ws, kernels);
+                return;
+            }
+        }
         RulePass pass = passes.get(node);
         if (pass != null) {
             pass.backward(ws, kernels);
