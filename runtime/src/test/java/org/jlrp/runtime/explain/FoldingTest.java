@@ -145,11 +145,16 @@ class FoldingTest {
     @Test
     void ruleTablesBeyondTheBudgetKeepTheUnfoldedPath() {
         ModelSpec model = load("models/seed_textcnn.h5");
-        // seed: ε tables 24 MB; z⁺ one more table (48 MB in all), αβ two more (72 MB)
+        // seed: ε tables 24 MB; z⁺ one more table (48 MB in all), αβ two more (96 MB)
         Network network = Explainer.of(model, KernelProvider.get(), 60L << 20).network();
         assertTrue(network.planFor(network.rulePlan(Composite.parse("epsilon-plus", 1e-6)), false).isFolded());
         assertFalse(network.planFor(network.rulePlan(Composite.parse("epsilon-alpha2-beta1", 1e-6)), false)
                 .isFolded());
+        // Other composites with the same z⁺ on the Conv1D share its table: no more memory, still folded.
+        for (String spec : List.of("conv1d=zplus:ignore-bias;dense=epsilon:0.01", "conv1d=zplus;dense=zplus")) {
+            assertTrue(network.planFor(network.rulePlan(Composite.parse(spec, 1e-6)), false).isFolded(), spec);
+        }
+        assertFalse(network.planFor(network.rulePlan(Composite.parse("conv1d=flat", 1e-6)), false).isFolded());
         assertTrue(network.planFor(network.rulePlan(Composite.DEFAULT), false).isFolded());
     }
 

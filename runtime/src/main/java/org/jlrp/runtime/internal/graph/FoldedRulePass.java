@@ -1,5 +1,8 @@
 package org.jlrp.runtime.internal.graph;
 
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.internal.graph.RulePass.Group;
 import org.jlrp.runtime.internal.graph.RulePass.Term;
@@ -26,18 +29,52 @@ final class FoldedRulePass {
         this.biases = biases;
     }
 
-    /** Bytes of the tables {@link #fold} would build for {@code pass} on {@code node}. */
-    static long tableBytes(RulePass pass, FoldedConv1D node) {
-        return pass.groups().length * node.tableBytes();
+    /**
+     * The rule tables of one network's folded nodes, shared by every rule plan whose rule on a node has the same
+     * tables (the same kind and α, β, γ: the stabiliser and {@code :ignore-bias} change only denominators' biases),
+     * and bounded by the fold budget left beside the ε tables, so that arbitrary rule strings (a service's requests)
+     * cannot grow memory past it.
+     */
+    static final class Tables {
+        private final long budgetBytes;
+        private long usedBytes;
+        private final Map<FoldedConv1D, Map<String, float[][]>> byNode = new IdentityHashMap<>();
+
+        Tables(long budgetBytes, long epsilonTableBytes) {
+            this.budgetBytes = budgetBytes;
+            this.usedBytes = epsilonTableBytes;
+        }
+
+        /** The pass folded on the node, or null when its tables would exceed the budget. */
+        synchronized FoldedRulePass fold(RulePass pass, FoldedConv1D node, float[] embedding, Kernels kernels) {
+            Map<String, float[][]> known = byNode.computeIfAbsent(node, n -> new HashMap<>());
+            String key = pass.rule.withIgnoreBias(false).spec();
+            float[][] tables = known.get(key);
+            if (tables == null) {
+                long bytes = pass.groups().length * node.tableBytes();
+                if (usedBytes + bytes > budgetBytes) {
+                    return null;
+                }
+                tables = foldTables(pass, node, embedding, kernels);
+                known.put(key, tables);
+                usedBytes += bytes;
+            }
+            float[][] biases = new float[pass.groups().length][];
+            for (int g = 0; g < biases.length; g++) {
+                for (Term term : pass.groups()[g].terms()) {
+                    biases[g] = sum(biases[g], term.bias());
+                }
+            }
+            return new FoldedRulePass(pass, node, tables, biases);
+        }
     }
 
-    static FoldedRulePass fold(RulePass pass, FoldedConv1D node, float[] embedding, Kernels kernels) {
+    private static float[][] foldTables(RulePass pass, FoldedConv1D node, float[] embedding, Kernels kernels) {
         Conv1DLayer c = node.conv;
         int dim = c.inChannels;
         int vocabulary = node.vocabulary;
         Group[] groups = pass.groups();
         float[][] tables = new float[groups.length][];
-        float[][] biases = new float[groups.length][];
         float[] slice = new float[dim * c.filters];
         float[] row = new float[dim];
         float[] out = new float[c.filters];
@@ -58,11 +95,10 @@ final class FoldedRulePass {
                         }
                     }
                 }
-                biases[g] = sum(biases[g], term.bias());
             }
             tables[g] = table;
         }
-        return new FoldedRulePass(pass, node, tables, biases);
+        return tables;
     }
 
     private static float[] sum(float[] a, float[] b) {

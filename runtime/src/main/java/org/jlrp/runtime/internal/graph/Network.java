@@ -32,6 +32,8 @@ public final class Network {
     private final BufferPlan buffers;
     /** Resolved composites: modified weights are computed once per (network, composite). */
     private final Map<Composite, RulePlan> rulePlans = new ConcurrentHashMap<>();
+    /** Rule plans kept (each holds its rules' modified weights); the folded rule tables are bounded apart. */
+    private static final int MAX_RULE_PLANS = 64;
     /** The plan resolved last: a request usually reuses its caller's composite instance. */
     private volatile RulePlan lastRulePlan;
     /** Why the gradient pass cannot run on this graph, or null when it can. */
@@ -39,8 +41,8 @@ public final class Network {
     private final ExecutionPlan unfolded;
     /** The folded plan, or null when the graph or the memory budget does not allow one. */
     private final ExecutionPlan folded;
-    /** The memory budget of all folded tables one rule plan runs with (the ε tables and its rule's). */
-    private final long foldBudgetBytes;
+    /** The non-ε rules' folded tables, within the fold budget left beside the ε tables; null without a folded plan. */
+    private final FoldedRulePass.Tables ruleTables;
 
     /**
      * The default memory budget for folded Embedding → Conv1D tables: {@code -Djlrp.fold.budget.mb} (default 256);
@@ -73,9 +75,9 @@ public final class Network {
         }
         this.unfolded = ExecutionPlan.unfolded(this.layers, buffers.relevanceSizes().length);
         // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
-        this.foldBudgetBytes = foldBudgetBytes;
         this.folded = ExecutionPlan.folded(this.layers, embedding, explained, kernels, foldBudgetBytes,
                 buffers.relevanceSizes().length);
+        this.ruleTables = folded == null ? null : new FoldedRulePass.Tables(foldBudgetBytes, foldedTableBytes());
         this.gradientRefusal = gradientRefusal(this.layers);
     }
 
@@ -125,7 +127,7 @@ public final class Network {
         if (folded == null || needsEmbeddingMap) {
             return unfolded;
         }
-        return rules.runsFolded(folded, foldBudgetBytes, embedding.table, kernels) ? folded : unfolded;
+        return rules.runsFolded(folded, ruleTables, embedding.table, kernels) ? folded : unfolded;
     }
 
     /** Whether this network has a folded plan. */
@@ -323,6 +325,9 @@ public final class Network {
         RulePlan last = lastRulePlan;
         if (last != null && last.composite() == composite) {
             return last; // the common case, one composite per caller: no hashing on the hot path
+        }
+        if (rulePlans.size() >= MAX_RULE_PLANS) {
+            rulePlans.clear(); // a service taking rule strings per request must not grow memory with each new one
         }
         RulePlan plan = rulePlans.computeIfAbsent(composite, c -> RulePlan.resolve(c, layers, embedding));
         lastRulePlan = plan;

@@ -142,29 +142,27 @@ public final class RulePlan {
 
     /**
      * Whether the network's folded plan can run this plan: every folded Conv1D's rule is ε, or folds into tables
-     * ({@link FoldedRulePass}) that fit the memory budget beside the ε tables. Folds them on the first call (once,
-     * then immutable: the answer and the tables are published by the volatile write).
+     * ({@link FoldedRulePass}) that the network's {@code tables} can hold within the fold budget. Folds them on the
+     * first call (once, then immutable: the answer and the passes are published by the volatile write).
      */
-    boolean runsFolded(ExecutionPlan folded, long budgetBytes, float[] embedding, Kernels kernels) {
+    boolean runsFolded(ExecutionPlan folded, FoldedRulePass.Tables tables, float[] embedding, Kernels kernels) {
         Boolean known = runsFolded;
         if (known != null) {
             return known;
         }
         synchronized (this) {
             if (runsFolded == null) {
-                long bytes = 0;
+                boolean fits = true;
                 for (FoldedConv1D node : folded.foldedNodes()) {
                     RulePass pass = passes.get(node.conv);
-                    bytes += node.tableBytes() + (pass == null ? 0 : FoldedRulePass.tableBytes(pass, node));
-                }
-                boolean fits = bytes <= budgetBytes;
-                if (fits) {
-                    for (FoldedConv1D node : folded.foldedNodes()) {
-                        RulePass pass = passes.get(node.conv);
-                        if (pass != null) {
-                            foldedPasses.put(node, FoldedRulePass.fold(pass, node, embedding, kernels));
-                        }
+                    if (pass != null) {
+                        FoldedRulePass foldedPass = tables.fold(pass, node, embedding, kernels);
+                        fits &= foldedPass != null;
+                        foldedPasses.put(node, foldedPass);
                     }
+                }
+                if (!fits) {
+                    foldedPasses.clear();
                 }
                 runsFolded = fits;
             }
