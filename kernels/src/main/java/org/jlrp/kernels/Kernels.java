@@ -272,6 +272,17 @@ public interface Kernels {
         }
     }
 
+    // ------------------------------------------------------------------------ gate activations (recurrent cells)
+
+    /**
+     * {@code out[o + i] = 1 / (1 + e^{−x[xo + i]})} for {@code i < n}, in float to a few ulp (Cephes' expf, the same
+     * bits in every implementation); in place allowed.
+     */
+    void sigmoid(float[] x, int xo, float[] out, int o, int n);
+
+    /** {@code out[o + i] = tanh(x[xo + i])} for {@code i < n}, as {@link #sigmoid} (Cephes' tanhf); in place allowed. */
+    void tanh(float[] x, int xo, float[] out, int o, int n);
+
     /** {@code a[i] *= d[i]}: a gradient through an elementwise function, {@code d} its derivative. */
     default void multiply(float[] d, float[] a, int n) {
         for (int i = 0; i < n; i++) {

@@ -161,6 +161,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sigmoid(float[] x, int xo, float[] out, int o, int n) {
+        for (int i = 0; i < n; i++) {
+            out[o + i] = Elementary.sigmoid(x[xo + i]);
+        }
+    }
+
+    @Override
+    public void tanh(float[] x, int xo, float[] out, int o, int n) {
+        for (int i = 0; i < n; i++) {
+            out[o + i] = Elementary.tanh(x[xo + i]);
+        }
+    }
+
+    @Override
     public void relu(float[] z, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             a[i] = Math.max(z[i], 0f);

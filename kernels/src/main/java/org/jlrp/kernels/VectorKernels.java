@@ -636,6 +636,54 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    /** {@link Elementary#exp}, lane by lane: the same float operations in the same order. */
+    private static FloatVector exp(FloatVector x) {
+        x = x.max(Elementary.MIN_X).min(Elementary.MAX_X);
+        FloatVector k = x.mul(Elementary.LOG2E).add(Elementary.ROUNDER).sub(Elementary.ROUNDER);
+        FloatVector r = x.sub(k.mul(Elementary.C1));
+        r = r.sub(k.mul(Elementary.C2));
+        FloatVector z = r.mul(r);
+        FloatVector y = k.broadcast(Elementary.P0).mul(r).add(Elementary.P1).mul(r).add(Elementary.P2).mul(r)
+                .add(Elementary.P3).mul(r).add(Elementary.P4).mul(r).add(Elementary.P5);
+        y = y.mul(z).add(r).add(1f);
+        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xo, float[] out, int o, int n) {
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector v = FloatVector.fromArray(species, x, xo + i);
+            FloatVector one = v.broadcast(1f);
+            one.div(one.add(exp(v.neg()))).intoArray(out, o + i);
+        }
+        for (; i < n; i++) {
+            out[o + i] = Elementary.sigmoid(x[xo + i]);
+        }
+    }
+
+    @Override
+    public void tanh(float[] x, int xo, float[] out, int o, int n) {
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector v = FloatVector.fromArray(species, x, xo + i);
+            FloatVector a = v.abs();
+            FloatVector s = a.mul(a);
+            FloatVector small = s.mul(Elementary.T0).add(Elementary.T1).mul(s).add(Elementary.T2).mul(s)
+                    .add(Elementary.T3).mul(s).add(Elementary.T4).mul(s).mul(a).add(a);
+            FloatVector one = v.broadcast(1f);
+            FloatVector large = one.sub(one.add(one).div(exp(a.add(a)).add(1f)));
+            FloatVector y = large.blend(small, a.lt(Elementary.TANH_SMALL));
+            // copySign: the magnitude's bits with the input's sign bit
+            IntVector sign = v.reinterpretAsInts().and(0x8000_0000);
+            y.reinterpretAsInts().and(0x7fff_ffff).or(sign).reinterpretAsFloats().intoArray(out, o + i);
+        }
+        for (; i < n; i++) {
+            out[o + i] = Elementary.tanh(x[xo + i]);
+        }
+    }
+
     @Override
     public void foldedConv1dForward(int[] ids, int steps, float[] tables, int vocabulary, int width, int filters,
                                     float[] bias, int stride, int dilation, int padLeft, float[] z, int outSteps) {
