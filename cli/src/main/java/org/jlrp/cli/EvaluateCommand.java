@@ -46,8 +46,7 @@ final class EvaluateCommand {
                 + "(one sigmoid unit: negative first)"));
         CommandLines.addFittingOptions(o);
         o.addOption(CommandLines.opt("methods", "LIST", "comma-separated: lrp:RULE (a preset or rule string), "
-                + "gradient, gradient-input, integrated-gradients, occlusion, random (default " + DEFAULT_METHODS
-                + ")"));
+                + methodNames() + ", random (a seeded random ranking; default " + DEFAULT_METHODS + ")"));
         o.addOption(CommandLines.opt("steps", "K", "word deletion: tokens removed one by one, most relevant first "
                 + "(default 10)"));
         o.addOption(CommandLines.opt("percents", "LIST", "comprehensiveness/sufficiency bins in percent of a text's "
@@ -156,6 +155,17 @@ final class EvaluateCommand {
             throw new JlrpException("--methods lists no method");
         }
         return out;
+    }
+
+    /** Every method but LRP (which takes a rule), so that a new {@link Method} is listed without a change here. */
+    private static String methodNames() {
+        List<String> names = new ArrayList<>();
+        for (Method m : Method.values()) {
+            if (m != Method.LRP) {
+                names.add(m.cliName());
+            }
+        }
+        return String.join(", ", names);
     }
 
     static List<Integer> percents(String text) {
