@@ -175,11 +175,13 @@ class DeletionEvaluationTest {
                 settings.withRemoval(DeletionEvaluation.Removal.DELETE)).curves().get(0);
         assertArrayEquals(new double[]{p - sigma(2), p - 0.5, p - 0.5}, delete.comprehensiveness(), 1e-6);
         assertArrayEquals(new double[]{p - 0.5, p - sigma(2), 0}, delete.sufficiency(), 1e-6);
-        // The same text padded at the start re-pads at the start: [0 3 1 2] without 3 → [0 0 1 2]: logit1 = 0.
-        DeletionEvaluation.Curve pre = DeletionEvaluation.run(explainer, List.of(new int[]{0, 3, 1, 2}), null, lrp,
+        // Padded at the start, it re-pads at the start. With class-1 weights (0, 0, 0, 1), logit1 = x_3:
+        // [0 3 1 2] → (6, 2); without the 3, [0 0 1 2] → (3, 2) (re-padding at the end would give [0 1 2 0] → (3, 0)).
+        Explainer last = handModel("softmax", new float[]{1, 0, 1, 0, 1, 0, 1, 1}, 2);
+        DeletionEvaluation.Curve pre = DeletionEvaluation.run(last, List.of(new int[]{0, 3, 1, 2}), null, lrp,
                 settings.withRemoval(DeletionEvaluation.Removal.DELETE).withPadding(Sequences.Side.PRE))
                 .curves().get(0);
-        assertEquals(sigma(6) - sigma(3), pre.comprehensiveness()[0], 1e-6);
+        assertEquals(sigma(4) - sigma(1), pre.comprehensiveness()[0], 1e-6);
     }
 
     /** One sigmoid unit predicting the negative class: the class view ranks by the relevance of −z. */
@@ -207,6 +209,19 @@ class DeletionEvaluationTest {
         assertEquals(3, DeletionEvaluation.rationaleSize(30, 10)); // 0.1 * 30 is 3.0000000000000004 in doubles
         assertEquals(0, DeletionEvaluation.rationaleSize(0, 50));
         assertEquals(120, DeletionEvaluation.rationaleSize(120, 100));
+    }
+
+    @Test
+    void deleteCutsOutAndRepadsOrShortensForAModelOfAnyLength() {
+        boolean[] middle = {false, true, false, false};
+        assertArrayEquals(new int[]{0, 0, 7, 8}, DeletionEvaluation.delete(new int[]{0, 6, 7, 8}, middle, 0,
+                Sequences.Side.PRE, true));
+        assertArrayEquals(new int[]{5, 7, 0, 0}, DeletionEvaluation.delete(new int[]{5, 6, 7, 0}, middle, 0,
+                Sequences.Side.POST, true));
+        assertArrayEquals(new int[]{5, 7, 9}, DeletionEvaluation.delete(new int[]{5, 6, 7, 9}, middle, 9,
+                Sequences.Side.POST, false));
+        assertArrayEquals(new int[]{9}, DeletionEvaluation.delete(new int[]{5}, new boolean[]{true}, 9,
+                Sequences.Side.POST, false), "a model needs one step");
     }
 
     /** The random order depends on the seed and the text only, not on the other contenders. */
