@@ -23,7 +23,7 @@ import org.jlrp.runtime.text.TokenFile;
 /** {@code jlrp evaluate}: word deletion with AOPC, comparing methods and rules against a random order. */
 final class EvaluateCommand {
 
-    private static final String SYNTAX = "jlrp evaluate --model FILE --tokens FILE [--labels FILE] [options]";
+    private static final String SYNTAX = "jlrp evaluate --model FILE --tokens FILE [--labels-file FILE] [options]";
     static final String DEFAULT_METHODS = "lrp:epsilon,lrp:epsilon-gamma-box,gradient-input,random";
 
     private final Streams io;
@@ -39,15 +39,20 @@ final class EvaluateCommand {
         o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
-        o.addOption(CommandLines.opt("labels", "FILE", "the true class of each sequence: a JSON array or one integer "
-                + "a line (default: agreement with the original prediction)"));
+        o.addOption(CommandLines.opt("labels-file", "FILE", "the true class of each sequence, as many as --tokens has: "
+                + "a JSON array or one a line, each a class index or a name from --labels (default: agreement with "
+                + "the original prediction)"));
+        o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order, for names in --labels-file "
+                + "(one sigmoid unit: negative first)"));
         CommandLines.addFittingOptions(o);
         o.addOption(CommandLines.opt("methods", "LIST", "comma-separated: lrp:RULE (a preset or rule string), "
-                + "gradient, gradient-input, integrated-gradients, occlusion, random (default " + DEFAULT_METHODS
-                + ")"));
-        o.addOption(CommandLines.opt("steps", "K", "tokens deleted, most relevant first (default 10)"));
-        o.addOption(CommandLines.opt("delete", "pad|zero", "a deleted token becomes the pad id (default) or a zero "
-                + "embedding vector"));
+                + methodNames() + ", random (a seeded random ranking; default " + DEFAULT_METHODS + ")"));
+        o.addOption(CommandLines.opt("steps", "K", "word deletion: tokens removed one by one, most relevant first "
+                + "(default 10)"));
+        o.addOption(CommandLines.opt("percents", "LIST", "comprehensiveness/sufficiency bins in percent of a text's "
+                + "tokens (default ERASER's 1,5,10,20,50)"));
+        o.addOption(CommandLines.opt("removal", "pad|delete|zero", "a removed token becomes the pad id (default), is "
+                + "cut out and the sequence re-padded on the --padding side, or gets a zero embedding vector"));
         o.addOption(CommandLines.opt("limit", "N", "evaluate the first N sequences only"));
         o.addOption(CommandLines.opt("seed", "N", "seed of the random order (default 1)"));
         o.addOption(CommandLines.opt("format", "table|json|html", "output format (default: from the --output file's "
@@ -72,11 +77,18 @@ final class EvaluateCommand {
         CommandLines.checkOutput(output);
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         int padId = fitting.padId();
-        int steps = CommandLines.intValue(line, "steps", 10, 1, 10_000);
         int limit = CommandLines.intValue(line, "limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
-        int seed = CommandLines.intValue(line, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        DeletionEvaluation.Deletion deletion = CommandLines.choice(line, "delete", "pad", "pad", "zero").equals("pad")
-                ? DeletionEvaluation.Deletion.PAD : DeletionEvaluation.Deletion.ZERO;
+        DeletionEvaluation.Settings settings = DeletionEvaluation.Settings.defaults()
+                .withSteps(CommandLines.intValue(line, "steps", 10, 1, 10_000))
+                .withPercents(percents(line.getOptionValue("percents")))
+                .withRemoval(DeletionEvaluation.Removal.parse(line.getOptionValue("removal", "pad")))
+                .withPadId(padId)
+                .withPadding(fitting.padding())
+                .withSeed(CommandLines.intValue(line, "seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        if (line.hasOption("labels") && !line.hasOption("labels-file")) {
+            throw new JlrpException("--labels names the classes of --labels-file; give the true labels with "
+                    + "--labels-file FILE");
+        }
         List<DeletionEvaluation.Contender> contenders = contenders(line.getOptionValue("methods", DEFAULT_METHODS),
                 padId);
 
@@ -87,16 +99,25 @@ final class EvaluateCommand {
             }
         }
         int length = explainer.inputLength(); // -1: the model reads any length, sequences are kept as given
+        List<int[]> all = TokenFile.read(CommandLines.path(line, "tokens"));
         List<int[]> sequences = new ArrayList<>();
-        for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
-            if (sequences.size() == limit) {
-                break;
-            }
+        for (int[] ids : all.subList(0, Math.min(limit, all.size()))) {
             sequences.add(fitting.fit(ids, length));
         }
-        int[] labels = line.hasOption("labels") ? labels(CommandLines.path(line, "labels"), sequences.size()) : null;
-        DeletionEvaluation.Result result = DeletionEvaluation.run(explainer, sequences, labels, contenders, steps,
-                deletion, padId, seed);
+        int[] labels = null;
+        if (line.hasOption("labels-file")) {
+            boolean single = explainer.singleSigmoidOutput();
+            List<String> names = line.hasOption("labels") ? ExplainCommand.labels(line.getOptionValue("labels"))
+                    : null;
+            ExplainCommand.checkLabels(names, explainer.network().outputSize(), single);
+            if (single && names != null && names.size() == 1) {
+                names = List.of("not " + names.get(0), names.get(0));
+            }
+            int[] read = labels(CommandLines.path(line, "labels-file"), all.size(), names,
+                    single ? 2 : explainer.outputSize());
+            labels = java.util.Arrays.copyOf(read, sequences.size());
+        }
+        DeletionEvaluation.Result result = DeletionEvaluation.run(explainer, sequences, labels, contenders, settings);
         CommandLines.noteFolding(explainer, io.err()); // after the work: a failed run prints one stderr line only
 
         try (Writer sink = CommandLines.openOutput(output, out)) {
@@ -136,26 +157,81 @@ final class EvaluateCommand {
         return out;
     }
 
-    private static int[] labels(Path file, int count) throws IOException {
+    /** Every method but LRP (which takes a rule), so that a new {@link Method} is listed without a change here. */
+    private static String methodNames() {
+        List<String> names = new ArrayList<>();
+        for (Method m : Method.values()) {
+            if (m != Method.LRP) {
+                names.add(m.cliName());
+            }
+        }
+        return String.join(", ", names);
+    }
+
+    static List<Integer> percents(String text) {
+        if (text == null) {
+            return DeletionEvaluation.ERASER_PERCENTS;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            try {
+                out.add(Integer.parseInt(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new JlrpException("--percents must be integers between 1 and 100, got '" + text + "'");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The true labels: exactly {@code count}, each a class index below {@code classes} or one of {@code names}
+     * (null: indices only).
+     */
+    static int[] labels(Path file, int count, List<String> names, int classes) throws IOException {
         String text;
         try {
             text = Files.readString(file).trim();
         } catch (IOException e) {
-            throw new JlrpException("cannot read --labels " + file + ": " + e.getMessage());
+            throw new JlrpException("cannot read --labels-file " + file + ": " + e.getMessage());
         }
-        String[] parts = text.replace("[", " ").replace("]", " ").replace(",", " ").trim().split("\\s+");
-        if (parts.length < count) {
-            throw new JlrpException("--labels " + file + " has " + parts.length + " labels for " + count
-                    + " sequences");
+        List<String> parts = new ArrayList<>();
+        if (text.startsWith("[")) {
+            for (String p : text.substring(1, text.endsWith("]") ? text.length() - 1 : text.length()).split(",")) {
+                String t = p.trim();
+                parts.add(t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t);
+            }
+            if (parts.size() == 1 && parts.get(0).isEmpty()) {
+                parts.clear();
+            }
+        } else if (!text.isEmpty()) {
+            for (String l : text.split("\\R")) {
+                if (!l.isBlank()) {
+                    parts.add(l.trim());
+                }
+            }
+        }
+        if (parts.size() != count) {
+            throw new JlrpException("--labels-file " + file + " has " + parts.size() + " label"
+                    + (parts.size() == 1 ? "" : "s") + " for " + count + " sequence" + (count == 1 ? "" : "s"));
         }
         int[] labels = new int[count];
         for (int i = 0; i < count; i++) {
-            try {
-                labels[i] = Integer.parseInt(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new JlrpException("--labels " + file + ": label " + i + " is not an integer: '" + parts[i]
-                        + "'");
+            String p = parts.get(i);
+            int index = names == null ? -1 : names.indexOf(p);
+            if (index < 0) {
+                try {
+                    index = Integer.parseInt(p);
+                } catch (NumberFormatException e) {
+                    throw new JlrpException("--labels-file " + file + ": label " + (i + 1) + " '" + p + "' is "
+                            + (names == null ? "not a class index (names need --labels)"
+                            : "neither a class index nor one of --labels " + String.join(",", names)));
+                }
             }
+            if (index < 0 || index >= classes) {
+                throw new JlrpException("--labels-file " + file + ": label " + (i + 1) + " '" + p + "' is not a "
+                        + "class of this model (0 to " + (classes - 1) + ")");
+            }
+            labels[i] = index;
         }
         return labels;
     }
