@@ -80,11 +80,16 @@ final class ExplainCommand {
                 + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
                 + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
         o.addOption(CommandLines.opt("method", "NAME", "lrp (default), gradient, gradient-input, "
-                + "integrated-gradients or occlusion"));
+                + "integrated-gradients, occlusion, deeplift, shapley, smoothgrad, guided-backprop or deconvnet"));
         o.addOption(CommandLines.opt("steps", "N", "integrated-gradients: Riemann steps (default "
                 + ExplainOptions.DEFAULT_STEPS + ")"));
-        o.addOption(CommandLines.opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
+        o.addOption(CommandLines.opt("baseline", "padding|zero", "integrated-gradients, deeplift: baseline embedding "
                 + "(default padding: the pad id's row at every position)"));
+        o.addOption(CommandLines.opt("samples", "N", "shapley: sampled permutations; smoothgrad: noisy copies "
+                + "(default " + ExplainOptions.DEFAULT_SAMPLES + ")"));
+        o.addOption(CommandLines.opt("seed", "N", "shapley, smoothgrad: random seed (default 0)"));
+        o.addOption(CommandLines.opt("noise-level", "X", "smoothgrad: noise standard deviation as a fraction of "
+                + "the embedding output's range (default " + ExplainOptions.DEFAULT_NOISE_LEVEL + ")"));
         o.addOption(CommandLines.opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
         o.addOption(CommandLines.opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
         o.addOption(CommandLines.opt("format", "table|ansi|json|html", "output format (default: from the --output "
@@ -121,10 +126,24 @@ final class ExplainCommand {
             throw new JlrpException("--rule, --eps and --ignore-bias apply to --method lrp only, not "
                     + method.cliName());
         }
-        if (method != Method.INTEGRATED_GRADIENTS && (line.hasOption("steps") || line.hasOption("baseline"))) {
-            throw new JlrpException("--steps and --baseline apply to --method integrated-gradients only");
+        if (method != Method.INTEGRATED_GRADIENTS && line.hasOption("steps")) {
+            throw new JlrpException("--steps applies to --method integrated-gradients only");
+        }
+        if (method != Method.INTEGRATED_GRADIENTS && method != Method.DEEPLIFT && line.hasOption("baseline")) {
+            throw new JlrpException("--baseline applies to --method integrated-gradients and deeplift only");
+        }
+        if (method != Method.SHAPLEY && method != Method.SMOOTHGRAD
+                && (line.hasOption("samples") || line.hasOption("seed"))) {
+            throw new JlrpException("--samples and --seed apply to --method shapley and smoothgrad only");
+        }
+        if (method != Method.SMOOTHGRAD && line.hasOption("noise-level")) {
+            throw new JlrpException("--noise-level applies to --method smoothgrad only");
         }
         int steps = CommandLines.intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
+        int samples = CommandLines.intValue(line, "samples", ExplainOptions.DEFAULT_SAMPLES, 1, 1_000_000);
+        int seed = CommandLines.intValue(line, "seed", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        double noiseLevel = CommandLines.doubleValue(line, "noise-level", ExplainOptions.DEFAULT_NOISE_LEVEL, 0,
+                1e6);
         Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
         Path output = CommandLines.path(line, "output");
         String format = CommandLines.format(line, output, textInput, io.terminal(), io.env(),
@@ -140,7 +159,8 @@ final class ExplainCommand {
                 .withRules(Composite.parse(line.getOptionValue("rule", "epsilon"), eps)
                         .withIgnoreBias(line.hasOption("ignore-bias")))
                 .withPadId(padId).withEmbeddingRelevance(line.hasOption("embedding-relevance"))
-                .withMethod(method).withSteps(steps).withBaseline(baseline);
+                .withMethod(method).withSteps(steps).withBaseline(baseline).withSamples(samples).withSeed(seed)
+                .withNoiseLevel(noiseLevel);
 
         // Without --model: the built-in demo, its tokenizer and its class names.
         boolean demo = modelPath == null;
