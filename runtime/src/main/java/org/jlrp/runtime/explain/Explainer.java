@@ -615,7 +615,7 @@ public final class Explainer {
             Random random = new Random(options.seed());
             int size = Math.max(1, Math.min(SHAPLEY_GROUP, players - 1));
             WorkspaceGroup group = network.newWorkspaceGroup(size);
-            int[][] coalitions = new int[size][];
+            int[][] coalitions = new int[size][length];
             int[] coalition = new int[length];
             for (int s = 0; s < options.samples(); s++) {
                 for (int i = players - 1; i > 0; i--) {
@@ -632,7 +632,7 @@ public final class Explainer {
                     for (int g = 0; g < count; g++) {
                         int t = order[k - 1 + g];
                         coalition[t] = tokens[t];
-                        coalitions[g] = coalition.clone();
+                        System.arraycopy(coalition, 0, coalitions[g], 0, length);
                     }
                     network.forward(network.unfoldedPlan(), group, count, coalitions, 0);
                     for (int g = 0; g < count; g++) {
