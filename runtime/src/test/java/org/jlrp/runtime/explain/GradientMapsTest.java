@@ -185,6 +185,43 @@ class GradientMapsTest {
         assertEquals(3 + 2, checked);
     }
 
+    /**
+     * A one-sigmoid model's class 0 explains {@code −z}: DeepLIFT and Shapley values change sign with the baseline
+     * logit (they are linear in the signal put in at the top), SmoothGrad's norms stay; guided backprop and
+     * deconvnet, whose ReLU rules look at the sign of that signal, are refused for class 0 in one line.
+     */
+    @Test
+    void oneSigmoidClassZeroIsTheNegationOrRefused() {
+        TinyModels b = TinyModels.builder(8, 91);
+        String e = b.embedding("emb", 10, 4);
+        String c = b.conv1d("conv", e, 5, 3, "valid", "relu", true);
+        String p = b.globalMaxPool("gmp", c);
+        ModelSpec model = b.build(b.dense("out", p, 1, "sigmoid", true));
+        Explainer explainer = Explainer.of(model, KernelProvider.get());
+        int[] tokens = TinyModels.tokens(new Random(4), 8, 10, 2);
+        for (Method method : List.of(Method.DEEPLIFT, Method.SHAPLEY, Method.SMOOTHGRAD)) {
+            Explanation unit = explainer.explain(tokens, options(method).withTarget(Target.index(0))).get(0);
+            Explanation negative = org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 0, method);
+            for (int t = 0; t < tokens.length; t++) {
+                assertEquals(method == Method.SMOOTHGRAD ? unit.relevance()[t] : -unit.relevance()[t],
+                        negative.relevance()[t], 0, method.cliName() + " position " + t);
+            }
+            if (method != Method.SMOOTHGRAD) {
+                assertEquals(-unit.baselineLogit(), negative.baselineLogit(), 0, method.cliName());
+                assertEquals(-unit.completenessError(), negative.completenessError(), 1e-12, method.cliName());
+            }
+        }
+        for (Method method : List.of(Method.GUIDED_BACKPROP, Method.DECONVNET)) {
+            Explanation unit = explainer.explain(tokens, options(method).withTarget(Target.index(0))).get(0);
+            assertArrayEquals(unit.relevance(), org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 1, method)
+                    .relevance());
+            JlrpException refused = assertThrows(JlrpException.class,
+                    () -> org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 0, method));
+            assertEquals("--method " + method.cliName() + " explains class 1 of a one-sigmoid model only (use "
+                    + "--target 1)", refused.getMessage());
+        }
+    }
+
     /** Bad samples and noise levels are refused in one line. */
     @Test
     void badSamplesAndNoiseLevelsAreRefused() {
