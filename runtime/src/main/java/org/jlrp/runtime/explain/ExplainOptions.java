@@ -3,14 +3,15 @@ package org.jlrp.runtime.explain;
 import org.jlrp.runtime.JlrpException;
 
 /**
- * How to explain: target, LRP rules, which token id is padding, whether to keep the {@code [steps][dim]} map, and
- * the method. Immutable; start from {@link #DEFAULT} and change what you need with the {@code with…} methods.
+ * How to explain: target, LRP rules, which token id is padding, whether to keep the {@code [steps][dim]} map, the
+ * method and its parameters. Immutable; start from {@link #DEFAULT} and change what you need with the {@code with…} methods.
  *
  * @param target             {@link Target#pred()} by default
  * @param rules              which LRP rule each layer gets; {@link Composite#DEFAULT} (the ε-rule, ε = 1e-6, biases
  *                           inside {@code z}) by default
  * @param padId              the padding token id, whose positions are reported as padding relevance (default 0);
- *                           also the occlusion replacement and the padding baseline of Integrated Gradients
+ *                           also the replacement of occlusion and Shapley sampling and the padding baseline of
+ *                           Integrated Gradients and DeepLIFT
  * @param embeddingRelevance keep the relevance at the Embedding output, {@code [steps][dim]}
  * @param method             {@link Method#LRP} by default
  * @param steps              Integrated Gradients' number of steps (default {@value #DEFAULT_STEPS})

@@ -352,4 +352,30 @@ class DeepLiftShapleyTest {
             assertArrayEquals(first.get(k).relevance(), single.relevance(), "class " + k + " alone");
         }
     }
+
+    /**
+     * The batch engine's workers run DeepLIFT (its baseline on a second pooled workspace), Shapley sampling (its own
+     * workspace group) and SmoothGrad with the sequential results, bit for bit.
+     */
+    @Test
+    void batchesGiveTheSequentialResults() {
+        ModelSpec model = reluPoolTanh(81);
+        Explainer explainer = Explainer.of(model, KernelProvider.get());
+        List<int[]> sequences = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            sequences.add(TinyModels.tokens(new Random(100 + i), 10, 14, i % 3));
+        }
+        for (ExplainOptions o : List.of(options(Method.DEEPLIFT), options(Method.SHAPLEY).withSamples(3).withSeed(9),
+                options(Method.SMOOTHGRAD).withSamples(3), options(Method.GUIDED_BACKPROP))) {
+            List<Explanation> sequential = explainer.explainAll(sequences, o);
+            List<Explanation> batch = explainer.explainBatch(sequences, o, 3);
+            assertEquals(sequential.size(), batch.size());
+            for (int k = 0; k < sequential.size(); k++) {
+                String what = o.method().cliName() + " result " + k;
+                assertArrayEquals(sequential.get(k).relevance(), batch.get(k).relevance(), what);
+                assertArrayEquals(sequential.get(k).embeddingRelevance(), batch.get(k).embeddingRelevance(), what);
+                assertEquals(sequential.get(k).baselineLogit(), batch.get(k).baselineLogit(), 0, what);
+            }
+        }
+    }
 }
