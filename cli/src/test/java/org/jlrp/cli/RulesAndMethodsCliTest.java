@@ -166,7 +166,8 @@ class RulesAndMethodsCliTest {
             Run r = run("explain", "--model", model(), "--tokens", tokens(), "--method", method);
             assertEquals(0, r.code(), method + ": " + r.err());
         }
-        for (String[] bad : new String[][]{{"--method", "lrp", "--samples", "3"}, {"--method", "deeplift", "--seed", "1"},
+        for (String[] bad : new String[][]{{"--method", "lrp", "--samples", "3"},
+                {"--method", "deeplift", "--seed", "1"},
                 {"--method", "shapley", "--noise-level", "0.1"}, {"--method", "shapley", "--baseline", "zero"},
                 {"--method", "shapley", "--samples", "0"}, {"--method", "smoothgrad", "--noise-level", "-1"},
                 {"--method", "deeplift", "--steps", "5"}}) {

@@ -503,7 +503,10 @@ public final class Explainer {
                 options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum, baselineLogit);
     }
 
-    /** The baseline of Integrated Gradients and DeepLIFT at the Embedding output: the padding row everywhere, or zeros. */
+    /**
+     * The baseline of Integrated Gradients and DeepLIFT at the Embedding output: the padding row everywhere, or
+     * zeros.
+     */
     private float[] baseline(Network network, ExplainOptions options) {
         int dim = network.embeddingDim();
         float[] baseline = new float[network.inputLength() * dim];
