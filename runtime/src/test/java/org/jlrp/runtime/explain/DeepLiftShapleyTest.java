@@ -335,6 +335,63 @@ class DeepLiftShapleyTest {
         assertEquals(2 * 2 * 2, checked);
     }
 
+    /**
+     * Shapley sampling against a reference that replays the documented orders (the same seeded Fisher–Yates shuffles
+     * of the non-padding positions) over a table of all {@code 2^n} coalition logits from plain forward passes: equal
+     * to double rounding, for 1 to 10 players.
+     */
+    @Test
+    void shapleyEqualsTheSeededReferenceOverAllCoalitions() {
+        int checked = 0;
+        for (int players : new int[]{1, 2, 5, 10}) {
+            ModelSpec model = globalMaxRelu(80 + players, players + 2);
+            Explainer explainer = Explainer.of(model, KernelProvider.get());
+            int length = players + 2;
+            int[] tokens = TinyModels.tokens(new Random(players), length, explainer.vocabularySize(), 2);
+            int[] positions = java.util.stream.IntStream.range(0, length).filter(t -> tokens[t] != 0).toArray();
+            int n = positions.length;
+            int samples = 37;
+            long seed = 5;
+            for (Explanation x : explainer.explain(tokens, options(Method.SHAPLEY).withSamples(samples)
+                    .withSeed(seed))) {
+                double[] v = new double[1 << n];
+                for (int mask = 0; mask < 1 << n; mask++) {
+                    int[] coalition = new int[length];
+                    for (int i = 0; i < n; i++) {
+                        if ((mask & 1 << i) != 0) {
+                            coalition[positions[i]] = tokens[positions[i]];
+                        }
+                    }
+                    v[mask] = explainer.logits(coalition, null)[x.target()];
+                }
+                double[] expected = new double[length];
+                int[] order = java.util.stream.IntStream.range(0, n).toArray(); // indices into positions
+                Random random = new Random(seed);
+                for (int s = 0; s < samples; s++) {
+                    for (int i = n - 1; i > 0; i--) {
+                        int j = random.nextInt(i + 1);
+                        int swap = order[i];
+                        order[i] = order[j];
+                        order[j] = swap;
+                    }
+                    int mask = 0;
+                    for (int k = 0; k < n; k++) {
+                        int next = mask | 1 << order[k];
+                        expected[positions[order[k]]] += v[next] - v[mask];
+                        mask = next;
+                    }
+                }
+                double scale = Math.abs(v[0]) + Math.abs(v[(1 << n) - 1]);
+                for (int t = 0; t < length; t++) {
+                    assertEquals(expected[t] / samples, x.relevance()[t], 1e-12 * scale, players + " players, class "
+                            + x.target() + ", position " + t);
+                }
+                checked++;
+            }
+        }
+        assertEquals(4 * 2, checked);
+    }
+
     /** The same seed gives the same bits; another seed other values; {@code all} gives each class's own call. */
     @Test
     void shapleyIsDeterministicPerSeed() {
