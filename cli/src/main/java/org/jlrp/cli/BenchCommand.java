@@ -46,7 +46,6 @@ final class BenchCommand {
         options.addOption(CommandLines.opt("threads", "N", "worker threads (default " + cores + ", the cores)"));
         options.addOption(CommandLines.opt("seconds", "S", "measured time (default 10)"));
         options.addOption(CommandLines.opt("warmup", "S", "warm-up time before measuring (default 5)"));
-        options.addOption(CommandLines.opt("seed", "N", "seed of the random token ids (default 1)"));
         options.addOption(CommandLines.opt("tokens", "FILE", "measure on these token-id sequences (JSON array of "
                 + "arrays), cycled, instead of random ids"));
         options.addOption(CommandLines.opt("texts", "FILE", "measure on these texts (one per line), tokenised with "
@@ -55,6 +54,9 @@ final class BenchCommand {
                 + "for --texts"));
         CommandLines.addFittingOptions(options);
         CommandLines.addExplainOptions(options);
+        // one --seed for the random token ids and the sampling methods
+        options.addOption(CommandLines.opt("seed", "N", "seed of the random token ids and of shapley/smoothgrad's "
+                + "sampling (default 1)"));
         options.addOption(CommandLines.opt("peak", "S", "then measure the machine's matrix-multiply peak for S "
                 + "seconds on the same threads, and report the fraction of it reached"));
         options.addOption(CommandLines.opt("format", "text|json", "output format (default text)"));
@@ -75,7 +77,8 @@ final class BenchCommand {
         }
         String format = CommandLines.choice(line, "format", "text", "text", "json");
         CommandLines.Fitting fitting = CommandLines.fitting(line);
-        ExplainOptions explainOptions = CommandLines.explainOptions(line, fitting.padId());
+        ExplainOptions explainOptions = CommandLines.explainOptions(line, fitting.padId(), false)
+                .withSeed(CommandLines.intValue(line, "seed", 1, 0, Integer.MAX_VALUE));
         Explainer explainer = Explainer.load(model, CommandLines.path(line, "architecture"));
         List<int[]> inputs = null;
         String inputName = "random";

@@ -250,27 +250,50 @@ final class CommandLines {
                 + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
                 + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
         o.addOption(opt("method", "NAME", "lrp (default), gradient, gradient-input, "
-                + "integrated-gradients or occlusion"));
+                + "integrated-gradients, occlusion, deeplift, shapley, smoothgrad, guided-backprop or deconvnet"));
         o.addOption(opt("steps", "N", "integrated-gradients: Riemann steps (default "
                 + ExplainOptions.DEFAULT_STEPS + ")"));
-        o.addOption(opt("baseline", "padding|zero", "integrated-gradients: baseline embedding "
+        o.addOption(opt("baseline", "padding|zero", "integrated-gradients, deeplift: baseline embedding "
                 + "(default padding: the pad id's row at every position)"));
+        o.addOption(opt("samples", "N", "shapley: sampled permutations; smoothgrad: noisy copies "
+                + "(default " + ExplainOptions.DEFAULT_SAMPLES + ")"));
+        o.addOption(opt("seed", "N", "shapley, smoothgrad: random seed (default 0)"));
+        o.addOption(opt("noise-level", "X", "smoothgrad: noise standard deviation as a fraction of "
+                + "the embedding output's range (default " + ExplainOptions.DEFAULT_NOISE_LEVEL + ")"));
         o.addOption(opt("eps", "X", "epsilon-rule stabiliser (default " + Rule.DEFAULT_EPS + ")"));
         o.addOption(opt("ignore-bias", null, "leave biases out of the rule: relevance is conserved"));
         o.addOption(opt("embedding-relevance", null, "also compute the [steps][dim] relevance map"));
     }
 
-    /** The options {@link #addExplainOptions} declares, checked against each other; {@code padId} from the fitting. */
-    static ExplainOptions explainOptions(CommandLine line, int padId) {
+    /**
+     * The options {@link #addExplainOptions} declares, checked against each other; {@code padId} from the fitting.
+     *
+     * @param seedOfMethodsOnly whether {@code --seed} belongs to shapley and smoothgrad alone ({@code explain}); in
+     *                          {@code bench} it also seeds the random token ids
+     */
+    static ExplainOptions explainOptions(CommandLine line, int padId, boolean seedOfMethodsOnly) {
         Method method = Method.parse(line.getOptionValue("method", "lrp"));
         if (method != Method.LRP && (line.hasOption("rule") || line.hasOption("eps") || line.hasOption("ignore-bias"))) {
             throw new JlrpException("--rule, --eps and --ignore-bias apply to --method lrp only, not "
                     + method.cliName());
         }
-        if (method != Method.INTEGRATED_GRADIENTS && (line.hasOption("steps") || line.hasOption("baseline"))) {
-            throw new JlrpException("--steps and --baseline apply to --method integrated-gradients only");
+        if (method != Method.INTEGRATED_GRADIENTS && line.hasOption("steps")) {
+            throw new JlrpException("--steps applies to --method integrated-gradients only");
+        }
+        if (method != Method.INTEGRATED_GRADIENTS && method != Method.DEEPLIFT && line.hasOption("baseline")) {
+            throw new JlrpException("--baseline applies to --method integrated-gradients and deeplift only");
+        }
+        if (method != Method.SHAPLEY && method != Method.SMOOTHGRAD
+                && (line.hasOption("samples") || (seedOfMethodsOnly && line.hasOption("seed")))) {
+            throw new JlrpException("--samples and --seed apply to --method shapley and smoothgrad only");
+        }
+        if (method != Method.SMOOTHGRAD && line.hasOption("noise-level")) {
+            throw new JlrpException("--noise-level applies to --method smoothgrad only");
         }
         int steps = intValue(line, "steps", ExplainOptions.DEFAULT_STEPS, 1, 100_000);
+        int samples = intValue(line, "samples", ExplainOptions.DEFAULT_SAMPLES, 1, 1_000_000);
+        int seed = intValue(line, "seed", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        double noiseLevel = doubleValue(line, "noise-level", ExplainOptions.DEFAULT_NOISE_LEVEL, 0, 1e6);
         Method.Baseline baseline = Method.Baseline.parse(line.getOptionValue("baseline", "padding"));
         double eps = doubleValue(line, "eps", Rule.DEFAULT_EPS, 0, Double.MAX_VALUE);
         return ExplainOptions.DEFAULT
@@ -278,7 +301,8 @@ final class CommandLines {
                 .withRules(Composite.parse(line.getOptionValue("rule", "epsilon"), eps)
                         .withIgnoreBias(line.hasOption("ignore-bias")))
                 .withPadId(padId).withEmbeddingRelevance(line.hasOption("embedding-relevance"))
-                .withMethod(method).withSteps(steps).withBaseline(baseline);
+                .withMethod(method).withSteps(steps).withBaseline(baseline).withSamples(samples).withSeed(seed)
+                .withNoiseLevel(noiseLevel);
     }
 
     /** How token-id sequences are fitted to the model's input length: Keras {@code pad_sequences} settings. */

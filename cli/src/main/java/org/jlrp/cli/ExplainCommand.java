@@ -109,7 +109,7 @@ final class ExplainCommand {
         int padId = fitting.padId();
         int threads = CommandLines.intValue(line, "threads", 1, 1, 1024);
         int batch = CommandLines.intValue(line, "batch", 64, 1, 1 << 20);
-        ExplainOptions explainOptions = CommandLines.explainOptions(line, padId);
+        ExplainOptions explainOptions = CommandLines.explainOptions(line, padId, true);
         Method method = explainOptions.method();
 
         // Without --model: the built-in demo, its tokenizer and its class names.

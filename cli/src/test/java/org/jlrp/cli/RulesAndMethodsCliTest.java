@@ -131,6 +131,59 @@ class RulesAndMethodsCliTest {
         assertTrue(unknown.err().contains("--method must be one of"), unknown.err());
     }
 
+    /**
+     * DeepLIFT and Shapley sampling report their baseline logit and completeness error (summation-to-delta,
+     * efficiency); the JSON names their options; the options of other methods exit 2 with one line.
+     */
+    @Test
+    void newMethodsReportTheirOptionsAndRefuseOthersInOneLine() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        Run deeplift = run("explain", "--model", model(), "--tokens", tokens(), "--method", "deeplift",
+                "--baseline", "zero", "--target", "all", "--format", "json");
+        assertEquals(0, deeplift.code(), deeplift.err());
+        JsonNode d = mapper.readTree(deeplift.out());
+        assertEquals("zero", d.path("baseline").asText());
+        for (JsonNode result : d.path("results")) {
+            double scale = Math.abs(result.path("explained_logit").asDouble())
+                    + Math.abs(result.path("baseline_logit").asDouble());
+            assertEquals(0, result.path("completeness_error").asDouble(), 1e-4 * scale, result.toString());
+        }
+        Run shapley = run("explain", "--model", model(), "--tokens", tokens(), "--method", "shapley",
+                "--samples", "3", "--seed", "5", "--format", "json");
+        assertEquals(0, shapley.code(), shapley.err());
+        JsonNode s = mapper.readTree(shapley.out());
+        assertEquals(3, s.path("samples").asInt());
+        assertEquals(5, s.path("seed").asInt());
+        assertEquals(0, s.path("results").get(0).path("completeness_error").asDouble(), 1e-9);
+        Run again = run("explain", "--model", model(), "--tokens", tokens(), "--method", "shapley",
+                "--samples", "3", "--seed", "5", "--format", "json");
+        assertEquals(shapley.out(), again.out(), "the same seed gives the same report");
+        Run smooth = run("explain", "--model", model(), "--tokens", tokens(), "--method", "smoothgrad",
+                "--samples", "2", "--noise-level", "0.1", "--format", "json");
+        assertEquals(0, smooth.code(), smooth.err());
+        assertEquals(0.1, mapper.readTree(smooth.out()).path("noise_level").asDouble());
+        for (String method : new String[]{"guided-backprop", "deconvnet"}) {
+            Run r = run("explain", "--model", model(), "--tokens", tokens(), "--method", method);
+            assertEquals(0, r.code(), method + ": " + r.err());
+        }
+        for (String[] bad : new String[][]{{"--method", "lrp", "--samples", "3"},
+                {"--method", "deeplift", "--seed", "1"},
+                {"--method", "shapley", "--noise-level", "0.1"}, {"--method", "shapley", "--baseline", "zero"},
+                {"--method", "shapley", "--samples", "0"}, {"--method", "smoothgrad", "--noise-level", "-1"},
+                {"--method", "deeplift", "--steps", "5"}}) {
+            String[] full = new String[5 + bad.length];
+            full[0] = "explain";
+            full[1] = "--model";
+            full[2] = model();
+            full[3] = "--tokens";
+            full[4] = tokens();
+            System.arraycopy(bad, 0, full, 5, bad.length);
+            Run r = run(full);
+            assertEquals(2, r.code(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(1, r.err().strip().split("\n").length, r.err());
+        }
+    }
+
     @Test
     void evaluateWritesCurvesForEachMethod() throws Exception {
         Run r = run("evaluate", "--model", model(), "--tokens", tokens(), "--steps", "2", "--methods",

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
@@ -11,6 +12,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.graph.ExecutionPlan;
+import org.jlrp.runtime.internal.graph.GradientRule;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.graph.NetworkBuilder;
 import org.jlrp.runtime.internal.graph.RulePlan;
@@ -415,7 +417,7 @@ public final class Explainer {
         // directly.
         float[] map = null;
         double baselineLogit = Double.NaN;
-        boolean norm = false;
+        boolean norm;
         switch (options.method()) {
             case LRP -> {
                 lrp(network, plan, rules, ws, sequence, target, logit, perToken);
@@ -426,7 +428,6 @@ public final class Explainer {
             case GRADIENT -> {
                 network.gradient(ws, target);
                 map = network.embeddingRelevance(ws);
-                norm = true;
             }
             case GRADIENT_INPUT -> {
                 network.gradient(ws, target);
@@ -446,9 +447,39 @@ public final class Explainer {
             case OCCLUSION -> {
                 return occlusion(network, ws, sequence, tokens, logits, probabilities, target, options);
             }
+            case SHAPLEY -> {
+                return shapley(network, ws, sequence, tokens, logits, probabilities, target, options);
+            }
+            case DEEPLIFT -> {
+                float[] baseline = baseline(network, options);
+                float[] input = network.embeddingOutput(ws);
+                double[] reference = new double[1];
+                map = bound(tokens.length).withWorkspace(ref -> {
+                    network.forward(ref, tokens); // the token ids too: a masking Embedding reads them
+                    network.forwardEmbedded(ref, baseline);
+                    reference[0] = network.logits(ref)[target];
+                    network.gradient(ws, target, GradientRule.RESCALE, ref);
+                    float[] contributions = network.embeddingRelevance(ws).clone();
+                    for (int i = 0; i < contributions.length; i++) {
+                        contributions[i] = (float) (contributions[i] * ((double) input[i] - baseline[i]));
+                    }
+                    return contributions;
+                });
+                baselineLogit = reference[0];
+            }
+            case SMOOTHGRAD -> {
+                map = smoothGrad(network, ws, target, options);
+                network.forward(ws, tokens); // the workspace holds this input's forward pass again
+            }
+            case GUIDED_BACKPROP, DECONVNET -> {
+                network.gradient(ws, target, options.method() == Method.GUIDED_BACKPROP
+                        ? GradientRule.GUIDED_BACKPROP : GradientRule.DECONVNET, null);
+                map = network.embeddingRelevance(ws);
+            }
             default -> throw new IllegalStateException("unhandled method " + options.method());
         }
         if (options.method() != Method.LRP) {
+            norm = options.method().reportsNorms();
             for (int t = 0; t < tokens.length; t++) {
                 double r = 0;
                 for (int d = 0; d < dim; d++) {
@@ -472,7 +503,10 @@ public final class Explainer {
                 options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum, baselineLogit);
     }
 
-    /** The Integrated Gradients baseline at the Embedding output: the padding row everywhere, or zeros. */
+    /**
+     * The baseline of Integrated Gradients and DeepLIFT at the Embedding output: the padding row everywhere, or
+     * zeros.
+     */
     private float[] baseline(Network network, ExplainOptions options) {
         int dim = network.embeddingDim();
         float[] baseline = new float[network.inputLength() * dim];
@@ -512,6 +546,118 @@ public final class Explainer {
             map[i] = (float) ((input[i] - (double) baseline[i]) * sum[i] / steps);
         }
         return map;
+    }
+
+    /**
+     * SmoothGrad: the mean gradient over {@code samples} noisy copies of the Embedding output. The noise of copy k is
+     * {@code σ · nextGaussian()} of one {@link Random} seeded with the options' seed, drawn in copy order and, within
+     * a copy, in the order of the flat {@code [T][D]} map; {@code σ = noiseLevel · (max − min)} of the output.
+     * Requires the forward pass of the input; leaves the workspace on the last noisy copy.
+     */
+    private static float[] smoothGrad(Network network, Workspace ws, int target, ExplainOptions options) {
+        float[] input = network.embeddingOutput(ws).clone();
+        int n = input.length;
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : input) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        double sigma = options.noiseLevel() * ((double) max - min);
+        Random random = new Random(options.seed());
+        float[] noisy = new float[n];
+        double[] sum = new double[n];
+        for (int k = 0; k < options.samples(); k++) {
+            for (int i = 0; i < n; i++) {
+                noisy[i] = (float) (input[i] + sigma * random.nextGaussian());
+            }
+            network.forwardEmbedded(ws, noisy);
+            network.gradient(ws, target);
+            float[] g = network.embeddingRelevance(ws);
+            for (int i = 0; i < n; i++) {
+                sum[i] += g[i];
+            }
+        }
+        float[] map = new float[n];
+        for (int i = 0; i < n; i++) {
+            map[i] = (float) (sum[i] / options.samples());
+        }
+        return map;
+    }
+
+    /** At most this many of Shapley sampling's coalitions run through the network together. */
+    private static final int SHAPLEY_GROUP = 16;
+
+    /**
+     * Shapley value sampling over the non-padding positions. Sample s draws an order of the players by a Fisher–Yates
+     * shuffle ({@link Random#nextInt(int)} from the last position down) of one {@link Random} seeded with the options'
+     * seed, continuing from the previous sample's order; it then adds the players in that order to the all-padding
+     * input. The coalitions of a sample run through the network in groups (bit for bit the single passes), the empty
+     * and the full one once for all samples. Each sample's marginal changes telescope, so Σ R is
+     * {@code logit(x) − logit(all padding)} for every sample.
+     */
+    private Explanation shapley(Network network, Workspace ws, int sequence, int[] tokens, float[] logits,
+                                float[] probabilities, int target, ExplainOptions options) {
+        int pad = checkedPadId(options);
+        int length = tokens.length;
+        int players = 0;
+        int[] order = new int[length];
+        for (int t = 0; t < length; t++) {
+            if (tokens[t] != pad) {
+                order[players++] = t;
+            }
+        }
+        int[] empty = new int[length];
+        java.util.Arrays.fill(empty, pad);
+        network.forward(ws, empty);
+        float emptyLogit = network.logits(ws)[target];
+        checkFinite(sequence, network.logits(ws));
+        float logit = logits[target];
+        double[] shapley = new double[length];
+        if (players > 0) {
+            Random random = new Random(options.seed());
+            int size = Math.max(1, Math.min(SHAPLEY_GROUP, players - 1));
+            WorkspaceGroup group = network.newWorkspaceGroup(size);
+            int[][] coalitions = new int[size][length];
+            int[] coalition = new int[length];
+            for (int s = 0; s < options.samples(); s++) {
+                for (int i = players - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    int swap = order[i];
+                    order[i] = order[j];
+                    order[j] = swap;
+                }
+                System.arraycopy(empty, 0, coalition, 0, length);
+                double previous = emptyLogit;
+                // Coalitions 1 … players−1 (the first k players of the order present); the last is the input itself.
+                for (int k = 1; k < players; k += size) {
+                    int count = Math.min(size, players - k);
+                    for (int g = 0; g < count; g++) {
+                        int t = order[k - 1 + g];
+                        coalition[t] = tokens[t];
+                        System.arraycopy(coalition, 0, coalitions[g], 0, length);
+                    }
+                    network.forward(network.unfoldedPlan(), group, count, coalitions, 0);
+                    for (int g = 0; g < count; g++) {
+                        float[] out = network.logits(group.member(g));
+                        checkFinite(sequence, out);
+                        shapley[order[k - 1 + g]] += out[target] - previous;
+                        previous = out[target];
+                    }
+                }
+                shapley[order[players - 1]] += logit - previous;
+            }
+            for (int t = 0; t < length; t++) {
+                shapley[t] /= options.samples();
+            }
+        }
+        network.forward(ws, tokens); // the workspace holds this input's forward pass again
+        double sum = 0;
+        for (double r : shapley) {
+            sum += r;
+        }
+        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), shapley, null,
+                network.embeddingDim(), 0, sum, logit - sum, emptyLogit);
     }
 
     /** Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. */

@@ -33,7 +33,40 @@ public enum Method {
      * that token alone is replaced by the pad id, {@code logit(x) − logit(x with x_t = pad)}; 0 at padding positions.
      * No embedding map.
      */
-    OCCLUSION("occlusion");
+    OCCLUSION("occlusion"),
+    /**
+     * DeepLIFT with the Rescale rule (Shrikumar et al. 2017; Captum's {@code DeepLift}) from the baseline of
+     * Integrated Gradients: {@code (e − e') · m}, where the multipliers {@code m} come from a backward pass in which
+     * every elementwise activation uses {@code Δy/Δz} against the baseline's forward pass (its derivative where
+     * {@code |Δz| < 1e-10}) and max pooling follows Captum's rule. Per position: Σ_d. Summation-to-delta:
+     * {@code Σ R = logit(e) − logit(e')}, up to float rounding. Not for recurrent layers.
+     */
+    DEEPLIFT("deeplift"),
+    /**
+     * Shapley value sampling (Štrumbelj and Kononenko 2010; Captum's {@code ShapleyValueSampling}): the tokens are the
+     * players, an absent token is the pad id. Each of {@code samples} random orders (seeded) adds the tokens one by
+     * one to the all-padding input and credits each with its marginal change of the logit; per position the mean. 0 at
+     * padding positions. Efficiency: {@code Σ R = logit(x) − logit(all padding)} for every sample. No embedding map.
+     */
+    SHAPLEY("shapley"),
+    /**
+     * SmoothGrad (Smilkov et al. 2017): the mean gradient over {@code samples} copies of the Embedding output with
+     * Gaussian noise of standard deviation {@code noiseLevel × (max − min)} of that output (seeded). Per position: the
+     * L2 norm over the embedding axis, as saliency; with noise level 0 it is saliency.
+     */
+    SMOOTHGRAD("smoothgrad"),
+    /**
+     * Guided backprop (Springenberg et al. 2015): the gradient with every ReLU passing back only positive signal where
+     * its input was positive (Zennit's {@code GuidedBackprop} composite, Captum's {@code GuidedBackprop}). Per
+     * position: the L2 norm over the embedding axis, as saliency. Not for recurrent layers.
+     */
+    GUIDED_BACKPROP("guided-backprop"),
+    /**
+     * Deconvnet (Zeiler and Fergus 2014): the gradient with every ReLU passing back only positive signal, whatever
+     * its input (Zennit's {@code DeconvNet} composite, Captum's {@code Deconvolution}). Per position: the L2 norm
+     * over the embedding axis. Not for recurrent layers.
+     */
+    DECONVNET("deconvnet");
 
     private final String cliName;
 
@@ -55,10 +88,15 @@ public enum Method {
             }
         }
         throw new JlrpException("--method must be one of lrp, gradient, gradient-input, integrated-gradients, "
-                + "occlusion; got '" + text + "'");
+                + "occlusion, deeplift, shapley, smoothgrad, guided-backprop, deconvnet; got '" + text + "'");
     }
 
-    /** The Integrated Gradients baseline. */
+    /** Whether per-position values are L2 norms of a gradient map over the embedding axis (≥ 0, no sum rule). */
+    public boolean reportsNorms() {
+        return this == GRADIENT || this == SMOOTHGRAD || this == GUIDED_BACKPROP || this == DECONVNET;
+    }
+
+    /** The baseline of Integrated Gradients and DeepLIFT. */
     public enum Baseline {
         /** Every position holds the padding token's embedding row (the model's own "empty" input). */
         PADDING("padding"),

@@ -10,11 +10,13 @@ import org.jlrp.runtime.explain.Method;
  * Where one explanation's relevance went, and which summary lines mean something for its method:
  * <ul>
  *   <li>LRP: the conservation {@code Σ tokens + padding + bias = logit} and the shares of the logit;</li>
- *   <li>Integrated Gradients: the completeness check {@code Σ R} against {@code logit − baseline logit};</li>
- *   <li>gradient (saliency), gradient × input, occlusion: none (their relevance has no bias part to report).</li>
+ *   <li>Integrated Gradients, DeepLIFT, Shapley sampling: the completeness check {@code Σ R} against
+ *   {@code logit − baseline logit} (summation-to-delta for DeepLIFT, efficiency for Shapley values);</li>
+ *   <li>the gradient maps (saliency, SmoothGrad, guided backprop, deconvnet), gradient × input, occlusion: none
+ *   (their relevance has no bias part to report).</li>
  * </ul>
- * Every method but saliency and occlusion gets a warning when padding carries more than
- * {@link #PADDING_WARNING_SHARE} of the total |R|.
+ * Every method but the gradient maps, occlusion and Shapley sampling (0 at padding by definition) gets a warning
+ * when padding carries more than {@link #PADDING_WARNING_SHARE} of the total |R|.
  *
  * @param tokens          Σ R over non-padding positions
  * @param padding         Σ R over padding positions
@@ -23,7 +25,7 @@ import org.jlrp.runtime.explain.Method;
  * @param paddingAbsShare Σ|R| on padding / Σ|R| over all positions (0 when all are 0)
  * @param maxAbs          max |R| over all positions: the colour scale's end
  * @param method          the method that produced the relevance
- * @param baselineLogit   Integrated Gradients: the logit at the baseline; NaN otherwise
+ * @param baselineLogit   Integrated Gradients, DeepLIFT, Shapley sampling: the logit at the baseline; NaN otherwise
  */
 public record Diagnostics(double tokens, double padding, double bias, double logit, double paddingAbsShare,
                           double maxAbs, Method method, double baselineLogit) {
@@ -69,7 +71,7 @@ public record Diagnostics(double tokens, double padding, double bias, double log
                 + "logit)", padding, shareOfLogit(padding), 100 * paddingAbsShare, bias, shareOfLogit(bias));
     }
 
-    /** Integrated Gradients' completeness: {@code Σ R} against {@code logit − baseline logit}, and the error. */
+    /** The completeness of a baseline method: {@code Σ R} against {@code logit − baseline logit}, and the error. */
     public String completenessLine() {
         double delta = logit - baselineLogit;
         return String.format(Locale.ROOT, "completeness: sum of R %+.6g vs logit - baseline logit %+.6g (logit %+.6g, "
@@ -77,13 +79,13 @@ public record Diagnostics(double tokens, double padding, double bias, double log
                 tokens + padding - delta);
     }
 
-    /** The summary lines that mean something for the method (none for saliency, gradient × input, occlusion). */
+    /** The summary lines that mean something for the method (none for the gradient maps, gradient × input, occlusion). */
     public List<String> lines() {
         List<String> lines = new ArrayList<>(2);
         if (method == Method.LRP) {
             lines.add(conservationLine());
             lines.add(sharesLine());
-        } else if (method == Method.INTEGRATED_GRADIENTS && !Double.isNaN(baselineLogit)) {
+        } else if (!Double.isNaN(baselineLogit)) {
             lines.add(completenessLine());
         }
         return lines;
@@ -94,7 +96,8 @@ public record Diagnostics(double tokens, double padding, double bias, double log
      * (whose gradient is non-zero at padding whatever its embedding) or occlusion (0 at padding by definition).
      */
     public String warning(int padId) {
-        if (paddingAbsShare <= PADDING_WARNING_SHARE || method == Method.GRADIENT || method == Method.OCCLUSION) {
+        if (paddingAbsShare <= PADDING_WARNING_SHARE || method.reportsNorms() || method == Method.OCCLUSION
+                || method == Method.SHAPLEY) {
             return null;
         }
         return String.format(Locale.ROOT, "warning: padding carries %.1f%% of total |R| (over %.0f%%): the padding "

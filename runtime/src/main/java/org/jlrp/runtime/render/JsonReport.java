@@ -33,9 +33,19 @@ public final class JsonReport {
             g.writeNumberField("input_length", data.inputLength());
             writeRule(g, options);
             g.writeStringField("method", options.method().cliName());
-            if (options.method() == Method.INTEGRATED_GRADIENTS) {
+            Method method = options.method();
+            if (method == Method.INTEGRATED_GRADIENTS) {
                 g.writeNumberField("steps", options.steps());
+            }
+            if (method == Method.INTEGRATED_GRADIENTS || method == Method.DEEPLIFT) {
                 g.writeStringField("baseline", options.baseline().cliName());
+            }
+            if (method == Method.SHAPLEY || method == Method.SMOOTHGRAD) {
+                g.writeNumberField("samples", options.samples());
+                g.writeNumberField("seed", options.seed());
+            }
+            if (method == Method.SMOOTHGRAD) {
+                g.writeNumberField("noise_level", options.noiseLevel());
             }
             if (data.singleSigmoid()) {
                 g.writeBooleanField("single_sigmoid", true);

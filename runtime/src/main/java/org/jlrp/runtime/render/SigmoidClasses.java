@@ -17,7 +17,8 @@ import org.jlrp.runtime.explain.Target;
  * of a class: class 1 keeps {@code z}; class 0 explains {@code −z}, the negative class's log-odds, so every
  * relevance value, the padding and bias parts, the embedding map and the Integrated Gradients baseline change sign
  * (the rules and methods are linear in the relevance put in at the top, so this is exactly the relevance of
- * {@code −z}). The saliency method's per-position values are norms and keep their sign. The class view's logits are
+ * {@code −z}). The per-position values of saliency and SmoothGrad are norms and keep their sign. Guided backprop
+ * and deconvnet, whose ReLU rules are not linear in the signal, explain class 1 only. The class view's logits are
  * {@code [−z, z]} and its probabilities {@code [1 − p, p]}, so that {@code logits[target]} is the explained logit and
  * {@code probabilities[target]} the explained class's probability, as for a softmax model.
  *
@@ -89,8 +90,13 @@ public final class SigmoidClasses {
                     unit.relevance(), unit.embeddingRelevance(), unit.embeddingDim(), unit.relevancePadding(),
                     unit.relevanceSum(), unit.relevanceBias(), unit.baselineLogit());
         }
-        // Saliency's per-position values are norms of the gradient: the same for -z. Everything else changes sign.
-        boolean norms = method == Method.GRADIENT;
+        if (method == Method.GUIDED_BACKPROP || method == Method.DECONVNET) {
+            // Their ReLU rules look at the sign of the signal coming back: the map of -z is not minus that of z.
+            throw new JlrpException("--method " + method.cliName() + " explains class 1 of a one-sigmoid model only "
+                    + "(use --target 1)");
+        }
+        // The gradient maps' per-position values are norms: the same for -z. Everything else changes sign.
+        boolean norms = method.reportsNorms();
         double[] relevance = unit.relevance().clone();
         if (!norms) {
             for (int t = 0; t < relevance.length; t++) {

@@ -296,13 +296,14 @@ class MethodsTest {
     }
 
     /**
-     * Integrated Gradients and occlusion run forward passes of other inputs (path points, the baseline, occluded
-     * copies) on the workspace they were given, then run the input's own forward pass again. On a workspace the test
+     * Integrated Gradients, occlusion, Shapley sampling and SmoothGrad run forward passes of other inputs (path
+     * points, the baseline, occluded copies, coalitions, noisy copies) on the workspace they were given (DeepLIFT runs
+     * its baseline on another), then run the input's own forward pass again. On a workspace the test
      * owns (the {@link BatchEngine} path; the pooled workspaces of {@link Explainer#explain} go through the same
      * method), after each of them the workspace must hold exactly what the plain forward pass of the input leaves.
      */
     @Test
-    void integratedGradientsAndOcclusionLeaveTheWorkspaceOnTheirInput() {
+    void methodsWithOtherForwardPassesLeaveTheWorkspaceOnTheirInput() {
         ModelSpec model = RulesReferenceTest.chain(71).model();
         Explainer explainer = newWorkspaceExplainer(model);
         Network network = explainer.network();
@@ -324,7 +325,10 @@ class MethodsTest {
                 options(Method.INTEGRATED_GRADIENTS).withSteps(3).withBaseline(Method.Baseline.ZERO)
                         .withTarget(Target.index(2)),
                 options(Method.OCCLUSION),
-                options(Method.OCCLUSION).withTarget(Target.pred()))) {
+                options(Method.OCCLUSION).withTarget(Target.pred()),
+                options(Method.DEEPLIFT),
+                options(Method.SHAPLEY).withSamples(2),
+                options(Method.SMOOTHGRAD).withSamples(2).withTarget(Target.index(1)))) {
             Workspace ws = network.newWorkspace();
             // A folded LRP pass of another sequence first, as a pooled or engine workspace may have seen.
             explainer.explainSequence(0, other, ExplainOptions.DEFAULT, ws);
@@ -333,7 +337,7 @@ class MethodsTest {
             assertNull(difference, options.method().cliName() + ", target " + options.target() + ": " + difference);
             checked++;
         }
-        assertEquals(4, checked);
+        assertEquals(7, checked);
     }
 
     /**
@@ -402,7 +406,14 @@ class MethodsTest {
                 new Call(b, occlusion),
                 new Call(a, lrp.withRules(Composite.parse("epsilon-plus", 1e-6))),
                 new Call(a, lrp),
-                new Call(b, ig));
+                new Call(b, ig),
+                new Call(a, options(Method.DEEPLIFT)),
+                new Call(b, options(Method.SHAPLEY).withSamples(3)),
+                new Call(a, lrp),
+                new Call(b, options(Method.SMOOTHGRAD).withSamples(2)),
+                new Call(a, options(Method.GUIDED_BACKPROP)),
+                new Call(b, lrp.withTarget(Target.index(2))),
+                new Call(a, options(Method.DECONVNET)));
         for (int i = 0; i < calls.size(); i++) {
             Call call = calls.get(i);
             List<Explanation> got = shared.explain(call.tokens(), call.options());

@@ -35,12 +35,16 @@ final class ActivationLayer extends Layer {
      */
     @Override
     void gradient(Workspace ws, Kernels kernels) {
-        if (activation == Activation.LINEAR) {
-            return;
-        }
-        float[] derivative = ws.contributions;
-        activation.derivative(kernels, ws.values[input().valueSlot], derivative, shape.size());
-        kernels.multiply(derivative, ws.relevance[relevanceSlot], shape.size());
+        gradient(ws, null, kernels, GradientRule.GRADIENT);
+    }
+
+    /** As {@link #gradient(Workspace, Kernels)}, with the local factor chosen by {@code rule}. */
+    @Override
+    void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
+        int in = input().valueSlot;
+        rule.scale(activation, kernels, ws.values[in], ws.values[valueSlot],
+                reference == null ? null : reference.values[in], reference == null ? null : reference.values[valueSlot],
+                ws.relevance[relevanceSlot], ws.contributions, shape.size());
     }
 
     @Override

@@ -150,4 +150,14 @@ public abstract class Layer {
     void gradient(Workspace ws, Kernels kernels) {
         backward(ws, kernels, null);
     }
+
+    /**
+     * The gradient pass under a {@link GradientRule} for the nonlinearities: as {@link #gradient(Workspace, Kernels)},
+     * with each nonlinearity's local factor chosen by {@code rule}; {@code reference} holds the forward pass of the
+     * reference input ({@link GradientRule#RESCALE} only, else null). The default serves the layers without a
+     * nonlinearity, whose pass is the gradient's under every rule.
+     */
+    void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
+        gradient(ws, kernels);
+    }
 }

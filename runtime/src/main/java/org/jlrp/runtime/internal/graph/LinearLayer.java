@@ -190,11 +190,17 @@ abstract class LinearLayer extends Layer {
      */
     @Override
     void gradient(Workspace ws, Kernels kernels) {
+        gradient(ws, null, kernels, GradientRule.GRADIENT);
+    }
+
+    /** As {@link #gradient(Workspace, Kernels)}, with the activation's local factor chosen by {@code rule}. */
+    @Override
+    void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
         float[] g = ws.relevance[relevanceSlot];
         if (activation != Activation.LINEAR) {
-            float[] derivative = ws.quotients;
-            activation.derivative(kernels, preActivations(ws), derivative, outSize);
-            kernels.multiply(derivative, g, outSize);
+            rule.scale(activation, kernels, preActivations(ws), ws.values[valueSlot],
+                    reference == null ? null : preActivations(reference),
+                    reference == null ? null : reference.values[valueSlot], g, ws.quotients, outSize);
         }
         float[] c = ws.contributions;
         Arrays.fill(c, 0, inSize, 0f);

@@ -53,4 +53,43 @@ final class MaxPoolLayer extends Layer {
             }
         }
     }
+
+    /**
+     * Under {@link GradientRule#RESCALE}, Captum's DeepLIFT rule for max pooling ({@code deep_lift.maxpool}): per
+     * window, with {@code m = max(y, y')}, the input's winner receives {@code g · (m − y')} and the reference's winner
+     * {@code g · (y − m)}; each input then gets its total divided by its own {@code Δx}, or the plain gradient where
+     * {@code |Δx| < 1e-10}. So {@code Σ m_in · Δx = Σ g · Δy} whenever the winners' {@code Δx} are not that small.
+     * Other rules route the gradient to the winner, as the plain gradient does.
+     */
+    @Override
+    void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
+        if (rule != GradientRule.RESCALE) {
+            gradient(ws, kernels);
+            return;
+        }
+        int inSize = inSteps * channels;
+        float[] delta = ws.scratch(this, "rescale", inSize);
+        float[] plain = ws.scratch(this, "gradient", inSize);
+        java.util.Arrays.fill(delta, 0, inSize, 0f);
+        java.util.Arrays.fill(plain, 0, inSize, 0f);
+        float[] g = ws.relevance[relevanceSlot];
+        float[] y = ws.values[valueSlot];
+        float[] yRef = reference.values[valueSlot];
+        int[] winners = ws.winners[winnerSlot];
+        int[] refWinners = reference.winners[winnerSlot];
+        for (int o = 0; o < outSteps * channels; o++) {
+            int c = o % channels;
+            double m = Math.max(y[o], yRef[o]);
+            delta[winners[o] * channels + c] += (float) (g[o] * (m - yRef[o]));
+            delta[refWinners[o] * channels + c] += (float) (g[o] * (y[o] - m));
+            plain[winners[o] * channels + c] += g[o];
+        }
+        float[] x = ws.values[input().valueSlot];
+        float[] xRef = reference.values[input().valueSlot];
+        float[] gIn = ws.relevance[input().relevanceSlot];
+        for (int i = 0; i < inSize; i++) {
+            double dx = (double) x[i] - xRef[i];
+            gIn[i] += Math.abs(dx) < GradientRule.RESCALE_THRESHOLD ? plain[i] : (float) (delta[i] / dx);
+        }
+    }
 }

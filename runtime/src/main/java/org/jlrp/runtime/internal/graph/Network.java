@@ -340,12 +340,35 @@ public final class Network {
      * @throws JlrpException when the graph has an activation layer beside a branch (see the gradient methods)
      */
     public void gradient(Workspace ws, int target) {
+        gradient(ws, target, GradientRule.GRADIENT, null);
+    }
+
+    /**
+     * The gradient pass of logit {@code target} under {@code rule} (guided backprop, deconvnet, DeepLIFT's
+     * multipliers), left in {@link #embeddingRelevance}. Requires the forward pass of the input in {@code ws} and,
+     * for {@link GradientRule#RESCALE}, that of the reference input in {@code reference} (null otherwise).
+     *
+     * @throws JlrpException as {@link #gradient(Workspace, int)}, and for a rule other than the gradient on a model
+     *                       with a recurrent layer, whose gates are nonlinearities inside the layer
+     */
+    public void gradient(Workspace ws, int target, GradientRule rule, Workspace reference) {
         if (gradientRefusal != null) {
             throw new JlrpException(gradientRefusal);
         }
+        if (rule != GradientRule.GRADIENT) {
+            for (Layer layer : layers) {
+                if (layer instanceof RecurrentLayer) {
+                    throw new JlrpException("layer '" + layer.name + "' (" + layer.className + "): --method "
+                            + rule.method() + " does not support recurrent layers");
+                }
+            }
+        }
+        if (rule == GradientRule.RESCALE && reference == null) {
+            throw new IllegalArgumentException("the Rescale rule needs the reference's forward pass");
+        }
         seed(unfolded, ws, target, 1f);
         for (int i = layers.size() - 1; i >= 0; i--) {
-            layers.get(i).gradient(ws, kernels);
+            layers.get(i).gradient(ws, reference, kernels, rule);
         }
     }
 
