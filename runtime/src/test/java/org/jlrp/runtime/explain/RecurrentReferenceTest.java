@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Random small recurrent models (odd sizes) against a double-precision reference written here from the rule set's
  * formulas (Keras's forward pass, Arras et al.'s LRP), sharing no code with the main sources; conservation with zero
- * biases and ε → 0; masks; models of any length.
+ * biases and ε → 0; masks; models of any length; the gradient methods against finite differences of the reference;
+ * LRP-0 against gradient × input of the gate-frozen network.
  */
 class RecurrentReferenceTest {
 
@@ -104,6 +105,7 @@ class RecurrentReferenceTest {
                         tr.gates[s][j] = i;
                         tr.gates[s][n + j] = f;
                         tr.gates[s][2 * n + j] = gg;
+                        tr.gates[s][3 * n + j] = o;
                         tr.pre[s][j] = zx[2 * n + j] + zh[2 * n + j];
                         tr.c[s + 1][j] = f * tr.c[s][j] + i * gg;
                         tr.h[s + 1][j] = o * Math.tanh(tr.c[s + 1][j]);
@@ -194,6 +196,63 @@ class RecurrentReferenceTest {
         }
     }
 
+    /**
+     * The cell linearised at a forward pass {@code star}: every gate frozen at its value there, and every other
+     * activation (the candidate's, the LSTM's output {@code tanh(c)}, SimpleRNN's) replaced by the linear map with its
+     * secant slope {@code act(a*)/a*}; the biases stay. Affine in x; equal to the cell at {@code star}'s input.
+     * Returns the states h[0..T].
+     */
+    static double[][] frozenRun(Cell cell, Trace star, double[][] x, boolean[] mask) {
+        int t = x.length;
+        int n = UNITS;
+        int in = x[0].length;
+        int g = cell.kind.gates() * n;
+        int blk = cell.kind == Kind.SIMPLE_RNN ? 0 : 2 * n;
+        double[][] h = new double[t + 1][n];
+        double[] c = new double[n];
+        for (int s = 0; s < t; s++) {
+            int pos = cell.backwards ? t - 1 - s : s;
+            if (mask != null && mask[pos]) {
+                h[s + 1] = h[s].clone();
+                continue;
+            }
+            double[] hp = h[s];
+            double[] gates = star.gates[s];
+            for (int j = 0; j < n; j++) {
+                double pre = cell.b == null ? 0 : cell.b[blk + j];
+                for (int i = 0; i < in; i++) {
+                    pre += x[pos][i] * cell.w[i * g + blk + j];
+                }
+                double rec = 0;
+                if (cell.kind == Kind.GRU && cell.resetAfter) {
+                    rec = cell.rb[blk + j];
+                    for (int i = 0; i < n; i++) {
+                        rec += hp[i] * cell.u[i * g + blk + j];
+                    }
+                    rec *= gates[n + j];
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        double source = cell.kind == Kind.GRU ? gates[n + i] * hp[i] : hp[i];
+                        rec += source * cell.u[i * g + blk + j];
+                    }
+                }
+                pre += rec;
+                double activated = cell.kind == Kind.SIMPLE_RNN ? star.h[s + 1][j] : gates[2 * n + j];
+                double cand = activated / star.pre[s][j] * pre;
+                switch (cell.kind) {
+                    case LSTM -> {
+                        c[j] = gates[n + j] * c[j] + gates[j] * cand;
+                        double cStar = star.c[s + 1][j];
+                        h[s + 1][j] = gates[3 * n + j] * Math.tanh(cStar) / cStar * c[j];
+                    }
+                    case GRU -> h[s + 1][j] = gates[j] * hp[j] + (1 - gates[j]) * cand;
+                    default -> h[s + 1][j] = cand;
+                }
+            }
+        }
+        return h;
+    }
+
     // ---------------------------------------------------------------------------------------------------- models
 
     private static double[] random(Random rnd, int n, double scale, boolean zero) {
@@ -244,7 +303,7 @@ class RecurrentReferenceTest {
 
     /** A model Embedding → recurrent (one cell, or two merged by concat) → Dense, and its reference. */
     private record Case(ModelSpec model, double[] table, List<Cell> cells, double[] dense, double[] denseBias,
-                        boolean mask) {
+                        boolean mask, BidirectionalSpec.Merge merge) {
 
         double[][] embed(int[] tokens) {
             double[][] x = new double[tokens.length][DIM];
@@ -254,23 +313,37 @@ class RecurrentReferenceTest {
             return x;
         }
 
-        /** Reference logits and per-token relevance for class 0. */
-        double[][] reference(int[] tokens, double eps) {
-            double[][] x = embed(tokens);
-            boolean[] masked = null;
-            if (mask) {
-                masked = new boolean[tokens.length];
-                for (int t = 0; t < tokens.length; t++) {
-                    masked[t] = tokens[t] == 0;
+        boolean[] maskOf(int[] tokens) {
+            if (!mask) {
+                return null;
+            }
+            boolean[] masked = new boolean[tokens.length];
+            for (int t = 0; t < tokens.length; t++) {
+                masked[t] = tokens[t] == 0;
+            }
+            return masked;
+        }
+
+        /** The recurrent layer's output vector: the last states, merged. */
+        double[] state(List<Trace> traces, int length) {
+            if (merge == null || merge == BidirectionalSpec.Merge.CONCAT) {
+                double[] state = new double[traces.size() * UNITS];
+                for (int k = 0; k < traces.size(); k++) {
+                    System.arraycopy(traces.get(k).h[length], 0, state, k * UNITS, UNITS);
+                }
+                return state;
+            }
+            double w = merge == BidirectionalSpec.Merge.AVE ? 0.5 : 1.0;
+            double[] state = new double[UNITS];
+            for (Trace tr : traces) {
+                for (int j = 0; j < UNITS; j++) {
+                    state[j] += w * tr.h[length][j];
                 }
             }
-            List<Trace> traces = new ArrayList<>();
-            double[] state = new double[cells.size() * UNITS];
-            for (int k = 0; k < cells.size(); k++) {
-                Trace tr = run(cells.get(k), x, masked);
-                traces.add(tr);
-                System.arraycopy(tr.h[tokens.length], 0, state, k * UNITS, UNITS);
-            }
+            return state;
+        }
+
+        double[] head(double[] state) {
             double[] logits = new double[CLASSES];
             for (int c = 0; c < CLASSES; c++) {
                 logits[c] = denseBias[c];
@@ -278,6 +351,59 @@ class RecurrentReferenceTest {
                     logits[c] += state[i] * dense[i * CLASSES + c];
                 }
             }
+            return logits;
+        }
+
+        /** Reference logits of an embedded input x [T][DIM] (the network as a function of its Embedding output). */
+        double[] logits(double[][] x, boolean[] masked) {
+            List<Trace> traces = new ArrayList<>();
+            for (Cell cell : cells) {
+                traces.add(run(cell, x, masked));
+            }
+            return head(state(traces, x.length));
+        }
+
+        /** The logits of the network linearised at {@code star}'s input (see {@link #frozenRun}), at input x. */
+        double[] frozenLogits(List<Trace> star, double[][] x, boolean[] masked) {
+            List<Trace> traces = new ArrayList<>();
+            for (int k = 0; k < cells.size(); k++) {
+                Trace tr = new Trace();
+                tr.h = frozenRun(cells.get(k), star.get(k), x, masked);
+                traces.add(tr);
+            }
+            return head(state(traces, x.length));
+        }
+
+        List<Trace> traces(double[][] x, boolean[] masked) {
+            List<Trace> traces = new ArrayList<>();
+            for (Cell cell : cells) {
+                traces.add(run(cell, x, masked));
+            }
+            return traces;
+        }
+
+        /** Reference logits and per-token relevance for class 0. */
+        double[][] reference(int[] tokens, double eps) {
+            double[][] rx = referenceMap(tokens, eps);
+            double[] perToken = new double[tokens.length];
+            for (int t = 0; t < tokens.length; t++) {
+                for (double v : rx[t]) {
+                    perToken[t] += v;
+                }
+            }
+            return new double[][]{logits(embed(tokens), maskOf(tokens)), perToken};
+        }
+
+        /** Reference LRP relevance [T][DIM] for class 0 (concat merge or one cell). */
+        double[][] referenceMap(int[] tokens, double eps) {
+            double[][] x = embed(tokens);
+            boolean[] masked = maskOf(tokens);
+            List<Trace> traces = new ArrayList<>();
+            for (Cell cell : cells) {
+                traces.add(run(cell, x, masked));
+            }
+            double[] state = state(traces, tokens.length);
+            double[] logits = head(state);
             double[][] rx = new double[tokens.length][DIM];
             for (int k = 0; k < cells.size(); k++) {
                 double[] rState = new double[UNITS];
@@ -287,18 +413,20 @@ class RecurrentReferenceTest {
                 }
                 lrp(cells.get(k), x, traces.get(k), rState, eps, rx);
             }
-            double[] perToken = new double[tokens.length];
-            for (int t = 0; t < tokens.length; t++) {
-                for (double v : rx[t]) {
-                    perToken[t] += v;
-                }
-            }
-            return new double[][]{logits, perToken};
+            return rx;
         }
     }
 
     private static Case build(long seed, Kind kind, boolean resetAfter, String rec, boolean bidirectional,
                               boolean zeroBias, boolean mask, int length) {
+        return build(seed, kind, resetAfter, rec, bidirectional ? BidirectionalSpec.Merge.CONCAT : null, zeroBias,
+                mask, length);
+    }
+
+    /** @param merge null for one cell, else a Bidirectional layer with this merge */
+    private static Case build(long seed, Kind kind, boolean resetAfter, String rec, BidirectionalSpec.Merge merge,
+                              boolean zeroBias, boolean mask, int length) {
+        boolean bidirectional = merge != null;
         Random rnd = new Random(seed);
         double[] table = rounded(random(rnd, VOCAB * DIM, 1.0, false));
         List<Cell> cells = new ArrayList<>();
@@ -306,7 +434,7 @@ class RecurrentReferenceTest {
         if (bidirectional) {
             cells.add(cell(rnd, kind, DIM, resetAfter, rec, zeroBias, true));
         }
-        int width = cells.size() * UNITS;
+        int width = merge == null || merge == BidirectionalSpec.Merge.CONCAT ? cells.size() * UNITS : UNITS;
         double[] dense = rounded(random(rnd, width * CLASSES, 0.8, false));
         double[] denseBias = rounded(random(rnd, CLASSES, 0.2, zeroBias));
         List<LayerSpec> layers = new ArrayList<>();
@@ -314,13 +442,13 @@ class RecurrentReferenceTest {
         layers.add(new EmbeddingSpec("embedding", List.of("input"), floats(table), VOCAB, DIM, mask));
         LayerSpec recurrent = bidirectional
                 ? new BidirectionalSpec("rnn", List.of("embedding"), spec("forward", cells.get(0), DIM),
-                spec("backward", cells.get(1), DIM), BidirectionalSpec.Merge.CONCAT)
+                spec("backward", cells.get(1), DIM), merge)
                 : spec("rnn", cells.get(0), DIM);
         layers.add(recurrent);
         layers.add(new DenseSpec("dense", List.of("rnn"), floats(dense), floats(denseBias), width, CLASSES,
                 Activation.LINEAR));
         return new Case(new ModelSpec("reference-" + kind, "in-memory", length, layers, "dense"), table, cells,
-                dense, denseBias, mask);
+                dense, denseBias, mask, merge);
     }
 
     private static void check(Case c, int[] tokens, double eps, String what) {
@@ -412,12 +540,164 @@ class RecurrentReferenceTest {
         assertTrue(e.getMessage().contains("the model reads 6"), e.getMessage());
     }
 
+    // ------------------------------------------------------------------------------------------ gradient methods
+
+    /** jlrp's gradient (BPTT in float) against central finite differences of the double reference. */
+    private static void checkGradient(Case c, int[] tokens, String what) {
+        Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
+        ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.GRADIENT).withEmbeddingRelevance(true)
+                .withTarget(Target.parse("0"));
+        float[] map = explainer.explain(tokens, options).get(0).embeddingRelevance();
+        double[][] x = c.embed(tokens);
+        boolean[] masked = c.maskOf(tokens);
+        double step = 1e-5;
+        double[][] fd = new double[tokens.length][DIM];
+        double scale = 0;
+        for (int t = 0; t < tokens.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                double keep = x[t][d];
+                x[t][d] = keep + step;
+                double up = c.logits(x, masked)[0];
+                x[t][d] = keep - step;
+                double down = c.logits(x, masked)[0];
+                x[t][d] = keep;
+                fd[t][d] = (up - down) / (2 * step);
+                scale = Math.max(scale, Math.abs(fd[t][d]));
+            }
+        }
+        assertTrue(scale > 1e-3, what + ": a gradient worth checking");
+        for (int t = 0; t < tokens.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                assertEquals(fd[t][d], map[t * DIM + d], 1e-5 * scale, what + ": ∂logit/∂e at " + t + "," + d);
+                if (masked != null && masked[t]) {
+                    assertEquals(0.0, map[t * DIM + d], what + ": a masked step's input has no gradient");
+                }
+            }
+        }
+        // gradient × input is that map times the embedding, summed per token
+        Explanation gi = explainer.explain(tokens, options.withMethod(Method.GRADIENT_INPUT)).get(0);
+        for (int t = 0; t < tokens.length; t++) {
+            double want = 0;
+            for (int d = 0; d < DIM; d++) {
+                want += x[t][d] * fd[t][d];
+            }
+            assertEquals(want, gi.relevance()[t], 1e-5 * scale * DIM, what + ": gradient × input at " + t);
+        }
+    }
+
     @Test
-    void gradientMethodsRefuseRecurrentLayersInOneLine() {
-        Explainer explainer = Explainer.of(build(71, Kind.LSTM, false, "sigmoid", false, false, false, STEPS).model(),
-                KernelProvider.get());
-        JlrpException e = assertThrows(JlrpException.class, () -> explainer.explain(TOKENS,
-                ExplainOptions.DEFAULT.withMethod(Method.GRADIENT)));
-        assertTrue(e.getMessage().contains("recurrent") && !e.getMessage().contains("\n"), e.getMessage());
+    void gradientMatchesFiniteDifferencesOfTheReference() {
+        checkGradient(build(81, Kind.LSTM, false, "sigmoid", false, false, false, STEPS), TOKENS, "LSTM");
+        checkGradient(build(82, Kind.LSTM, false, "hard_sigmoid", false, false, false, STEPS), TOKENS,
+                "LSTM hard_sigmoid");
+        checkGradient(build(83, Kind.GRU, false, "sigmoid", false, false, false, STEPS), TOKENS,
+                "GRU reset_after=False");
+        checkGradient(build(84, Kind.GRU, true, "sigmoid", false, false, false, STEPS), TOKENS,
+                "GRU reset_after=True");
+        checkGradient(build(85, Kind.SIMPLE_RNN, false, "sigmoid", false, false, false, STEPS), TOKENS, "SimpleRNN");
+        int[] padded = {3, 1, 0, 6, 0, 0};
+        for (BidirectionalSpec.Merge merge : List.of(BidirectionalSpec.Merge.CONCAT, BidirectionalSpec.Merge.SUM,
+                BidirectionalSpec.Merge.AVE)) {
+            checkGradient(build(86, Kind.LSTM, false, "sigmoid", merge, false, true, STEPS), padded,
+                    "masked Bidirectional LSTM " + merge);
+            checkGradient(build(87, Kind.GRU, true, "sigmoid", merge, false, true, STEPS), padded,
+                    "masked Bidirectional GRU " + merge);
+            checkGradient(build(88, Kind.GRU, false, "sigmoid", merge, false, false, STEPS), TOKENS,
+                    "Bidirectional GRU reset_after=False " + merge);
+        }
+        checkGradient(build(89, Kind.SIMPLE_RNN, false, "sigmoid", BidirectionalSpec.Merge.CONCAT, false, true,
+                STEPS), padded, "masked Bidirectional SimpleRNN");
+    }
+
+    @Test
+    void integratedGradientsAreCompleteOnRecurrentModels() {
+        Case lstm = build(91, Kind.LSTM, false, "sigmoid", BidirectionalSpec.Merge.CONCAT, false, true, STEPS);
+        Case gru = build(92, Kind.GRU, true, "sigmoid", false, false, false, STEPS);
+        for (Case c : List.of(lstm, gru)) {
+            Explainer explainer = Explainer.of(c.model(), KernelProvider.get());
+            int[] tokens = c.mask() ? new int[]{3, 1, 6, 2, 0, 0} : TOKENS;
+            ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.INTEGRATED_GRADIENTS)
+                    .withBaseline(c.mask() ? Method.Baseline.PADDING : Method.Baseline.ZERO)
+                    .withTarget(Target.parse("0"));
+            Explanation coarse = explainer.explain(tokens, options.withSteps(256)).get(0);
+            Explanation fine = explainer.explain(tokens, options.withSteps(1024)).get(0);
+            double delta = fine.explainedLogit() - fine.baselineLogit();
+            assertTrue(Math.abs(delta) > 0.05, "a logit difference worth explaining: " + delta);
+            assertTrue(Math.abs(fine.completenessError()) < 2e-3 * Math.abs(delta),
+                    "Σ IG = logit − baseline logit: error " + fine.completenessError() + " of " + delta);
+            // The right Riemann sum's error is first order in 1/m when the gradient is the path's true gradient.
+            double ratio = coarse.completenessError() / fine.completenessError();
+            assertTrue(ratio > 3.5 && ratio < 4.5, "the error falls as 1/steps: " + coarse.completenessError()
+                    + " at 256 steps, " + fine.completenessError() + " at 1024");
+        }
+    }
+
+    @Test
+    void occlusionIsTheLogitDropOfEachToken() {
+        Case c = build(93, Kind.GRU, false, "sigmoid", BidirectionalSpec.Merge.CONCAT, false, true, STEPS);
+        int[] tokens = {3, 1, 6, 2, 0, 0};
+        Explanation e = Explainer.of(c.model(), KernelProvider.get())
+                .explain(tokens, ExplainOptions.DEFAULT.withMethod(Method.OCCLUSION).withTarget(Target.parse("0")))
+                .get(0);
+        double full = c.logits(c.embed(tokens), c.maskOf(tokens))[0];
+        for (int t = 0; t < tokens.length; t++) {
+            int[] occluded = tokens.clone();
+            occluded[t] = 0;
+            double want = tokens[t] == 0 ? 0 : full - c.logits(c.embed(occluded), c.maskOf(occluded))[0];
+            assertEquals(want, e.relevance()[t], 1e-5, "occlusion at " + t);
+        }
+    }
+
+    // -------------------------------------------------------------------------------- the gate-frozen identity
+
+    /**
+     * LRP-0 (ε = 0, biases inside z) equals gradient × input of the network linearised at its forward pass: gates
+     * frozen, every other activation replaced by its secant slope act(a)/a. Checked in double between the two
+     * independent references here (the linearised network is affine, so a unit difference is its exact gradient),
+     * and against jlrp's ε = 0 relevance map in float.
+     */
+    private static void checkFrozenIdentity(Case c, int[] tokens, String what) {
+        double[][] x = c.embed(tokens);
+        boolean[] masked = c.maskOf(tokens);
+        List<Trace> star = c.traces(x, masked);
+        double[] at = c.frozenLogits(star, x, masked);
+        double[] real = c.logits(x, masked);
+        assertEquals(real[0], at[0], 1e-12 * Math.abs(real[0]) + 1e-14, what + ": the linearisation meets the network");
+        double[][] lrp = c.referenceMap(tokens, 0);
+        double[][] gradInput = new double[tokens.length][DIM];
+        double scale = 0;
+        for (int t = 0; t < tokens.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                double keep = x[t][d];
+                x[t][d] = keep + 1;
+                double gradient = c.frozenLogits(star, x, masked)[0] - at[0];
+                x[t][d] = keep;
+                gradInput[t][d] = keep * gradient;
+                scale = Math.max(scale, Math.abs(gradInput[t][d]));
+            }
+        }
+        assertTrue(scale > 1e-3, what + ": relevance worth checking");
+        Explanation e = Explainer.of(c.model(), KernelProvider.get()).explain(tokens, ExplainOptions.DEFAULT
+                .withEps(0).withEmbeddingRelevance(true).withTarget(Target.parse("0"))).get(0);
+        for (int t = 0; t < tokens.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                assertEquals(gradInput[t][d], lrp[t][d], 1e-10 * scale, what + ": reference LRP-0 at " + t + "," + d);
+                assertEquals(gradInput[t][d], e.embeddingRelevance()[t * DIM + d], 1e-5 * scale,
+                        what + ": jlrp LRP-0 at " + t + "," + d);
+            }
+        }
+    }
+
+    @Test
+    void lrpZeroIsGradientTimesInputOfTheGateFrozenNetwork() {
+        checkFrozenIdentity(build(101, Kind.LSTM, false, "sigmoid", false, false, false, STEPS), TOKENS, "LSTM");
+        checkFrozenIdentity(build(102, Kind.GRU, false, "hard_sigmoid", false, false, false, STEPS), TOKENS,
+                "GRU reset_after=False");
+        checkFrozenIdentity(build(103, Kind.GRU, true, "sigmoid", false, false, false, STEPS), TOKENS,
+                "GRU reset_after=True");
+        checkFrozenIdentity(build(104, Kind.SIMPLE_RNN, false, "sigmoid", false, false, false, STEPS), TOKENS,
+                "SimpleRNN");
+        checkFrozenIdentity(build(105, Kind.LSTM, false, "sigmoid", true, false, true, STEPS),
+                new int[]{3, 0, 6, 2, 0, 0}, "masked Bidirectional LSTM");
     }
 }
