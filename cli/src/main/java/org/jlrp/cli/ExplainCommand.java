@@ -77,7 +77,8 @@ final class ExplainCommand {
         CommandLines.addFittingOptions(o);
         o.addOption(CommandLines.opt("target", "pred|all|N", "class to explain (default pred: the predicted class)"));
         o.addOption(CommandLines.opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
-                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
+                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|lstm|gru|rnn|layer "
+                + "name and "
                 + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
         o.addOption(CommandLines.opt("method", "NAME", "lrp (default), gradient, gradient-input, "
                 + "integrated-gradients or occlusion"));

@@ -36,7 +36,7 @@ public final class ModelReport {
     }
 
     /**
-     * The text report; with rules, a last column gives each layer's rule (Conv1D/Dense: the composite's; average
+     * The text report; with rules, a last column gives each layer's rule (Conv1D/Dense/recurrent: the composite's; average
      * pools: the ε-rule with the default ε; other layers route or pass relevance through).
      *
      * @param rules null for no rule column
@@ -267,21 +267,20 @@ public final class ModelReport {
             return "";
         }
         Rule rule = plan.ruleOf(name);
+        String cls = layer == null ? "" : layer.className();
+        boolean recurrent = cls.equals("LSTM") || cls.equals("GRU") || cls.equals("SimpleRNN")
+                || cls.equals("Bidirectional");
         if (rule != null) {
-            return rule.spec();
+            return recurrent ? rule.spec() + " (linear maps), gates signal-take-all" : rule.spec();
         }
         if (layer == null) {
             return "-";
         }
-        String cls = layer.className();
         if (cls.equals("AveragePooling1D") || cls.equals("GlobalAveragePooling1D")) {
             return plan.composite().averagePoolingRule().spec() + " (pooling weights)";
         }
         if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
             return "winner takes all";
-        }
-        if (cls.equals("LSTM") || cls.equals("GRU") || cls.equals("SimpleRNN") || cls.equals("Bidirectional")) {
-            return plan.composite().averagePoolingRule().spec() + " (linear maps), gates signal-take-all";
         }
         return cls.equals("Embedding") || cls.equals("InputLayer") ? "-" : "pass-through";
     }

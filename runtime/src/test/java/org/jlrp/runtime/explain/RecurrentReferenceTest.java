@@ -60,6 +60,8 @@ class RecurrentReferenceTest {
         double[][] c;
         double[][] gates;
         double[][] pre;
+        /** The candidate's pre-activation without its biases (for :ignore-bias). */
+        double[][] preFree;
         boolean[] skip;
     }
 
@@ -73,6 +75,7 @@ class RecurrentReferenceTest {
         tr.c = new double[t + 1][n];
         tr.gates = new double[t][g];
         tr.pre = new double[t][n];
+        tr.preFree = new double[t][n];
         tr.skip = new boolean[t];
         for (int s = 0; s < t; s++) {
             int pos = cell.backwards ? t - 1 - s : s;
@@ -137,12 +140,26 @@ class RecurrentReferenceTest {
                     default -> throw new IllegalStateException();
                 }
             }
+            int blk = cell.kind == Kind.SIMPLE_RNN ? 0 : 2 * n;
+            for (int j = 0; j < n; j++) {
+                double a = 0;
+                double b = 0;
+                for (int i = 0; i < in; i++) {
+                    a += x[pos][i] * cell.w[i * g + blk + j];
+                }
+                for (int i = 0; i < n; i++) {
+                    double source = cell.kind == Kind.GRU && !cell.resetAfter ? tr.gates[s][n + i] * hp[i] : hp[i];
+                    b += source * cell.u[i * g + blk + j];
+                }
+                tr.preFree[s][j] = cell.kind == Kind.GRU && cell.resetAfter ? a + tr.gates[s][n + j] * b : a + b;
+            }
         }
         return tr;
     }
 
     /** LRP of one cell given relevance at its last state; adds into rx [T][in]. */
-    static void lrp(Cell cell, double[][] x, Trace tr, double[] rLast, double eps, double[][] rx) {
+    static void lrp(Cell cell, double[][] x, Trace tr, double[] rLast, double eps, boolean ignoreBias,
+                    double[][] rx) {
         int t = x.length;
         int n = UNITS;
         int in = x[0].length;
@@ -177,7 +194,7 @@ class RecurrentReferenceTest {
                 default -> rCand = rh.clone();
             }
             for (int j = 0; j < n; j++) {
-                double q = rCand[j] / stab(tr.pre[s][j], eps);
+                double q = rCand[j] / stab(ignoreBias ? tr.preFree[s][j] : tr.pre[s][j], eps);
                 for (int i = 0; i < in; i++) {
                     rx[pos][i] += x[pos][i] * cell.w[i * g + blk + j] * q;
                 }
@@ -394,8 +411,14 @@ class RecurrentReferenceTest {
             return new double[][]{logits(embed(tokens), maskOf(tokens)), perToken};
         }
 
-        /** Reference LRP relevance [T][DIM] for class 0 (concat merge or one cell). */
+        /** Reference LRP relevance [T][DIM] for class 0 (concat merge or one cell), one ε everywhere. */
         double[][] referenceMap(int[] tokens, double eps) {
+            return referenceMap(tokens, eps, false, eps, false);
+        }
+
+        /** Reference LRP relevance [T][DIM] for class 0, with the cells' and the Dense head's own rules. */
+        double[][] referenceMap(int[] tokens, double eps, boolean ignoreBias, double denseEps,
+                                boolean denseIgnoreBias) {
             double[][] x = embed(tokens);
             boolean[] masked = maskOf(tokens);
             List<Trace> traces = new ArrayList<>();
@@ -409,9 +432,16 @@ class RecurrentReferenceTest {
                 double[] rState = new double[UNITS];
                 for (int j = 0; j < UNITS; j++) {
                     int i = k * UNITS + j;
-                    rState[j] = state[i] * dense[i * CLASSES] / stab(logits[0], eps) * logits[0];
+                    double z = logits[0];
+                    if (denseIgnoreBias) {
+                        z = 0;
+                        for (int m = 0; m < state.length; m++) {
+                            z += state[m] * dense[m * CLASSES];
+                        }
+                    }
+                    rState[j] = state[i] * dense[i * CLASSES] / stab(z, denseEps) * logits[0];
                 }
-                lrp(cells.get(k), x, traces.get(k), rState, eps, rx);
+                lrp(cells.get(k), x, traces.get(k), rState, eps, ignoreBias, rx);
             }
             return rx;
         }
@@ -441,11 +471,11 @@ class RecurrentReferenceTest {
         layers.add(new InputSpec("input"));
         layers.add(new EmbeddingSpec("embedding", List.of("input"), floats(table), VOCAB, DIM, mask));
         LayerSpec recurrent = bidirectional
-                ? new BidirectionalSpec("rnn", List.of("embedding"), spec("forward", cells.get(0), DIM),
+                ? new BidirectionalSpec("recurrent", List.of("embedding"), spec("forward", cells.get(0), DIM),
                 spec("backward", cells.get(1), DIM), merge)
-                : spec("rnn", cells.get(0), DIM);
+                : spec("recurrent", cells.get(0), DIM);
         layers.add(recurrent);
-        layers.add(new DenseSpec("dense", List.of("rnn"), floats(dense), floats(denseBias), width, CLASSES,
+        layers.add(new DenseSpec("dense", List.of("recurrent"), floats(dense), floats(denseBias), width, CLASSES,
                 Activation.LINEAR));
         return new Case(new ModelSpec("reference-" + kind, "in-memory", length, layers, "dense"), table, cells,
                 dense, denseBias, mask, merge);
@@ -646,6 +676,76 @@ class RecurrentReferenceTest {
             double want = tokens[t] == 0 ? 0 : full - c.logits(c.embed(occluded), c.maskOf(occluded))[0];
             assertEquals(want, e.relevance()[t], 1e-5, "occlusion at " + t);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------- rule strings
+
+    /** jlrp under a rule string against the reference with the cells' and the head's rules. */
+    private static void checkRules(Case c, String spec, boolean ignoreAll, double eps, boolean ignoreBias,
+                                   double denseEps, boolean denseIgnoreBias) {
+        ExplainOptions options = ExplainOptions.DEFAULT.withRules(Composite.parse(spec, 1e-6))
+                .withIgnoreBias(ignoreAll).withEmbeddingRelevance(true).withTarget(Target.parse("0"));
+        Explanation e = Explainer.of(c.model(), KernelProvider.get()).explain(TOKENS, options).get(0);
+        double[][] want = c.referenceMap(TOKENS, eps, ignoreBias, denseEps, denseIgnoreBias);
+        double[][] plain = c.referenceMap(TOKENS, 1e-6);
+        double scale = 0;
+        double change = 0;
+        for (int t = 0; t < TOKENS.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                scale = Math.max(scale, Math.abs(want[t][d]));
+                change = Math.max(change, Math.abs(want[t][d] - plain[t][d]));
+            }
+        }
+        assertTrue(change > 1e-3 * scale, spec + ": the rule changes the relevance");
+        for (int t = 0; t < TOKENS.length; t++) {
+            for (int d = 0; d < DIM; d++) {
+                assertEquals(want[t][d], e.embeddingRelevance()[t * DIM + d], 1e-5 * scale,
+                        spec + ": relevance at " + t + "," + d);
+            }
+        }
+    }
+
+    @Test
+    void ruleStringsReachTheLinearMapsInsideCells() {
+        Case lstm = build(111, Kind.LSTM, false, "sigmoid", true, false, false, STEPS);
+        checkRules(lstm, "lstm=epsilon:0.05;dense=epsilon:0.001", false, 0.05, false, 0.001, false);
+        checkRules(lstm, "recurrent=epsilon:0.02:ignore-bias;lstm=epsilon:0.5", false, 0.02, true, 1e-6, false);
+        checkRules(lstm, "epsilon", true, 1e-6, true, 1e-6, true);
+        Case gru = build(112, Kind.GRU, true, "sigmoid", false, false, false, STEPS);
+        checkRules(gru, "gru=epsilon:0.01:ignore-bias;lstm=epsilon:0.5", false, 0.01, true, 1e-6, false);
+        Case gruBefore = build(113, Kind.GRU, false, "sigmoid", false, false, false, STEPS);
+        checkRules(gruBefore, "gru=epsilon:1e-6:ignore-bias", false, 1e-6, true, 1e-6, false);
+        Case rnn = build(114, Kind.SIMPLE_RNN, false, "sigmoid", false, false, false, STEPS);
+        checkRules(rnn, "rnn=epsilon:0.1:ignore-bias;dense=epsilon:0.1", false, 0.1, true, 0.1, false);
+    }
+
+    @Test
+    void ignoreBiasWithZeroStabiliserConservesInsideCells() {
+        for (Kind kind : Kind.values()) {
+            Case c = build(121 + kind.ordinal(), kind, kind == Kind.GRU, "sigmoid", false, false, false, STEPS);
+            Explanation e = Explainer.of(c.model(), KernelProvider.get()).explain(TOKENS, ExplainOptions.DEFAULT
+                    .withRules(Composite.parse("lrp0", 0)).withIgnoreBias(true).withTarget(Target.parse("0"))).get(0);
+            double sum = 0;
+            for (double r : e.relevance()) {
+                sum += r;
+            }
+            assertEquals(e.explainedLogit(), sum, 1e-4 * Math.abs(e.explainedLogit()),
+                    kind + ": with every bias left out of the rules, relevance sums to the logit");
+        }
+    }
+
+    @Test
+    void rulesOtherThanEpsilonAreRefusedInsideCells() {
+        JlrpException parse = assertThrows(JlrpException.class, () -> Composite.parse("lstm=zplus"));
+        assertTrue(parse.getMessage().contains("epsilon") && !parse.getMessage().contains("\n"), parse.getMessage());
+        Explainer explainer = Explainer.of(build(131, Kind.GRU, false, "sigmoid", false, false, false, STEPS).model(),
+                KernelProvider.get());
+        JlrpException named = assertThrows(JlrpException.class, () -> explainer.explain(TOKENS,
+                ExplainOptions.DEFAULT.withRules(Composite.parse("recurrent=gamma:0.25"))));
+        assertTrue(named.getMessage().contains("layer 'recurrent': the linear maps inside recurrent layers"), named.getMessage());
+        JlrpException unknown = assertThrows(JlrpException.class, () -> explainer.explain(TOKENS,
+                ExplainOptions.DEFAULT.withRules(Composite.parse("nosuch=epsilon"))));
+        assertTrue(unknown.getMessage().contains("recurrent"), unknown.getMessage());
     }
 
     // -------------------------------------------------------------------------------- the gate-frozen identity

@@ -11,7 +11,8 @@ import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
 /**
  * LSTM, GRU and SimpleRNN layers, alone or as the two halves of a Bidirectional layer, with Keras's forward formulas
  * and the relevance rules of Arras et al. 2017 (the rule set's "Recurrent layers"): the linear maps use the ε-rule
- * with the bias inside z, the gates are signal-take-all (a gate is a constant weight and gets no relevance).
+ * the composite gives the layer ({@code lstm}, {@code gru}, {@code rnn} or its name; the bias inside z unless
+ * {@code :ignore-bias}), the gates are signal-take-all (a gate is a constant weight and gets no relevance).
  * <pre>
  *   LSTM       c_t = f⊙c_{t−1} + i⊙g,  h_t = o⊙tanh(c_t)
  *              R(c_t) += R(h_t);  ε({f⊙c_{t−1}, i⊙g} → c_t) gives R(c_{t−1}), R(g);
@@ -84,6 +85,11 @@ final class RecurrentLayer extends Layer {
         return total;
     }
 
+    /** The {@code --rule} type key of this layer's cells ({@code lstm}, {@code gru}, {@code rnn}). */
+    String ruleKey() {
+        return directions[0].kind.ruleKey();
+    }
+
     @Override
     int preActivationSize() {
         return storage;
@@ -130,7 +136,7 @@ final class RecurrentLayer extends Layer {
         float[] store = ws.preActivations[preSlot];
         double eps = rule.eps();
         for (int di = 0; di < directions.length; di++) {
-            directions[di].backward(ws, kernels, rOut, store, eps, di);
+            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di);
         }
     }
 
@@ -476,13 +482,41 @@ final class RecurrentLayer extends Layer {
             }
         }
 
-        void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, int di) {
+        /**
+         * The candidate's pre-activation at step s without its biases (for {@code :ignore-bias}), computed from the
+         * products alone, never as z − b.
+         */
+        private void biasFree(Workspace ws, Kernels kernels, float[] x, int pos, float[] store, int s, double[] out) {
+            int u = units;
+            float[] xt = scratch(ws, "x", in);
+            float[] hPrev = scratch(ws, "h", u);
+            float[] a = scratch(ws, "zx", u);
+            float[] b = scratch(ws, "zh", u);
+            int gate = gateOffset + s * gates * u;
+            System.arraycopy(x, pos * in, xt, 0, in);
+            System.arraycopy(store, hOffset + s * u, hPrev, 0, u);
+            if (kind == Kind.GRU && !resetAfter) {
+                for (int i = 0; i < u; i++) {
+                    hPrev[i] *= store[gate + u + i]; // U_h reads r⊙h_{t−1}
+                }
+            }
+            kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, b);
+            for (int j = 0; j < u; j++) {
+                out[j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
+                        : (double) a[j] + b[j];
+            }
+        }
+
+        void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, boolean ignoreBias,
+                      int di) {
             int u = units;
             int g = gates * u;
             float[] rx = ws.relevance[input().relevanceSlot];
             float[] x = ws.values[input().valueSlot];
             double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
             double[] rc = new double[u]; // LSTM: relevance at c_s
+            double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
             float[] cx = scratch(ws, "cx", in);
@@ -514,6 +548,9 @@ final class RecurrentLayer extends Layer {
                 int h1 = h0 + u;
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
+                if (free != null) {
+                    biasFree(ws, kernels, x, pos, store, s, free);
+                }
                 switch (kind) {
                     case LSTM -> {
                         int c0 = cOffset + s * u;
@@ -525,7 +562,7 @@ final class RecurrentLayer extends Layer {
                             double q = r == 0 ? 0 : r / (c + eps * sign(c));
                             rc[j] = store[gate + u + j] * (double) store[c0 + j] * q;
                             double rg = store[gate + j] * (double) store[gate + 2 * u + j] * q;
-                            double zg = store[cand + j];
+                            double zg = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
                         }
                         linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
@@ -538,7 +575,7 @@ final class RecurrentLayer extends Layer {
                             double z = store[gate + j];
                             double rhh = (1 - z) * store[gate + 2 * u + j] * q;
                             rh[j] = z * store[h0 + j] * q;
-                            double zc = store[cand + j];
+                            double zc = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rhh == 0 ? 0 : rhh / (zc + eps * sign(zc)));
                         }
                         if (resetAfter) {
@@ -556,7 +593,7 @@ final class RecurrentLayer extends Layer {
                     }
                     case SIMPLE_RNN -> {
                         for (int j = 0; j < u; j++) {
-                            double z = store[cand + j];
+                            double z = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
                         }
                         java.util.Arrays.fill(rh, 0);
