@@ -279,6 +279,10 @@ public final class ModelReport {
         if (cls.equals("AveragePooling1D") || cls.equals("GlobalAveragePooling1D")) {
             return plan.composite().averagePoolingRule().spec() + " (pooling weights)";
         }
+        if (cls.equals("BatchNormalization")) {
+            return Rule.epsilon(plan.composite().defaultEps()).withIgnoreBias(plan.composite().ignoresBias()).spec()
+                    + " (shift as bias)";
+        }
         if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
             return "winner takes all";
         }

@@ -64,6 +64,10 @@ public final class RulePlan {
             if (layer instanceof AvgPoolLayer) {
                 rules.put(layer, composite.averagePoolingRule());
             }
+            if (layer instanceof BatchNormLayer) {
+                // an elementwise affine map: the ε-rule with its shift as the bias (the rule set's BatchNormalization)
+                rules.put(layer, Rule.epsilon(composite.defaultEps()).withIgnoreBias(composite.ignoresBias()));
+            }
             if (layer instanceof RecurrentLayer recurrent) {
                 // The linear maps inside the cells: an ε-rule (gates: signal-take-all)
                 Rule rule = composite.recurrentRuleFor(layer.name, recurrent.ruleKey());

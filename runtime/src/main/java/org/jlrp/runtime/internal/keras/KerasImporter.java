@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BatchNormSpec;
 import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
@@ -43,7 +44,7 @@ public final class KerasImporter {
             "InputLayer", "Embedding", "Conv1D", "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
             "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
             "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate", "LSTM",
-            "GRU", "SimpleRNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU"));
+            "GRU", "SimpleRNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU", "BatchNormalization"));
 
     /** The Keras classes that are the identity at inference. */
     static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
@@ -152,6 +153,8 @@ public final class KerasImporter {
                 return recurrent(layer, cls, layer.config(), layer.weights(), name, false);
             case "Bidirectional":
                 return bidirectional(layer);
+            case "BatchNormalization":
+                return batchNormalization(layer);
             default:
                 if (INFERENCE_IDENTITIES.contains(cls)) {
                     return new IdentitySpec(name, inputs, cls);
@@ -291,6 +294,60 @@ public final class KerasImporter {
         return new RecurrentSpec(name, layer.inbound(), kind, kernel.data(), recurrentKernel.data(), bias,
                 recurrentBias, kernel.shape()[0], units, activation, recurrentActivation,
                 c.path("return_sequences").asBoolean(false), c.path("go_backwards").asBoolean(false), resetAfter);
+    }
+
+    /**
+     * BatchNormalization at inference. Weights in Keras's order: γ (when {@code scale}), β (when {@code center}), the
+     * moving mean and the moving variance. Keras 1 has neither flag (both are present) and calls the variance
+     * {@code running_std} (its TensorFlow and Theano backends use it as the variance); only its {@code mode=0}
+     * normalises with the moving statistics at inference.
+     */
+    private LayerSpec batchNormalization(KerasLayer layer) {
+        JsonNode c = layer.config();
+        String where = "BatchNormalization '" + layer.name() + "'";
+        int mode = c.path("mode").asInt(0);
+        if (mode != 0) {
+            throw error(where + " uses Keras 1 mode=" + mode + ", which normalises with batch statistics at inference;"
+                    + " jlrp supports mode=0");
+        }
+        for (String refused : List.of("renorm", "synchronized")) {
+            if (c.path(refused).asBoolean(false)) {
+                throw error(where + " uses " + refused + "=True, which jlrp does not support");
+            }
+        }
+        JsonNode axisNode = c.path("axis");
+        if (axisNode.isArray() && axisNode.size() == 1) {
+            axisNode = axisNode.get(0);
+        }
+        if (!axisNode.isMissingNode() && !axisNode.isIntegralNumber()) {
+            throw error(where + " has axis " + axisNode + "; jlrp supports one axis, the last");
+        }
+        int axis = axisNode.asInt(-1);
+        if (axis == 0 || axis < -1) {
+            throw error(where + " normalises axis " + axis + "; jlrp supports the last (channel) axis only");
+        }
+        boolean scale = c.path("scale").asBoolean(true);
+        boolean center = c.path("center").asBoolean(true);
+        int expected = (scale ? 1 : 0) + (center ? 1 : 0) + 2;
+        List<Tensor> weights = layer.weights();
+        if (weights.size() != expected) {
+            throw error(where + " has " + weights.size() + " weight arrays; expected " + expected + " ("
+                    + (scale ? "gamma, " : "") + (center ? "beta, " : "") + "moving mean, moving variance)");
+        }
+        int channels = weights.get(0).size();
+        for (Tensor t : weights) {
+            if (t.shape().length != 1 || t.size() != channels) {
+                throw error(where + ": weight '" + t.name() + "' has shape " + t.shapeString() + "; expected ("
+                        + channels + ",)");
+            }
+        }
+        int next = 0;
+        float[] gamma = scale ? weights.get(next++).data() : null;
+        float[] beta = center ? weights.get(next++).data() : null;
+        float[] mean = weights.get(next++).data();
+        float[] variance = weights.get(next).data();
+        double epsilon = c.path("epsilon").asDouble(1e-3);
+        return new BatchNormSpec(layer.name(), layer.inbound(), axis, channels, gamma, beta, mean, variance, epsilon);
     }
 
     private LayerSpec bidirectional(KerasLayer layer) {

@@ -511,6 +511,9 @@ final class KerasModelLoader {
             case "CuDNNLSTM":
             case "CuDNNGRU":
                 return 3;
+            case "BatchNormalization": // γ and β when scale and center (Keras 1: always), the moving mean and variance
+                return (layer.config().path("scale").asBoolean(true) ? 1 : 0)
+                        + (layer.config().path("center").asBoolean(true) ? 1 : 0) + 2;
             case "Bidirectional": {
                 JsonNode inner = layer.config().path("layer");
                 String cls = inner.path("class_name").asText("");

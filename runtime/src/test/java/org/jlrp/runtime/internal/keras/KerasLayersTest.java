@@ -361,6 +361,97 @@ class KerasLayersTest {
         assertSameExplanations(twoBranchKeras2(), model);
     }
 
+    // ------------------------------------------------------------------------------------ BatchNormalization
+
+    private static String batchNorm(String name, boolean center, boolean scale, String axis) {
+        return "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"" + name + "\", \"trainable\": "
+                + "true, \"axis\": " + axis + ", \"momentum\": 0.99, \"epsilon\": 0.001, \"center\": " + center
+                + ", \"scale\": " + scale + "}}";
+    }
+
+    private static Tensor vector(String name, double... values) {
+        float[] data = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            data[i] = (float) values[i];
+        }
+        return new Tensor(name, new int[]{values.length}, data);
+    }
+
+    /**
+     * BatchNormalization after the Embedding is an affine map of the embedding rows, so the model computes what the
+     * small CNN computes with the table {@code a⊙E + c}: both files written here, γ and β present or not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"true,true", "false,true", "true,false", "false,false"})
+    void batchNormalizationAfterTheEmbeddingIsItsAffineMap(String flags) throws IOException {
+        boolean center = Boolean.parseBoolean(flags.split(",")[0]);
+        boolean scale = Boolean.parseBoolean(flags.split(",")[1]);
+        String name = "batch_normalization_1";
+        Tensor gamma = vector("gamma", 1.5, -0.5, 0.8, 2.0);
+        Tensor beta = vector("beta", 0.1, -0.2, 0.3, 0.05);
+        Tensor mean = vector("moving_mean", 0.2, -0.1, 0.0, 0.4);
+        Tensor variance = vector("moving_variance", 0.5, 2.0, 0.09, 1.0);
+        List<Weight> bnWeights = new ArrayList<>();
+        if (scale) {
+            bnWeights.add(new Weight(name + "/gamma:0", gamma));
+        }
+        if (center) {
+            bnWeights.add(new Weight(name + "/beta:0", beta));
+        }
+        bnWeights.add(new Weight(name + "/moving_mean:0", mean));
+        bnWeights.add(new Weight(name + "/moving_variance:0", variance));
+        List<String> layers = new ArrayList<>(smallCnnLayers());
+        layers.add(1, batchNorm(name, center, scale, "-1"));
+        List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+        weights.add(1, new H5Layer(name, bnWeights));
+        KerasModel model = write("bn_" + center + "_" + scale + ".h5", sequentialList(layers), weights);
+
+        org.jlrp.runtime.internal.model.BatchNormSpec spec = KerasImporter.toSpec(model).layers().stream()
+                .filter(l -> l instanceof org.jlrp.runtime.internal.model.BatchNormSpec)
+                .map(l -> (org.jlrp.runtime.internal.model.BatchNormSpec) l).findFirst().orElseThrow();
+        assertEquals(0.001, spec.epsilon(), 1e-12);
+        float[] table = EMB.data().clone();
+        for (int i = 0; i < table.length; i++) {
+            int c = i % D;
+            double a = (scale ? gamma.data()[c] : 1.0) / Math.sqrt(variance.data()[c] + 0.001);
+            table[i] = (float) (a * EMB.data()[i] + (center ? beta.data()[c] : 0.0) - a * mean.data()[c]);
+            assertEquals(a, spec.scale()[c], 1e-12, "a at channel " + c);
+        }
+        List<H5Layer> folded = new ArrayList<>(smallCnnKeras2Weights());
+        folded.set(0, H5Layer.of("embedding_1", new Weight("embedding_1/embeddings:0",
+                new Tensor("embeddings", EMB.shape(), table))));
+        KerasModel reference = write("bn_reference_" + center + "_" + scale + ".h5", sequentialList(smallCnnLayers()),
+                folded);
+        Explainer withBn = FixtureModels.explainer(model);
+        Explainer withTable = FixtureModels.explainer(reference);
+        int[] tokens = {1, 4, 7, 10, 2, 0, 3, 5, 9};
+        float[] want = withTable.explain(tokens).logits();
+        float[] got = withBn.explain(tokens).logits();
+        for (int k = 0; k < want.length; k++) {
+            assertEquals(want[k], got[k], 1e-5 * Math.max(1, Math.abs(want[k])), "logit " + k);
+        }
+    }
+
+    @Test
+    void batchNormalizationRefusesWhatItCannotExplain() {
+        String name = "batch_normalization_1";
+        List<Weight> bnWeights = List.of(new Weight(name + "/gamma:0", vector("gamma", 1, 1, 1, 1)),
+                new Weight(name + "/beta:0", vector("beta", 0, 0, 0, 0)),
+                new Weight(name + "/moving_mean:0", vector("moving_mean", 0, 0, 0, 0)),
+                new Weight(name + "/moving_variance:0", vector("moving_variance", 1, 1, 1, 1)));
+        for (String axis : List.of("1", "[1, 2]")) {
+            List<String> layers = new ArrayList<>(smallCnnLayers());
+            layers.add(1, batchNorm(name, true, true, axis));
+            List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+            weights.add(1, new H5Layer(name, bnWeights));
+            Path file = dir.resolve("bn_axis_" + axis.length() + ".h5");
+            writeFullH5(file, sequentialList(layers), KERAS2_ATTRIBUTES, weights, H5Options.PLAIN);
+            JlrpException e = assertThrows(JlrpException.class, () -> Explainer.load(file));
+            assertTrue(e.getMessage().contains("'" + name + "'") && e.getMessage().contains("axis")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ refusals
 
     /**
@@ -369,7 +460,7 @@ class KerasLayersTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"ConvLSTM1D:conv_lstm1d_1", "TimeDistributed:time_distributed_1",
-            "LayerNormalization:layer_normalization_1", "BatchNormalization:batch_normalization_1",
+            "LayerNormalization:layer_normalization_1",
             "MultiHeadAttention:multi_head_attention_1", "Attention:attention_1", "Conv1DTranspose:conv1d_transpose_1",
             "Conv2D:conv2d_1"})
     void unsupportedLayersAreRefusedWithOneLineNamingLayerClassAndTheSupportedList(String spec) {
