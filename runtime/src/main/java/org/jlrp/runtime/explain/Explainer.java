@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.internal.graph.ExecutionPlan;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.graph.NetworkBuilder;
@@ -139,6 +140,14 @@ public final class Explainer {
                     : "sequences of at least 1 token") + ", not " + length);
         }
         return bound(length).network();
+    }
+
+    /**
+     * The model's own text → ids layer (a Keras {@code TextVectorization} first layer), whose output the explained
+     * ids are; empty when the model reads token ids and texts need a tokenizer.
+     */
+    public java.util.Optional<TextVectorizer> textVectorizer() {
+        return java.util.Optional.ofNullable(network.model().textInput());
     }
 
     /**

@@ -59,6 +59,10 @@ public final class ModelReport {
         } else {
             out.printf(Locale.ROOT, "input length   any (the file states none; shapes below are for 1 token)%n");
         }
+        if (model.textInput() != null) {
+            out.printf(Locale.ROOT, "text input     %s: TextVectorization, %s (--text needs no tokenizer)%n",
+                    model.layers().get(0).name(), model.textInput().describe());
+        }
         out.printf(Locale.ROOT, "vocabulary     %d ids, embedding dim %d%n", network.vocabularySize(),
                 network.embeddingDim());
         out.printf(Locale.ROOT, "output         %s%n", outputActivation(network));
@@ -138,6 +142,9 @@ public final class ModelReport {
                 g.writeNumberField("input_length", network.inputLength());
             } else {
                 g.writeNullField("input_length"); // any length
+            }
+            if (model.textInput() != null) {
+                g.writeStringField("text_input", model.textInput().describe());
             }
             g.writeNumberField("vocabulary", network.vocabularySize());
             g.writeNumberField("embedding_dim", network.embeddingDim());

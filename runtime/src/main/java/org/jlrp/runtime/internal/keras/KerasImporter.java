@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
 import org.jlrp.runtime.internal.model.BatchNormSpec;
@@ -81,7 +82,23 @@ public final class KerasImporter {
 
     private ModelSpec convert() {
         List<LayerSpec> layers = new ArrayList<>();
+        KerasLayer textLayer = model.layers().stream().filter(l -> l.className().equals("TextVectorization"))
+                .findFirst().orElse(null);
+        TextVectorizer textInput = textLayer == null ? null : textVectorizer(textLayer);
+        int inputLength = textInput == null ? model.inputLength()
+                : textInput.outputSequenceLength() > 0 ? textInput.outputSequenceLength() : ModelSpec.ANY_LENGTH;
         for (KerasLayer layer : model.layers()) {
+            if (textLayer != null && layer.className().equals("InputLayer")) {
+                continue; // the string input: the TextVectorization layer becomes the token-id input
+            }
+            if (textLayer != null && layer.className().equals("TextVectorization")) {
+                layers.add(new InputSpec(layer.name()));
+                continue;
+            }
+            if (textLayer != null && layer.className().equals("NotEqual")
+                    && layer.inbound().equals(List.of(textLayer.name()))) {
+                continue; // ids != 0 passed as a recurrent layer's mask: the Embedding's mask_zero, which jlrp applies
+            }
             layers.add(layer(layer));
         }
         Map<String, Fact> facts = new LinkedHashMap<>();
@@ -91,8 +108,8 @@ public final class KerasImporter {
                 + ")"), model.backend()));
         facts.put("theano_flipped", Fact.list(model.theanoFlipped()));
         try {
-            return new ModelSpec(model.source(), model.format().label(), model.inputLength(), layers,
-                    model.outputLayer(), facts, model.notes());
+            return new ModelSpec(model.source(), model.format().label(), inputLength, layers,
+                    model.outputLayer(), facts, model.notes(), textInput);
         } catch (IllegalArgumentException e) {
             throw new JlrpException(e.getMessage(), e);
         }
@@ -294,6 +311,50 @@ public final class KerasImporter {
         return new RecurrentSpec(name, layer.inbound(), kind, kernel.data(), recurrentKernel.data(), bias,
                 recurrentBias, kernel.shape()[0], units, activation, recurrentActivation,
                 c.path("return_sequences").asBoolean(false), c.path("go_backwards").asBoolean(false), resetAfter);
+    }
+
+    /**
+     * A TextVectorization first layer: {@code output_mode="int"}, a built-in standardize and split, no n-grams, and a
+     * vocabulary in the config (inline, or the zip's asset that the loader put there).
+     */
+    private TextVectorizer textVectorizer(KerasLayer layer) {
+        JsonNode c = layer.config();
+        String where = "TextVectorization '" + layer.name() + "'";
+        if (!layer.inbound().isEmpty() && model.layers().stream().noneMatch(l -> l.className().equals("InputLayer")
+                && layer.inbound().equals(List.of(l.name())))) {
+            throw error(where + " must read the model's input directly");
+        }
+        if (!c.path("output_mode").asText("int").equals("int")) {
+            throw error(where + " has output_mode '" + c.path("output_mode").asText() + "'; jlrp explains int ids");
+        }
+        if (!c.path("ngrams").isMissingNode() && !c.path("ngrams").isNull()) {
+            throw error(where + " uses ngrams, which jlrp does not support");
+        }
+        JsonNode vocabulary = c.path("vocabulary");
+        if (!vocabulary.isArray()) {
+            throw error(where + " has no vocabulary in the file (neither in its config nor as a .keras asset)");
+        }
+        List<String> words = new ArrayList<>();
+        vocabulary.forEach(v -> words.add(v.asText()));
+        // A vocabulary given to the layer may leave out the mask and OOV tokens, which Keras puts first.
+        String oov = c.path("oov_token").asText("[UNK]");
+        if (words.isEmpty() || !words.get(0).isEmpty()) {
+            if (words.isEmpty() || !words.get(0).equals(oov)) {
+                words.add(0, oov);
+            }
+            words.add(0, "");
+        }
+        JsonNode length = c.path("output_sequence_length");
+        try {
+            return new TextVectorizer(words, textOrNull(c.path("standardize")), textOrNull(c.path("split")),
+                    length.isIntegralNumber() ? length.asInt() : -1);
+        } catch (JlrpException e) {
+            throw error(where + ": " + e.getMessage());
+        }
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node.isMissingNode() || node.isNull() ? null : node.asText();
     }
 
     /**
