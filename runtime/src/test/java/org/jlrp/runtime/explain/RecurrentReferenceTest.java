@@ -748,6 +748,48 @@ class RecurrentReferenceTest {
         assertTrue(unknown.getMessage().contains("recurrent"), unknown.getMessage());
     }
 
+    // ------------------------------------------------------------------------------------------- batch engine
+
+    /** The batch engine (two threads, both of its paths) gives each sequence exactly what explain gives it alone. */
+    @Test
+    void theBatchEngineIsBitIdenticalToExplainOnRecurrentModels() {
+        Explainer explainer = Explainer.of(build(141, Kind.LSTM, false, "sigmoid", true, false, true, STEPS).model(),
+                KernelProvider.get());
+        List<int[]> sequences = new ArrayList<>();
+        Random rnd = new Random(5);
+        for (int i = 0; i < 9; i++) {
+            int[] tokens = new int[STEPS];
+            for (int t = 0; t < STEPS; t++) {
+                tokens[t] = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(VOCAB - 1);
+            }
+            sequences.add(tokens);
+        }
+        List<ExplainOptions> all = List.of(ExplainOptions.DEFAULT,
+                ExplainOptions.DEFAULT.withRules(Composite.parse("lstm=epsilon:0.01:ignore-bias;dense=epsilon")),
+                ExplainOptions.DEFAULT.withMethod(Method.GRADIENT_INPUT),
+                ExplainOptions.DEFAULT.withMethod(Method.INTEGRATED_GRADIENTS).withSteps(8));
+        try (BatchEngine engine = new BatchEngine(explainer, 2)) {
+            for (ExplainOptions options : all) {
+                List<Explanation> batch = engine.explain(sequences, options);
+                int[] targets = new int[sequences.size()];
+                double[][] relevance = new double[sequences.size()][STEPS];
+                if (options.method() == Method.LRP) {
+                    engine.relevance(sequences.toArray(new int[0][]), 0, sequences.size(), options, targets, relevance);
+                }
+                for (int i = 0; i < sequences.size(); i++) {
+                    Explanation alone = explainer.explain(sequences.get(i), options).get(0);
+                    assertEquals(java.util.Arrays.toString(alone.relevance()),
+                            java.util.Arrays.toString(batch.get(i).relevance()), options.method() + " sequence " + i);
+                    if (options.method() == Method.LRP) {
+                        assertEquals(alone.target(), targets[i]);
+                        assertEquals(java.util.Arrays.toString(alone.relevance()),
+                                java.util.Arrays.toString(relevance[i]), "relevance() sequence " + i);
+                    }
+                }
+            }
+        }
+    }
+
     // -------------------------------------------------------------------------------- the gate-frozen identity
 
     /**
