@@ -432,6 +432,41 @@ class KerasLayersTest {
         }
     }
 
+    /**
+     * Keras 1's BatchNormalization: no center/scale flags (γ and β always), the variance stored as
+     * {@code running_std}; mode 0 uses the moving statistics, modes 1 and 2 (batch statistics) are refused.
+     */
+    @Test
+    void keras1BatchNormalizationReadsRunningStdAsTheVariance() {
+        String name = "batchnormalization_1";
+        List<Weight> bnWeights = List.of(new Weight(name + "_gamma:0", vector("gamma", 1.5, -0.5, 0.8, 2.0)),
+                new Weight(name + "_beta:0", vector("beta", 0.1, -0.2, 0.3, 0.05)),
+                new Weight(name + "_running_mean:0", vector("running_mean", 0.2, -0.1, 0.0, 0.4)),
+                new Weight(name + "_running_std:0", vector("running_std", 0.5, 2.0, 0.09, 1.0)));
+        for (int mode : new int[]{0, 2}) {
+            String config = "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"" + name
+                    + "\", \"trainable\": true, \"mode\": " + mode + ", \"axis\": -1, \"epsilon\": 0.001, "
+                    + "\"momentum\": 0.99, \"beta_init\": \"zero\", \"gamma_init\": \"one\"}}";
+            List<String> layers = new ArrayList<>(smallCnnLayers());
+            layers.add(1, config);
+            List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+            weights.add(1, new H5Layer(name, bnWeights));
+            if (mode == 0) {
+                org.jlrp.runtime.internal.model.BatchNormSpec spec =
+                        (org.jlrp.runtime.internal.model.BatchNormSpec) KerasImporter.toSpec(
+                                write("bn_keras1.h5", sequentialList(layers), weights)).layer(name);
+                assertEquals(-0.5 / Math.sqrt(2.0 + 0.001), spec.scale()[1], 1e-7);
+                assertEquals(0.3 - 0.8 / Math.sqrt(0.09 + 0.001) * 0.0, spec.shift()[2], 1e-7);
+                assertEquals(0.05 - 2.0 / Math.sqrt(1.0 + 0.001) * 0.4, spec.shift()[3], 1e-6);
+            } else {
+                Path file = dir.resolve("bn_keras1_mode2.h5");
+                writeFullH5(file, sequentialList(layers), KERAS2_ATTRIBUTES, weights, H5Options.PLAIN);
+                JlrpException e = assertThrows(JlrpException.class, () -> Explainer.load(file));
+                assertTrue(e.getMessage().contains("mode=2") && !e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void batchNormalizationRefusesWhatItCannotExplain() {
         String name = "batch_normalization_1";
