@@ -117,6 +117,40 @@ class TextVectorizerTest {
         }
     }
 
+    /** The phishguard model's config, changed, as an architecture file beside the real .keras file. */
+    private static Explainer withConfig(Path dir, String from, String to) throws IOException {
+        Path model = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
+        String config;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(model.toFile())) {
+            config = new String(zip.getInputStream(zip.getEntry("config.json")).readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(config.contains(from), from);
+        Path architecture = Files.writeString(dir.resolve("architecture.json"), config.replace(from, to));
+        return Explainer.load(model, architecture);
+    }
+
+    /**
+     * A vocabulary in the layer's config (as passed to the layer: without the mask and OOV tokens) wins over the
+     * asset; the settings come from the config; what jlrp cannot reproduce is refused in one line.
+     */
+    @Test
+    void theLayerConfigDecidesAndWhatCannotBeReproducedIsRefused(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        TextVectorizer inline = withConfig(dir, "\"standardize\": null, \"split\": \"character\"",
+                "\"standardize\": \"lower\", \"split\": \"character\"").textVectorizer().orElseThrow();
+        assertArrayEquals(new int[]{2, 1}, Arrays.copyOf(inline.vectorize("E\u00C9"), 2), "E lower-cased, É not");
+        TextVectorizer given = withConfig(dir, "\"vocabulary\": null", "\"vocabulary\": [\"a\", \"b\"]")
+                .textVectorizer().orElseThrow();
+        assertEquals(List.of("", "[UNK]", "a", "b"), given.vocabulary());
+        for (String[] change : List.of(new String[]{"\"output_mode\": \"int\"", "\"output_mode\": \"multi_hot\""},
+                new String[]{"\"ngrams\": null", "\"ngrams\": 2"},
+                new String[]{"\"split\": \"character\"", "\"split\": \"my_split\""})) {
+            JlrpException e = assertThrows(JlrpException.class, () -> withConfig(dir, change[0], change[1]));
+            assertTrue(e.getMessage().contains("TextVectorization 'text_vectorization'")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
     /** The financial-news vectorizer saved beside its model: its config and vocabulary, its preprocessed tokens. */
     @Test
     void finSentVectorizerGivesTheGoldenIds() throws IOException {
