@@ -433,6 +433,70 @@ class KerasLayersTest {
     }
 
     /**
+     * A Keras 3 {@code .keras} zip, Embedding → BatchNormalization(center=False) → GlobalAveragePooling1D → Dense:
+     * the variables at {@code layers/batch_normalization/vars} (γ, moving mean, moving variance), against the
+     * logits computed here in double precision.
+     */
+    @Test
+    void keras3ZipBatchNormalizationMatchesADoubleComputation() throws IOException {
+        String dtype = "{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": {\"name\": \"float32\"}, "
+                + "\"registered_name\": null}";
+        String config = """
+                {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional",
+                 "trainable": true, "layers": [
+                 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 9],
+                  "dtype": "int32", "sparse": false, "name": "input_layer"}, "registered_name": null,
+                  "name": "input_layer", "inbound_nodes": []},
+                 {"module": "keras.layers", "class_name": "Embedding", "config": {"name": "embedding",
+                  "trainable": true, "dtype": %1$s, "input_dim": 11, "output_dim": 4, "mask_zero": false},
+                  "registered_name": null, "name": "embedding", "inbound_nodes": [{"args": [{"class_name":
+                  "__keras_tensor__", "config": {"shape": [null, 9], "dtype": "int32", "keras_history":
+                  ["input_layer", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "BatchNormalization", "config": {"name": "norm",
+                  "trainable": true, "dtype": %1$s, "axis": -1, "momentum": 0.99, "epsilon": 0.01, "center": false,
+                  "scale": true, "synchronized": false}, "registered_name": null, "name": "norm", "inbound_nodes":
+                  [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 9, 4], "dtype":
+                  "float32", "keras_history": ["embedding", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "GlobalAveragePooling1D", "config": {"name": "pool",
+                  "trainable": true, "dtype": %1$s, "data_format": "channels_last", "keepdims": false},
+                  "registered_name": null, "name": "pool", "inbound_nodes": [{"args": [{"class_name":
+                  "__keras_tensor__", "config": {"shape": [null, 9, 4], "dtype": "float32", "keras_history":
+                  ["norm", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "out", "trainable": true,
+                  "dtype": %1$s, "units": 2, "activation": "linear", "use_bias": true}, "registered_name": null,
+                  "name": "out", "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config":
+                  {"shape": [null, 4], "dtype": "float32", "keras_history": ["pool", 0, 0]}}], "kwargs": {}}]}
+                 ], "input_layers": [["input_layer", 0, 0]], "output_layers": [["out", 0, 0]]},
+                 "registered_name": "Functional", "build_config": {"input_shape": null}}""".formatted(dtype);
+        Tensor gamma = vector("gamma", 1.5, -0.5, 0.8, 2.0);
+        Tensor mean = vector("moving_mean", 0.2, -0.1, 0.0, 0.4);
+        Tensor variance = vector("moving_variance", 0.5, 2.0, 0.09, 1.0);
+        Tensor kernel = new Tensor("kernel", new int[]{D, 2}, new float[]{0.3f, -0.7f, 1.1f, 0.2f, -0.4f, 0.9f,
+                0.5f, -0.6f});
+        Path file = dir.resolve("bn.keras");
+        KerasFixtures.writeKerasZip(file, config, KerasFixtures.ordered(
+                Map.entry("input_layer", Keras3Vars.of("input_layer")),
+                Map.entry("embedding", Keras3Vars.of("embedding", EMB)),
+                Map.entry("batch_normalization", Keras3Vars.of("norm", gamma, mean, variance)),
+                Map.entry("global_average_pooling1d", Keras3Vars.of("pool")),
+                Map.entry("dense", Keras3Vars.of("out", kernel, OUT_B))));
+        int[] tokens = {1, 4, 7, 10, 2, 0, 3, 5, 9};
+        float[] logits = FixtureModels.explainer(KerasModelLoader.load(file)).explain(tokens).logits();
+        for (int k = 0; k < 2; k++) {
+            double want = OUT_B.data()[k];
+            for (int d = 0; d < D; d++) {
+                double a = gamma.data()[d] / Math.sqrt(variance.data()[d] + 0.01);
+                double pooled = 0;
+                for (int token : tokens) {
+                    pooled += (a * EMB.data()[token * D + d] - a * mean.data()[d]) / tokens.length;
+                }
+                want += pooled * kernel.data()[d * 2 + k];
+            }
+            assertEquals(want, logits[k], 1e-5, "logit " + k);
+        }
+    }
+
+    /**
      * Keras 1's BatchNormalization: no center/scale flags (γ and β always), the variance stored as
      * {@code running_std}; mode 0 uses the moving statistics, modes 1 and 2 (batch statistics) are refused.
      */
