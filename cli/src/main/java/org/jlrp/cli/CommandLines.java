@@ -247,7 +247,7 @@ final class CommandLines {
     static void addExplainOptions(Options o) {
         o.addOption(opt("target", "pred|all|N", "class to explain (default pred: the predicted class)"));
         o.addOption(opt("rule", "SPEC", "LRP rule: a preset (epsilon, lrp0, epsilon-plus, "
-                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|layer name and "
+                + "epsilon-alpha2-beta1, epsilon-gamma-box) or KEY=RULE;... with KEY first|conv1d|dense|lstm|gru|rnn|layer name and "
                 + "RULE epsilon:E|zplus|alphabeta:A:B|gamma:G|zbox|flat|wsquare[:ignore-bias] (default epsilon)"));
         o.addOption(opt("method", "NAME", "lrp (default), gradient, gradient-input, "
                 + "integrated-gradients, occlusion, deeplift, shapley, smoothgrad, guided-backprop or deconvnet"));

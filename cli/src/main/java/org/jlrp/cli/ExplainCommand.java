@@ -25,7 +25,9 @@ import org.jlrp.runtime.render.ReportData;
 import org.jlrp.runtime.render.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
+import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TextBatch;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.text.TokenFile;
 import org.jlrp.runtime.text.UnknownWords;
 
@@ -143,10 +145,25 @@ final class ExplainCommand {
         List<int[]> sequences;
         List<String[]> words;
         List<UnknownWords> unknown = null;
-        if (textInput) {
+        TextVectorizer vectorizer = tokenizer == null ? explainer.textVectorizer().orElse(null) : null;
+        if (textInput && vectorizer != null) {
+            // The model's own TextVectorization layer: its standardize, split, vocabulary, truncation and padding.
+            List<String> texts = texts(line);
+            sequences = new ArrayList<>();
+            words = new ArrayList<>();
+            unknown = new ArrayList<>();
+            for (String text : texts) {
+                KerasTokenizer.Encoded e = vectorizer.encode(text);
+                int n = length > 0 ? length : Math.max(1, e.ids().length);
+                sequences.add(Sequences.pad(e.ids(), n, Sequences.Side.POST, Sequences.Side.POST, 0));
+                words.add(Sequences.padWords(e.words(), n, Sequences.Side.POST, Sequences.Side.POST));
+                unknown.add(e.unknownWords());
+            }
+            reportTextsWithoutKnownWords(texts, unknown, line.hasOption("strict"));
+        } else if (textInput) {
             if (tokenizer == null) {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
-                        + "or a word->index JSON) for " + modelPath);
+                        + "or a word->index JSON) for " + modelPath + ", which has no TextVectorization layer");
             }
             List<String> texts = texts(line);
             TextBatch encoded = TextBatch.encode(tokenizer, texts, length, fitting.padding(), fitting.truncating(),
@@ -160,7 +177,8 @@ final class ExplainCommand {
             for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
                 sequences.add(fitting.fit(ids, length));
             }
-            words = tokenizer == null ? null : wordsOf(sequences, tokenizer, padId);
+            words = tokenizer != null ? wordsOf(sequences, tokenizer, padId)
+                    : vectorizer != null ? wordsOf(sequences, vectorizer) : null;
         }
         IntConsumer progress = progress(sequences.size());
         List<Explanation> results = new ArrayList<>();
@@ -258,6 +276,19 @@ final class ExplainCommand {
             labels.add(label.trim());
         }
         return labels;
+    }
+
+    /** Token-id input of a model with its own TextVectorization layer: each id's token (none for the mask id 0). */
+    private static List<String[]> wordsOf(List<int[]> sequences, TextVectorizer vectorizer) {
+        List<String[]> out = new ArrayList<>();
+        for (int[] ids : sequences) {
+            String[] w = new String[ids.length];
+            for (int t = 0; t < ids.length; t++) {
+                w[t] = ids[t] == 0 ? null : vectorizer.wordOf(ids[t]);
+            }
+            out.add(w);
+        }
+        return out;
     }
 
     /** Token-id input with a tokenizer: show each id's word from index_word. */

@@ -151,6 +151,41 @@ class ExplainTextTest {
         assertTrue(ok.out().matches("(?s).*\\n\\s+99\\s+m\\s+14\\s.*"), "the last character is 'm', id 14");
     }
 
+    /**
+     * A model with its own TextVectorization layer needs no tokenizer: the texts (cleaned as its project cleans
+     * them) become exactly the golden ids and the golden probabilities.
+     */
+    @Test
+    void modelWithItsOwnTextVectorizationNeedsNoTokenizer() throws Exception {
+        Path dir = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm");
+        List<String> lines = Files.readAllLines(dir.resolve("golden_numpy.tsv"), StandardCharsets.UTF_8);
+        List<String> texts = new ArrayList<>();
+        List<String[]> golden = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            if (!line.isBlank()) {
+                String[] f = line.split("\t", -1);
+                texts.add(f[2].replaceFirst("^https?://", "").strip().toLowerCase(java.util.Locale.ROOT)
+                        .replaceAll("[^\\x00-\\x7F]", ""));
+                golden.add(f);
+            }
+        }
+        Path file = cache.resolve("urls.txt");
+        Files.write(file, texts, StandardCharsets.UTF_8);
+        Run r = jlrp("explain", "--model", dir.resolve("0623_lstm_model.keras").toString(), "--texts",
+                file.toString(), "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode results = new ObjectMapper().readTree(r.out()).get("results");
+        assertEquals(golden.size(), results.size());
+        for (int i = 0; i < golden.size(); i++) {
+            JsonNode result = results.get(i);
+            StringBuilder ids = new StringBuilder();
+            result.get("tokens").forEach(t -> ids.append(ids.length() == 0 ? "" : " ").append(t.asInt()));
+            assertEquals(golden.get(i)[4].trim(), ids.toString(), texts.get(i));
+            assertEquals(Double.parseDouble(golden.get(i)[5]), result.get("probabilities").get(1).asDouble(), 1e-5,
+                    texts.get(i));
+        }
+    }
+
     @Test
     void badTextUsageIsOneLineExit2() {
         Path model = SharedFiles.require("models/seed_textcnn.h5");

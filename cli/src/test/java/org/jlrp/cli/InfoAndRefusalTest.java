@@ -49,20 +49,20 @@ class InfoAndRefusalTest {
     }
 
     @Test
-    void aTextVectorizationModelIsRefusedWithExitTwoAndOneLineNamingTheLayerAndItsClass(@TempDir Path dir)
-            throws IOException {
+    void aTextVectorizationModelIsExplainedFromItsIdsAndInfoShowsItsTextInput(@TempDir Path dir) throws IOException {
         Path model = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
-        Path tokens = Files.writeString(dir.resolve("tokens.json"), "[[1, 2, 3, 1, 2, 3, 1, 2, 3, 1]]");
-        for (String command : List.of("info", "explain")) {
-            Run run = command.equals("info") ? run("info", "--model", model.toString())
-                    : run("explain", "--model", model.toString(), "--tokens", tokens.toString());
-            assertEquals(2, run.exit(), command + ": " + run.err());
-            assertEquals(1, run.errLines().size(), command + ": exactly one line: " + run.err());
-            String line = run.errLines().get(0);
-            assertTrue(line.contains("TextVectorization"), line);
-            assertTrue(line.contains("supported: ") && line.contains("Conv1D"), line);
-            assertEquals("", run.out(), command + ": nothing on stdout");
-        }
+        Path tokens = Files.writeString(dir.resolve("tokens.json"), "[[20, 20, 20, 5, 18, 3, 3, 18, 14, 2]]");
+        Run info = run("info", "--model", model.toString());
+        assertEquals(0, info.exit(), info.err());
+        assertTrue(info.out().contains("text input     text_vectorization: TextVectorization, standardize none, "
+                + "split character, 71 tokens, 200 ids"), info.out());
+        Run json = run("info", "--model", model.toString(), "--format", "json");
+        assertTrue(json.out().contains("\"text_input\":\"standardize none, split character"), json.out());
+        Run explain = run("explain", "--model", model.toString(), "--tokens", tokens.toString(), "--padding",
+                "post", "--format", "table");
+        assertEquals(0, explain.exit(), explain.err());
+        assertTrue(explain.out().matches("(?s).*\\n\\s+3\\s+\\.\\s+5\\s.*"), "ids shown as the layer's tokens: "
+                + explain.out());
     }
 
     @ParameterizedTest(name = "{0}")

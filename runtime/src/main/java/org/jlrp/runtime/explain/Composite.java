@@ -15,7 +15,9 @@ import org.jlrp.runtime.JlrpException;
  * <p>Grammar: {@code KEY=RULE(;KEY=RULE)*}, where {@code KEY} is a layer name, {@code first} (every Conv1D/Dense
  * that reads the Embedding output, directly or through Dropout-like layers only: all branches of a Kim-style model),
  * {@code conv1d} or {@code dense} (by layer type; a Dense applied to a sequence is a {@code dense}), and {@code RULE}
- * is as {@link Rule#parse} reads it. The most specific key wins: layer name, then {@code first}, then the type key.
+ * is as {@link Rule#parse} reads it; {@code lstm}, {@code gru} and {@code rnn} key the linear maps inside
+ * recurrent cells, which take the ε-rule only (gates are signal-take-all). The most specific key wins: layer name,
+ * then {@code first}, then the type key.
  * A layer no key covers gets the ε-rule with the default ε. A bare rule ({@code zplus}) means
  * {@code conv1d=zplus;dense=zplus}. Average pooling always takes the ε-rule with the default ε (its weights are
  * the fixed 1/N). The presets:
@@ -37,6 +39,10 @@ public final class Composite {
     public static final String FIRST = "first";
     public static final String CONV1D = "conv1d";
     public static final String DENSE = "dense";
+    /** The type keys of the linear maps inside recurrent cells (LSTM, GRU, SimpleRNN; alone or in Bidirectional). */
+    public static final String LSTM = "lstm";
+    public static final String GRU = "gru";
+    public static final String RNN = "rnn";
 
     private static final Map<String, String> PRESETS = new LinkedHashMap<>();
 
@@ -126,7 +132,11 @@ public final class Composite {
                 if (entries.containsKey(key)) {
                     throw new JlrpException("rule string '" + text + "' gives key '" + key + "' twice");
                 }
-                entries.put(key, parseRule(text, part.substring(eq + 1), defaultEps));
+                Rule rule = parseRule(text, part.substring(eq + 1), defaultEps);
+                if (isRecurrentKey(key)) {
+                    checkRecurrent(text, "key '" + key + "'", rule);
+                }
+                entries.put(key, rule);
             }
             if (entries.isEmpty()) {
                 throw new JlrpException("rule string '" + text + "' assigns no rule");
@@ -219,6 +229,37 @@ public final class Composite {
         return rule;
     }
 
+    /**
+     * The rule of the linear maps inside a recurrent layer: by its name, else its cell's type key ({@link #LSTM},
+     * {@link #GRU}, {@link #RNN}), else the ε-rule with the default ε.
+     *
+     * @throws JlrpException when the layer's name keys a rule other than ε
+     */
+    public Rule recurrentRuleFor(String layerName, String cellKey) {
+        Rule rule = isTypeKey(layerName) ? null : entries.get(layerName);
+        if (rule != null) {
+            checkRecurrent(spec(), "layer '" + layerName + "'", rule);
+            return rule;
+        }
+        rule = entries.get(cellKey);
+        return rule != null ? rule : Rule.epsilon(defaultEps).withIgnoreBias(ignoreBias);
+    }
+
+    /**
+     * Inside a cell the gates are signal-take-all and Arras et al. define the ε-rule for the linear maps; the other
+     * rules' modified weights would apply to some of a cell's products and not to its gates, so they are refused.
+     */
+    private static void checkRecurrent(String whole, String where, Rule rule) {
+        if (!rule.isEpsilon()) {
+            throw new JlrpException("rule string '" + whole + "': " + where + ": the linear maps inside recurrent "
+                    + "layers take epsilon:E (optionally :" + Rule.IGNORE_BIAS + ") only, not " + rule.spec());
+        }
+    }
+
+    private static boolean isRecurrentKey(String key) {
+        return key.equals(LSTM) || key.equals(GRU) || key.equals(RNN);
+    }
+
     /** The rule of average pooling: the ε-rule with the default ε (its 1/N weights have no bias). */
     public Rule averagePoolingRule() {
         return Rule.epsilon(defaultEps);
@@ -226,7 +267,7 @@ public final class Composite {
 
     /** Whether a key names a layer type or {@code first} rather than a layer. */
     public static boolean isTypeKey(String key) {
-        return key.equals(FIRST) || key.equals(CONV1D) || key.equals(DENSE);
+        return key.equals(FIRST) || key.equals(CONV1D) || key.equals(DENSE) || isRecurrentKey(key);
     }
 
     @Override

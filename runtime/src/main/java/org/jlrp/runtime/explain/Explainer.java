@@ -11,6 +11,7 @@ import java.util.function.Function;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.internal.graph.ExecutionPlan;
 import org.jlrp.runtime.internal.graph.GradientRule;
 import org.jlrp.runtime.internal.graph.Network;
@@ -141,6 +142,14 @@ public final class Explainer {
                     : "sequences of at least 1 token") + ", not " + length);
         }
         return bound(length).network();
+    }
+
+    /**
+     * The model's own text → ids layer (a Keras {@code TextVectorization} first layer), whose output the explained
+     * ids are; empty when the model reads token ids and texts need a tokenizer.
+     */
+    public java.util.Optional<TextVectorizer> textVectorizer() {
+        return java.util.Optional.ofNullable(network.model().textInput());
     }
 
     /**

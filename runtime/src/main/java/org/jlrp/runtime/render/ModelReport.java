@@ -36,7 +36,7 @@ public final class ModelReport {
     }
 
     /**
-     * The text report; with rules, a last column gives each layer's rule (Conv1D/Dense: the composite's; average
+     * The text report; with rules, a last column gives each layer's rule (Conv1D/Dense/recurrent: the composite's; average
      * pools: the ε-rule with the default ε; other layers route or pass relevance through).
      *
      * @param rules null for no rule column
@@ -58,6 +58,10 @@ public final class ModelReport {
             out.printf(Locale.ROOT, "input length   %d tokens%n", network.inputLength());
         } else {
             out.printf(Locale.ROOT, "input length   any (the file states none; shapes below are for 1 token)%n");
+        }
+        if (model.textInput() != null) {
+            out.printf(Locale.ROOT, "text input     %s: TextVectorization, %s (--text needs no tokenizer)%n",
+                    model.layers().get(0).name(), model.textInput().describe());
         }
         out.printf(Locale.ROOT, "vocabulary     %d ids, embedding dim %d%n", network.vocabularySize(),
                 network.embeddingDim());
@@ -138,6 +142,9 @@ public final class ModelReport {
                 g.writeNumberField("input_length", network.inputLength());
             } else {
                 g.writeNullField("input_length"); // any length
+            }
+            if (model.textInput() != null) {
+                g.writeStringField("text_input", model.textInput().describe());
             }
             g.writeNumberField("vocabulary", network.vocabularySize());
             g.writeNumberField("embedding_dim", network.embeddingDim());
@@ -267,21 +274,24 @@ public final class ModelReport {
             return "";
         }
         Rule rule = plan.ruleOf(name);
+        String cls = layer == null ? "" : layer.className();
+        boolean recurrent = cls.equals("LSTM") || cls.equals("GRU") || cls.equals("SimpleRNN")
+                || cls.equals("Bidirectional");
         if (rule != null) {
-            return rule.spec();
+            return recurrent ? rule.spec() + " (linear maps), gates signal-take-all" : rule.spec();
         }
         if (layer == null) {
             return "-";
         }
-        String cls = layer.className();
         if (cls.equals("AveragePooling1D") || cls.equals("GlobalAveragePooling1D")) {
             return plan.composite().averagePoolingRule().spec() + " (pooling weights)";
         }
+        if (cls.equals("BatchNormalization")) {
+            return Rule.epsilon(plan.composite().defaultEps()).withIgnoreBias(plan.composite().ignoresBias()).spec()
+                    + " (shift as bias)";
+        }
         if (cls.equals("MaxPooling1D") || cls.equals("GlobalMaxPooling1D")) {
             return "winner takes all";
-        }
-        if (cls.equals("LSTM") || cls.equals("GRU") || cls.equals("SimpleRNN") || cls.equals("Bidirectional")) {
-            return plan.composite().averagePoolingRule().spec() + " (linear maps), gates signal-take-all";
         }
         return cls.equals("Embedding") || cls.equals("InputLayer") ? "-" : "pass-through";
     }

@@ -8,6 +8,7 @@ import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BatchNormSpec;
 import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
@@ -172,6 +173,18 @@ public final class NetworkBuilder {
         if (spec instanceof BidirectionalSpec b) {
             return recurrent(b, input, List.of(b.forward(), b.backward()), b.merge());
         }
+        if (spec instanceof BatchNormSpec b) {
+            int last = input.shape.sequence() ? 2 : 1;
+            if (b.axis() != -1 && b.axis() != last) {
+                throw error("BatchNormalization '" + spec.name() + "' normalises axis " + b.axis() + " of its input "
+                        + input.shape + "; jlrp supports the last (channel) axis only");
+            }
+            if (b.channels() != input.shape.channels()) {
+                throw error("BatchNormalization '" + spec.name() + "' normalises " + b.channels() + " channels, but "
+                        + "its input " + input.shape + " has " + input.shape.channels());
+            }
+            return new BatchNormLayer(spec.name(), type, input, b.scale(), b.shift(), b.parameterCount());
+        }
         throw new IllegalStateException("unhandled layer spec " + spec.getClass().getSimpleName());
     }
 
@@ -260,7 +273,8 @@ public final class NetworkBuilder {
 
     /**
      * Whether a layer reading {@code input} sees Keras's mask: the input comes from an Embedding with mask_zero through
-     * layers that pass the mask on unchanged (inference identities, recurrent layers returning sequences) and keep
+     * layers that pass the mask on unchanged (inference identities, BatchNormalization, recurrent layers returning
+     * sequences) and keep
      * one step per token.
      */
     private static boolean masked(Layer input) {
@@ -269,7 +283,8 @@ public final class NetworkBuilder {
             if (in instanceof EmbeddingLayer e) {
                 return e.maskZero;
             }
-            if (in instanceof RoutingLayer r && r.identity || in instanceof RecurrentLayer && in.shape.sequence()) {
+            if (in instanceof RoutingLayer r && r.identity || in instanceof RecurrentLayer && in.shape.sequence()
+                    || in instanceof BatchNormLayer) {
                 in = in.input();
                 continue;
             }

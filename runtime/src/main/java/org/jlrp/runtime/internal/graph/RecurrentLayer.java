@@ -2,7 +2,6 @@ package org.jlrp.runtime.internal.graph;
 
 import java.util.List;
 import org.jlrp.kernels.Kernels;
-import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.BidirectionalSpec.Merge;
@@ -12,7 +11,8 @@ import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
 /**
  * LSTM, GRU and SimpleRNN layers, alone or as the two halves of a Bidirectional layer, with Keras's forward formulas
  * and the relevance rules of Arras et al. 2017 (the rule set's "Recurrent layers"): the linear maps use the ε-rule
- * with the bias inside z, the gates are signal-take-all (a gate is a constant weight and gets no relevance).
+ * the composite gives the layer ({@code lstm}, {@code gru}, {@code rnn} or its name; the bias inside z unless
+ * {@code :ignore-bias}), the gates are signal-take-all (a gate is a constant weight and gets no relevance).
  * <pre>
  *   LSTM       c_t = f⊙c_{t−1} + i⊙g,  h_t = o⊙tanh(c_t)
  *              R(c_t) += R(h_t);  ε({f⊙c_{t−1}, i⊙g} → c_t) gives R(c_{t−1}), R(g);
@@ -95,6 +95,11 @@ final class RecurrentLayer extends Layer {
         return total;
     }
 
+    /** The {@code --rule} type key of this layer's cells ({@code lstm}, {@code gru}, {@code rnn}). */
+    String ruleKey() {
+        return directions[0].kind.ruleKey();
+    }
+
     @Override
     int preActivationSize() {
         return storage;
@@ -141,14 +146,28 @@ final class RecurrentLayer extends Layer {
         float[] store = ws.preActivations[preSlot];
         double eps = rule.eps();
         for (int di = 0; di < directions.length; di++) {
-            directions[di].backward(ws, kernels, rOut, store, eps, di);
+            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di);
         }
     }
 
+    /**
+     * The exact gradient of the layer (backpropagation through time, through every gate): adds {@code ∂logit/∂x}
+     * into the input's slot, given {@code ∂logit/∂output} in this layer's. A masked step passes the state's gradient
+     * on unchanged and its input gets none.
+     */
     @Override
     void gradient(Workspace ws, Kernels kernels) {
-        throw new JlrpException("layer '" + name + "' (" + className + "): the gradient methods do not support "
-                + "recurrent layers yet; use LRP");
+        float[] gOut = ws.relevance[relevanceSlot];
+        float[] store = ws.preActivations[preSlot];
+        for (Direction d : directions) {
+            d.gradient(ws, kernels, gOut, store);
+        }
+    }
+
+    /** The gradient arriving at a direction's state from output index {@code k}, unit {@code j}. */
+    private double outputGradient(float[] gOut, Direction d, int k, int j) {
+        double g = gOut[k * outWidth + d.outOffset + j];
+        return merge == Merge.AVE ? 0.5 * g : g;
     }
 
     /** The relevance arriving at direction {@code di}'s state for output index {@code k}, unit {@code j}. */
@@ -194,6 +213,11 @@ final class RecurrentLayer extends Layer {
         final int gateOffset;
         /** The candidate's pre-activation per step (LSTM z_g, GRU ĥ's, SimpleRNN z): T·u. */
         final int candOffset;
+        /**
+         * The gates' pre-activations per step, G·u, for the gradient (LSTM z_i, z_f, z_g, z_o; GRU z_z, z_r and, with
+         * reset_after, the recurrent candidate term U_h h_{t−1} + b_rh that the reset gate multiplies).
+         */
+        final int gatePreOffset;
         final int size;
 
         Direction(RecurrentSpec spec, int steps, int offset, boolean tokenOrder, int outOffset) {
@@ -226,6 +250,10 @@ final class RecurrentLayer extends Layer {
             }
             candOffset = o;
             o += steps * u;
+            gatePreOffset = o;
+            if (kind != Kind.SIMPLE_RNN) {
+                o += steps * gates * u;
+            }
             size = o - offset;
         }
 
@@ -284,6 +312,7 @@ final class RecurrentLayer extends Layer {
                 kernels.denseForward(hPrev, u, recurrentKernel, g, recurrentBias, zh);
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
+                int pre = gatePreOffset + s * g;
                 switch (kind) {
                     case LSTM -> {
                         int c0 = cOffset + s * u;
@@ -293,6 +322,10 @@ final class RecurrentLayer extends Layer {
                             double zf = (double) zx[u + j] + zh[u + j];
                             double zg = (double) zx[2 * u + j] + zh[2 * u + j];
                             double zo = (double) zx[3 * u + j] + zh[3 * u + j];
+                            store[pre + j] = (float) zi;
+                            store[pre + u + j] = (float) zf;
+                            store[pre + 2 * u + j] = (float) zg;
+                            store[pre + 3 * u + j] = (float) zo;
                             float i = (float) recurrentActivation.scalar((float) zi);
                             float f = (float) recurrentActivation.scalar((float) zf);
                             float gg = (float) activation.scalar((float) zg);
@@ -318,8 +351,13 @@ final class RecurrentLayer extends Layer {
                             System.arraycopy(rec, 0, zh, 2 * u, u);
                         }
                         for (int j = 0; j < u; j++) {
-                            float z = (float) recurrentActivation.scalar((float) ((double) zx[j] + zh[j]));
-                            float r = (float) recurrentActivation.scalar((float) ((double) zx[u + j] + zh[u + j]));
+                            float zz = (float) ((double) zx[j] + zh[j]);
+                            float zr = (float) ((double) zx[u + j] + zh[u + j]);
+                            store[pre + j] = zz;
+                            store[pre + u + j] = zr;
+                            store[pre + 2 * u + j] = resetAfter ? zh[2 * u + j] : 0f;
+                            float z = (float) recurrentActivation.scalar(zz);
+                            float r = (float) recurrentActivation.scalar(zr);
                             double zc = resetAfter ? (double) zx[2 * u + j] + (double) r * zh[2 * u + j]
                                     : (double) zx[2 * u + j] + zh[2 * u + j];
                             float hh = (float) activation.scalar((float) zc);
@@ -342,13 +380,153 @@ final class RecurrentLayer extends Layer {
             }
         }
 
-        void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, int di) {
+        /** Backpropagation through time for this direction (see {@link RecurrentLayer#gradient}). */
+        void gradient(Workspace ws, Kernels kernels, float[] gOut, float[] store) {
+            int u = units;
+            int g = gates * u;
+            float[] gx = ws.relevance[input().relevanceSlot];
+            double[] dh = new double[u]; // ∂logit/∂h_s, carried back from step s+1
+            double[] dc = new double[u]; // LSTM: ∂logit/∂c_s
+            double[] direct = new double[u]; // the part of ∂logit/∂h_{t−1} that skips the recurrent product
+            float[] dz = scratch(ws, "dz", g);   // ∂logit/∂ of the input product x_t W (+ b)
+            float[] dzh = scratch(ws, "dzh", g); // ∂logit/∂ of the recurrent product h_{t−1} U (+ b_r)
+            float[] dCand = scratch(ws, "s", u);
+            float[] cx = scratch(ws, "cx", in);
+            float[] ch = scratch(ws, "ch", u);
+            float[] cr = scratch(ws, "t", u);
+            if (!returnSequences) {
+                for (int j = 0; j < u; j++) {
+                    dh[j] = outputGradient(gOut, this, 0, j);
+                }
+            }
+            int[] outputOfStep = new int[steps];
+            if (returnSequences) {
+                for (int k = 0; k < steps; k++) {
+                    outputOfStep[stepOfOutput(k)] = k;
+                }
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int pos = position(s);
+                if (returnSequences) {
+                    for (int j = 0; j < u; j++) {
+                        dh[j] += outputGradient(gOut, this, outputOfStep[s], j);
+                    }
+                }
+                if (maskedAt(ws, pos)) {
+                    continue; // the state (and cell) was carried over: so is its gradient
+                }
+                int h0 = hOffset + s * u;
+                int gate = gateOffset + s * g;
+                int cand = candOffset + s * u;
+                int pre = gatePreOffset + s * g;
+                java.util.Arrays.fill(direct, 0);
+                switch (kind) {
+                    case LSTM -> {
+                        int c0 = cOffset + s * u;
+                        int c1 = c0 + u;
+                        for (int j = 0; j < u; j++) {
+                            double c = store[c1 + j];
+                            double o = store[gate + 3 * u + j];
+                            double dct = dc[j] + dh[j] * o * activation.derivative(c);
+                            dz[j] = (float) (dct * store[gate + 2 * u + j]
+                                    * recurrentActivation.derivative(store[pre + j]));
+                            dz[u + j] = (float) (dct * store[c0 + j] * recurrentActivation.derivative(store[pre + u + j]));
+                            dz[2 * u + j] = (float) (dct * store[gate + j] * activation.derivative(store[cand + j]));
+                            dz[3 * u + j] = (float) (dh[j] * activation.scalar(c)
+                                    * recurrentActivation.derivative(store[pre + 3 * u + j]));
+                            dc[j] = dct * store[gate + u + j];
+                        }
+                        System.arraycopy(dz, 0, dzh, 0, g);
+                    }
+                    case GRU -> {
+                        for (int j = 0; j < u; j++) {
+                            double z = store[gate + j];
+                            double hp = store[h0 + j];
+                            double hh = store[gate + 2 * u + j];
+                            dz[j] = (float) (dh[j] * (hp - hh) * recurrentActivation.derivative(store[pre + j]));
+                            double dpc = dh[j] * (1 - z) * activation.derivative(store[cand + j]);
+                            dz[2 * u + j] = (float) dpc;
+                            dCand[j] = (float) dpc;
+                            direct[j] = dh[j] * z;
+                        }
+                        if (resetAfter) {
+                            // ĥ's pre-activation is x W_h + b_h + r⊙(h U_h + b_rh)
+                            for (int j = 0; j < u; j++) {
+                                double r = store[gate + u + j];
+                                dz[u + j] = (float) ((double) dCand[j] * store[pre + 2 * u + j]
+                                        * recurrentActivation.derivative(store[pre + u + j]));
+                                dzh[j] = dz[j];
+                                dzh[u + j] = dz[u + j];
+                                dzh[2 * u + j] = (float) (r * dCand[j]);
+                            }
+                        } else {
+                            // ĥ's pre-activation is x W_h + (r⊙h) U_h + b_h: ∂/∂(r⊙h) = U_h ∂/∂pre
+                            kernels.denseTransposed(dCand, candidateRecurrentKernel, u, u, cr);
+                            for (int i = 0; i < u; i++) {
+                                double hp = store[h0 + i];
+                                double r = store[gate + u + i];
+                                dz[u + i] = (float) (cr[i] * hp * recurrentActivation.derivative(store[pre + u + i]));
+                                direct[i] += cr[i] * r;
+                                dzh[i] = dz[i];
+                                dzh[u + i] = dz[u + i];
+                                dzh[2 * u + i] = 0f; // the candidate block of U reads r⊙h, handled above
+                            }
+                        }
+                    }
+                    case SIMPLE_RNN -> {
+                        for (int j = 0; j < u; j++) {
+                            dz[j] = (float) (dh[j] * activation.derivative(store[cand + j]));
+                        }
+                        System.arraycopy(dz, 0, dzh, 0, g);
+                    }
+                    default -> throw new IllegalStateException("unhandled cell " + kind);
+                }
+                kernels.denseTransposed(dz, kernel, in, g, cx);
+                for (int i = 0; i < in; i++) {
+                    gx[pos * in + i] += cx[i];
+                }
+                kernels.denseTransposed(dzh, recurrentKernel, u, g, ch);
+                for (int i = 0; i < u; i++) {
+                    dh[i] = ch[i] + direct[i];
+                }
+            }
+        }
+
+        /**
+         * The candidate's pre-activation at step s without its biases (for {@code :ignore-bias}), computed from the
+         * products alone, never as z − b.
+         */
+        private void biasFree(Workspace ws, Kernels kernels, float[] x, int pos, float[] store, int s, double[] out) {
+            int u = units;
+            float[] xt = scratch(ws, "x", in);
+            float[] hPrev = scratch(ws, "h", u);
+            float[] a = scratch(ws, "zx", u);
+            float[] b = scratch(ws, "zh", u);
+            int gate = gateOffset + s * gates * u;
+            System.arraycopy(x, pos * in, xt, 0, in);
+            System.arraycopy(store, hOffset + s * u, hPrev, 0, u);
+            if (kind == Kind.GRU && !resetAfter) {
+                for (int i = 0; i < u; i++) {
+                    hPrev[i] *= store[gate + u + i]; // U_h reads r⊙h_{t−1}
+                }
+            }
+            kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, b);
+            for (int j = 0; j < u; j++) {
+                out[j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
+                        : (double) a[j] + b[j];
+            }
+        }
+
+        void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, boolean ignoreBias,
+                      int di) {
             int u = units;
             int g = gates * u;
             float[] rx = ws.relevance[input().relevanceSlot];
             float[] x = ws.values[input().valueSlot];
             double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
             double[] rc = new double[u]; // LSTM: relevance at c_s
+            double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
             float[] cx = scratch(ws, "cx", in);
@@ -380,6 +558,9 @@ final class RecurrentLayer extends Layer {
                 int h1 = h0 + u;
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
+                if (free != null) {
+                    biasFree(ws, kernels, x, pos, store, s, free);
+                }
                 switch (kind) {
                     case LSTM -> {
                         int c0 = cOffset + s * u;
@@ -391,7 +572,7 @@ final class RecurrentLayer extends Layer {
                             double q = r == 0 ? 0 : r / (c + eps * sign(c));
                             rc[j] = store[gate + u + j] * (double) store[c0 + j] * q;
                             double rg = store[gate + j] * (double) store[gate + 2 * u + j] * q;
-                            double zg = store[cand + j];
+                            double zg = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
                         }
                         linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
@@ -404,7 +585,7 @@ final class RecurrentLayer extends Layer {
                             double z = store[gate + j];
                             double rhh = (1 - z) * store[gate + 2 * u + j] * q;
                             rh[j] = z * store[h0 + j] * q;
-                            double zc = store[cand + j];
+                            double zc = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rhh == 0 ? 0 : rhh / (zc + eps * sign(zc)));
                         }
                         if (resetAfter) {
@@ -422,7 +603,7 @@ final class RecurrentLayer extends Layer {
                     }
                     case SIMPLE_RNN -> {
                         for (int j = 0; j < u; j++) {
-                            double z = store[cand + j];
+                            double z = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
                         }
                         java.util.Arrays.fill(rh, 0);

@@ -42,7 +42,7 @@ public final class RulePlan {
     static RulePlan resolve(Composite composite, List<Layer> layers, EmbeddingLayer embedding) {
         List<String> linearNames = new ArrayList<>();
         for (Layer layer : layers) {
-            if (layer instanceof LinearLayer) {
+            if (layer instanceof LinearLayer || layer instanceof RecurrentLayer) {
                 linearNames.add(layer.name);
             }
         }
@@ -53,12 +53,12 @@ public final class RulePlan {
             Layer named = layers.stream().filter(l -> l.name.equals(key)).findFirst().orElse(null);
             if (named == null) {
                 throw new JlrpException("rule string '" + composite.spec() + "': unknown key '" + key + "': keys are "
-                        + "first, conv1d, dense or the name of a Conv1D/Dense layer (" + String.join(", ", linearNames)
-                        + ")");
+                        + "first, conv1d, dense, lstm, gru, rnn or the name of a Conv1D, Dense or recurrent layer ("
+                        + String.join(", ", linearNames) + ")");
             }
-            if (!(named instanceof LinearLayer)) {
+            if (!(named instanceof LinearLayer) && !(named instanceof RecurrentLayer)) {
                 throw new JlrpException("rule string '" + composite.spec() + "': layer '" + key + "' is a "
-                        + named.className + "; rules are assigned to Conv1D and Dense layers only");
+                        + named.className + "; rules are assigned to Conv1D, Dense and recurrent layers only");
             }
         }
         Map<String, Rule> assignments = new LinkedHashMap<>();
@@ -68,9 +68,15 @@ public final class RulePlan {
             if (layer instanceof AvgPoolLayer) {
                 rules.put(layer, composite.averagePoolingRule());
             }
-            if (layer instanceof RecurrentLayer) {
-                // The linear maps inside the cells: the ε-rule with the composite's default ε (gates: signal-take-all)
-                rules.put(layer, composite.averagePoolingRule());
+            if (layer instanceof BatchNormLayer) {
+                // an elementwise affine map: the ε-rule with its shift as the bias (the rule set's BatchNormalization)
+                rules.put(layer, Rule.epsilon(composite.defaultEps()).withIgnoreBias(composite.ignoresBias()));
+            }
+            if (layer instanceof RecurrentLayer recurrent) {
+                // The linear maps inside the cells: an ε-rule (gates: signal-take-all)
+                Rule rule = composite.recurrentRuleFor(layer.name, recurrent.ruleKey());
+                assignments.put(layer.name, rule);
+                rules.put(layer, rule);
             }
             if (!(layer instanceof LinearLayer linear)) {
                 continue;
@@ -201,12 +207,12 @@ public final class RulePlan {
         return composite;
     }
 
-    /** Layer name → rule, for every Conv1D/Dense layer in plan order. */
+    /** Layer name → rule, for every Conv1D, Dense and recurrent layer in plan order. */
     public Map<String, Rule> assignments() {
         return assignments;
     }
 
-    /** The rule of one Conv1D/Dense layer, or null for another layer. */
+    /** The rule of one Conv1D, Dense or recurrent layer, or null for another layer. */
     public Rule ruleOf(String layerName) {
         return assignments.get(layerName);
     }

@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BatchNormSpec;
 import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
@@ -43,7 +45,7 @@ public final class KerasImporter {
             "InputLayer", "Embedding", "Conv1D", "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
             "GlobalAveragePooling1D", "Dropout", "SpatialDropout1D", "GaussianDropout", "GaussianNoise",
             "AlphaDropout", "ActivityRegularization", "Flatten", "Reshape", "Activation", "ReLU", "Concatenate", "LSTM",
-            "GRU", "SimpleRNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU"));
+            "GRU", "SimpleRNN", "Bidirectional", "CuDNNLSTM", "CuDNNGRU", "BatchNormalization"));
 
     /** The Keras classes that are the identity at inference. */
     static final Set<String> INFERENCE_IDENTITIES = Set.of("Dropout", "SpatialDropout1D", "GaussianDropout",
@@ -80,7 +82,23 @@ public final class KerasImporter {
 
     private ModelSpec convert() {
         List<LayerSpec> layers = new ArrayList<>();
+        KerasLayer textLayer = model.layers().stream().filter(l -> l.className().equals("TextVectorization"))
+                .findFirst().orElse(null);
+        TextVectorizer textInput = textLayer == null ? null : textVectorizer(textLayer);
+        int inputLength = textInput == null ? model.inputLength()
+                : textInput.outputSequenceLength() > 0 ? textInput.outputSequenceLength() : ModelSpec.ANY_LENGTH;
         for (KerasLayer layer : model.layers()) {
+            if (textLayer != null && layer.className().equals("InputLayer")) {
+                continue; // the string input: the TextVectorization layer becomes the token-id input
+            }
+            if (textLayer != null && layer.className().equals("TextVectorization")) {
+                layers.add(new InputSpec(layer.name()));
+                continue;
+            }
+            if (textLayer != null && layer.className().equals("NotEqual")
+                    && layer.inbound().equals(List.of(textLayer.name()))) {
+                continue; // ids != 0 passed as a recurrent layer's mask: the Embedding's mask_zero, which jlrp applies
+            }
             layers.add(layer(layer));
         }
         Map<String, Fact> facts = new LinkedHashMap<>();
@@ -90,8 +108,8 @@ public final class KerasImporter {
                 + ")"), model.backend()));
         facts.put("theano_flipped", Fact.list(model.theanoFlipped()));
         try {
-            return new ModelSpec(model.source(), model.format().label(), model.inputLength(), layers,
-                    model.outputLayer(), facts, model.notes());
+            return new ModelSpec(model.source(), model.format().label(), inputLength, layers,
+                    model.outputLayer(), facts, model.notes(), textInput);
         } catch (IllegalArgumentException e) {
             throw new JlrpException(e.getMessage(), e);
         }
@@ -152,6 +170,8 @@ public final class KerasImporter {
                 return recurrent(layer, cls, layer.config(), layer.weights(), name, false);
             case "Bidirectional":
                 return bidirectional(layer);
+            case "BatchNormalization":
+                return batchNormalization(layer);
             default:
                 if (INFERENCE_IDENTITIES.contains(cls)) {
                     return new IdentitySpec(name, inputs, cls);
@@ -291,6 +311,104 @@ public final class KerasImporter {
         return new RecurrentSpec(name, layer.inbound(), kind, kernel.data(), recurrentKernel.data(), bias,
                 recurrentBias, kernel.shape()[0], units, activation, recurrentActivation,
                 c.path("return_sequences").asBoolean(false), c.path("go_backwards").asBoolean(false), resetAfter);
+    }
+
+    /**
+     * A TextVectorization first layer: {@code output_mode="int"}, a built-in standardize and split, no n-grams, and a
+     * vocabulary in the config (inline, or the zip's asset that the loader put there).
+     */
+    private TextVectorizer textVectorizer(KerasLayer layer) {
+        JsonNode c = layer.config();
+        String where = "TextVectorization '" + layer.name() + "'";
+        if (!layer.inbound().isEmpty() && model.layers().stream().noneMatch(l -> l.className().equals("InputLayer")
+                && layer.inbound().equals(List.of(l.name())))) {
+            throw error(where + " must read the model's input directly");
+        }
+        if (!c.path("output_mode").asText("int").equals("int")) {
+            throw error(where + " has output_mode '" + c.path("output_mode").asText() + "'; jlrp explains int ids");
+        }
+        if (!c.path("ngrams").isMissingNode() && !c.path("ngrams").isNull()) {
+            throw error(where + " uses ngrams, which jlrp does not support");
+        }
+        JsonNode vocabulary = c.path("vocabulary");
+        if (!vocabulary.isArray()) {
+            throw error(where + " has no vocabulary in the file (neither in its config nor as a .keras asset)");
+        }
+        List<String> words = new ArrayList<>();
+        vocabulary.forEach(v -> words.add(v.asText()));
+        // A vocabulary given to the layer may leave out the mask and OOV tokens, which Keras puts first.
+        String oov = c.path("oov_token").asText("[UNK]");
+        if (words.isEmpty() || !words.get(0).isEmpty()) {
+            if (words.isEmpty() || !words.get(0).equals(oov)) {
+                words.add(0, oov);
+            }
+            words.add(0, "");
+        }
+        JsonNode length = c.path("output_sequence_length");
+        try {
+            return new TextVectorizer(words, textOrNull(c.path("standardize")), textOrNull(c.path("split")),
+                    length.isIntegralNumber() ? length.asInt() : -1);
+        } catch (JlrpException e) {
+            throw error(where + ": " + e.getMessage());
+        }
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node.isMissingNode() || node.isNull() ? null : node.asText();
+    }
+
+    /**
+     * BatchNormalization at inference. Weights in Keras's order: γ (when {@code scale}), β (when {@code center}), the
+     * moving mean and the moving variance. Keras 1 has neither flag (both are present) and calls the variance
+     * {@code running_std} (its TensorFlow and Theano backends use it as the variance); only its {@code mode=0}
+     * normalises with the moving statistics at inference.
+     */
+    private LayerSpec batchNormalization(KerasLayer layer) {
+        JsonNode c = layer.config();
+        String where = "BatchNormalization '" + layer.name() + "'";
+        int mode = c.path("mode").asInt(0);
+        if (mode != 0) {
+            throw error(where + " uses Keras 1 mode=" + mode + ", which normalises with batch statistics at inference;"
+                    + " jlrp supports mode=0");
+        }
+        for (String refused : List.of("renorm", "synchronized")) {
+            if (c.path(refused).asBoolean(false)) {
+                throw error(where + " uses " + refused + "=True, which jlrp does not support");
+            }
+        }
+        JsonNode axisNode = c.path("axis");
+        if (axisNode.isArray() && axisNode.size() == 1) {
+            axisNode = axisNode.get(0);
+        }
+        if (!axisNode.isMissingNode() && !axisNode.isIntegralNumber()) {
+            throw error(where + " has axis " + axisNode + "; jlrp supports one axis, the last");
+        }
+        int axis = axisNode.asInt(-1);
+        if (axis == 0 || axis < -1) {
+            throw error(where + " normalises axis " + axis + "; jlrp supports the last (channel) axis only");
+        }
+        boolean scale = c.path("scale").asBoolean(true);
+        boolean center = c.path("center").asBoolean(true);
+        int expected = (scale ? 1 : 0) + (center ? 1 : 0) + 2;
+        List<Tensor> weights = layer.weights();
+        if (weights.size() != expected) {
+            throw error(where + " has " + weights.size() + " weight arrays; expected " + expected + " ("
+                    + (scale ? "gamma, " : "") + (center ? "beta, " : "") + "moving mean, moving variance)");
+        }
+        int channels = weights.get(0).size();
+        for (Tensor t : weights) {
+            if (t.shape().length != 1 || t.size() != channels) {
+                throw error(where + ": weight '" + t.name() + "' has shape " + t.shapeString() + "; expected ("
+                        + channels + ",)");
+            }
+        }
+        int next = 0;
+        float[] gamma = scale ? weights.get(next++).data() : null;
+        float[] beta = center ? weights.get(next++).data() : null;
+        float[] mean = weights.get(next++).data();
+        float[] variance = weights.get(next).data();
+        double epsilon = c.path("epsilon").asDouble(1e-3);
+        return new BatchNormSpec(layer.name(), layer.inbound(), axis, channels, gamma, beta, mean, variance, epsilon);
     }
 
     private LayerSpec bidirectional(KerasLayer layer) {

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.TextVectorizer;
 
 /**
  * Loads a Keras model file of any supported format into a {@link KerasModel}. The format is detected from the
@@ -302,6 +303,7 @@ final class KerasModelLoader {
         byte[] configBytes = null;
         byte[] metadataBytes = null;
         byte[] weightBytes = null;
+        Map<String, byte[]> vocabularies = new HashMap<>(); // TextVectorization assets, by zip path
         try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(model))) {
             ZipEntry entry;
             int entries = 0;
@@ -321,7 +323,11 @@ final class KerasModelLoader {
                     case "metadata.json" -> metadataBytes = readEntry(zip, entry, source, limits.maxConfigBytes());
                     case "model.weights.h5" -> weightBytes = readEntry(zip, entry, source, limits.maxWeightBytes());
                     default -> {
-                        // assets and other entries are not needed; they are never extracted
+                        // a TextVectorization layer's vocabulary is read; other assets are not needed. Nothing is
+                        // ever extracted.
+                        if (name.startsWith("assets/layers/") && name.endsWith("/vocabulary.txt")) {
+                            vocabularies.put(name, readEntry(zip, entry, source, limits.maxConfigBytes()));
+                        }
                     }
                 }
             }
@@ -346,11 +352,36 @@ final class KerasModelLoader {
         try (HdfFile hdf = HdfFile.fromBytes(weightBytes)) {
             layers = readKeras3Weights(hdf, parsed, source, weightBytes.length, architectureJson == null);
         }
+        layers = withVocabularies(layers, keras3LayerPaths(parsed.declared()), vocabularies);
         List<String> notes = new ArrayList<>();
         if (architectureJson != null) {
             notes.add("the zip's config.json replaced by the architecture JSON given");
         }
         return finish(source, ModelFormat.KERAS3_ZIP, kerasVersion, null, parsed, layers, false, notes);
+    }
+
+    /**
+     * A TextVectorization layer whose config lists no vocabulary gets the one Keras 3 saved as the zip's asset
+     * {@code assets/layers/<path>/vocabulary.txt} (the path of its variables), as a {@code vocabulary} list in its
+     * config; the lines are read as Keras reads them ({@link TextVectorizer#vocabularyLines}).
+     */
+    private static List<KerasLayer> withVocabularies(List<KerasLayer> layers, Map<String, String> paths,
+                                                     Map<String, byte[]> vocabularies) {
+        List<KerasLayer> out = new ArrayList<>(layers.size());
+        for (KerasLayer layer : layers) {
+            byte[] asset = vocabularies.get("assets/layers/" + paths.get(layer.name()) + "/vocabulary.txt");
+            JsonNode stated = layer.config().get("vocabulary");
+            if (!layer.className().equals("TextVectorization") || asset == null
+                    || stated != null && !stated.isNull()) {
+                out.add(layer);
+                continue;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode config = layer.config().deepCopy();
+            com.fasterxml.jackson.databind.node.ArrayNode list = config.putArray("vocabulary");
+            TextVectorizer.vocabularyLines(new String(asset, StandardCharsets.UTF_8)).forEach(list::add);
+            out.add(new KerasLayer(layer.name(), layer.className(), config, layer.inbound(), layer.weights()));
+        }
+        return out;
     }
 
     /**
@@ -511,6 +542,9 @@ final class KerasModelLoader {
             case "CuDNNLSTM":
             case "CuDNNGRU":
                 return 3;
+            case "BatchNormalization": // γ and β when scale and center (Keras 1: always), the moving mean and variance
+                return (layer.config().path("scale").asBoolean(true) ? 1 : 0)
+                        + (layer.config().path("center").asBoolean(true) ? 1 : 0) + 2;
             case "Bidirectional": {
                 JsonNode inner = layer.config().path("layer");
                 String cls = inner.path("class_name").asText("");

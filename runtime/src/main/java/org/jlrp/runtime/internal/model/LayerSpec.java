@@ -5,7 +5,7 @@ import java.util.List;
 /** One layer of a {@link ModelSpec}: what it computes, with its weights, independent of the file it came from. */
 public sealed interface LayerSpec permits InputSpec, EmbeddingSpec, Conv1DSpec, DenseSpec, PoolingSpec,
         ActivationSpec, IdentitySpec, FlattenSpec, ReshapeSpec, ConcatenateSpec,
-        RecurrentSpec, BidirectionalSpec {
+        RecurrentSpec, BidirectionalSpec, BatchNormSpec {
 
     /** The layer's name, unique in its model. */
     String name();

@@ -1,5 +1,6 @@
 package org.jlrp.runtime.internal.model;
 
+import org.jlrp.runtime.text.TextVectorizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -22,9 +23,11 @@ import java.util.Set;
  * @param facts       format-specific facts for display, in display order, by JSON key ({@code keras_version},
  *                    {@code backend}, …)
  * @param notes       one-line remarks on how the file was read, for {@code jlrp info}; empty when there are none
+ * @param textInput   the model's own text → ids layer (a Keras TextVectorization first layer), whose output the
+ *                    input layer stands for; null when the model reads token ids
  */
 public record ModelSpec(String source, String format, int inputLength, List<LayerSpec> layers, String output,
-                        Map<String, Fact> facts, List<String> notes) {
+                        Map<String, Fact> facts, List<String> notes, TextVectorizer textInput) {
 
     /**
      * One format-specific fact.
@@ -84,6 +87,12 @@ public record ModelSpec(String source, String format, int inputLength, List<Laye
         if (!names.contains(output)) {
             throw new IllegalArgumentException(source + ": the output layer '" + output + "' is not a layer");
         }
+    }
+
+    /** A model that reads token ids. */
+    public ModelSpec(String source, String format, int inputLength, List<LayerSpec> layers, String output,
+                     Map<String, Fact> facts, List<String> notes) {
+        this(source, format, inputLength, layers, output, facts, notes, null);
     }
 
     /** A model without facts or notes. */

@@ -361,6 +361,196 @@ class KerasLayersTest {
         assertSameExplanations(twoBranchKeras2(), model);
     }
 
+    // ------------------------------------------------------------------------------------ BatchNormalization
+
+    private static String batchNorm(String name, boolean center, boolean scale, String axis) {
+        return "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"" + name + "\", \"trainable\": "
+                + "true, \"axis\": " + axis + ", \"momentum\": 0.99, \"epsilon\": 0.001, \"center\": " + center
+                + ", \"scale\": " + scale + "}}";
+    }
+
+    private static Tensor vector(String name, double... values) {
+        float[] data = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            data[i] = (float) values[i];
+        }
+        return new Tensor(name, new int[]{values.length}, data);
+    }
+
+    /**
+     * BatchNormalization after the Embedding is an affine map of the embedding rows, so the model computes what the
+     * small CNN computes with the table {@code a⊙E + c}: both files written here, γ and β present or not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"true,true", "false,true", "true,false", "false,false"})
+    void batchNormalizationAfterTheEmbeddingIsItsAffineMap(String flags) throws IOException {
+        boolean center = Boolean.parseBoolean(flags.split(",")[0]);
+        boolean scale = Boolean.parseBoolean(flags.split(",")[1]);
+        String name = "batch_normalization_1";
+        Tensor gamma = vector("gamma", 1.5, -0.5, 0.8, 2.0);
+        Tensor beta = vector("beta", 0.1, -0.2, 0.3, 0.05);
+        Tensor mean = vector("moving_mean", 0.2, -0.1, 0.0, 0.4);
+        Tensor variance = vector("moving_variance", 0.5, 2.0, 0.09, 1.0);
+        List<Weight> bnWeights = new ArrayList<>();
+        if (scale) {
+            bnWeights.add(new Weight(name + "/gamma:0", gamma));
+        }
+        if (center) {
+            bnWeights.add(new Weight(name + "/beta:0", beta));
+        }
+        bnWeights.add(new Weight(name + "/moving_mean:0", mean));
+        bnWeights.add(new Weight(name + "/moving_variance:0", variance));
+        List<String> layers = new ArrayList<>(smallCnnLayers());
+        layers.add(1, batchNorm(name, center, scale, "-1"));
+        List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+        weights.add(1, new H5Layer(name, bnWeights));
+        KerasModel model = write("bn_" + center + "_" + scale + ".h5", sequentialList(layers), weights);
+
+        org.jlrp.runtime.internal.model.BatchNormSpec spec = KerasImporter.toSpec(model).layers().stream()
+                .filter(l -> l instanceof org.jlrp.runtime.internal.model.BatchNormSpec)
+                .map(l -> (org.jlrp.runtime.internal.model.BatchNormSpec) l).findFirst().orElseThrow();
+        assertEquals(0.001, spec.epsilon(), 1e-12);
+        float[] table = EMB.data().clone();
+        for (int i = 0; i < table.length; i++) {
+            int c = i % D;
+            double a = (scale ? gamma.data()[c] : 1.0) / Math.sqrt(variance.data()[c] + 0.001);
+            table[i] = (float) (a * EMB.data()[i] + (center ? beta.data()[c] : 0.0) - a * mean.data()[c]);
+            assertEquals(a, spec.scale()[c], 1e-12, "a at channel " + c);
+        }
+        List<H5Layer> folded = new ArrayList<>(smallCnnKeras2Weights());
+        folded.set(0, H5Layer.of("embedding_1", new Weight("embedding_1/embeddings:0",
+                new Tensor("embeddings", EMB.shape(), table))));
+        KerasModel reference = write("bn_reference_" + center + "_" + scale + ".h5", sequentialList(smallCnnLayers()),
+                folded);
+        Explainer withBn = FixtureModels.explainer(model);
+        Explainer withTable = FixtureModels.explainer(reference);
+        int[] tokens = {1, 4, 7, 10, 2, 0, 3, 5, 9};
+        float[] want = withTable.explain(tokens).logits();
+        float[] got = withBn.explain(tokens).logits();
+        for (int k = 0; k < want.length; k++) {
+            assertEquals(want[k], got[k], 1e-5 * Math.max(1, Math.abs(want[k])), "logit " + k);
+        }
+    }
+
+    /**
+     * A Keras 3 {@code .keras} zip, Embedding → BatchNormalization(center=False) → GlobalAveragePooling1D → Dense:
+     * the variables at {@code layers/batch_normalization/vars} (γ, moving mean, moving variance), against the
+     * logits computed here in double precision.
+     */
+    @Test
+    void keras3ZipBatchNormalizationMatchesADoubleComputation() throws IOException {
+        String dtype = "{\"module\": \"keras\", \"class_name\": \"DTypePolicy\", \"config\": {\"name\": \"float32\"}, "
+                + "\"registered_name\": null}";
+        String config = """
+                {"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "functional",
+                 "trainable": true, "layers": [
+                 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 9],
+                  "dtype": "int32", "sparse": false, "name": "input_layer"}, "registered_name": null,
+                  "name": "input_layer", "inbound_nodes": []},
+                 {"module": "keras.layers", "class_name": "Embedding", "config": {"name": "embedding",
+                  "trainable": true, "dtype": %1$s, "input_dim": 11, "output_dim": 4, "mask_zero": false},
+                  "registered_name": null, "name": "embedding", "inbound_nodes": [{"args": [{"class_name":
+                  "__keras_tensor__", "config": {"shape": [null, 9], "dtype": "int32", "keras_history":
+                  ["input_layer", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "BatchNormalization", "config": {"name": "norm",
+                  "trainable": true, "dtype": %1$s, "axis": -1, "momentum": 0.99, "epsilon": 0.01, "center": false,
+                  "scale": true, "synchronized": false}, "registered_name": null, "name": "norm", "inbound_nodes":
+                  [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 9, 4], "dtype":
+                  "float32", "keras_history": ["embedding", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "GlobalAveragePooling1D", "config": {"name": "pool",
+                  "trainable": true, "dtype": %1$s, "data_format": "channels_last", "keepdims": false},
+                  "registered_name": null, "name": "pool", "inbound_nodes": [{"args": [{"class_name":
+                  "__keras_tensor__", "config": {"shape": [null, 9, 4], "dtype": "float32", "keras_history":
+                  ["norm", 0, 0]}}], "kwargs": {}}]},
+                 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "out", "trainable": true,
+                  "dtype": %1$s, "units": 2, "activation": "linear", "use_bias": true}, "registered_name": null,
+                  "name": "out", "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config":
+                  {"shape": [null, 4], "dtype": "float32", "keras_history": ["pool", 0, 0]}}], "kwargs": {}}]}
+                 ], "input_layers": [["input_layer", 0, 0]], "output_layers": [["out", 0, 0]]},
+                 "registered_name": "Functional", "build_config": {"input_shape": null}}""".formatted(dtype);
+        Tensor gamma = vector("gamma", 1.5, -0.5, 0.8, 2.0);
+        Tensor mean = vector("moving_mean", 0.2, -0.1, 0.0, 0.4);
+        Tensor variance = vector("moving_variance", 0.5, 2.0, 0.09, 1.0);
+        Tensor kernel = new Tensor("kernel", new int[]{D, 2}, new float[]{0.3f, -0.7f, 1.1f, 0.2f, -0.4f, 0.9f,
+                0.5f, -0.6f});
+        Path file = dir.resolve("bn.keras");
+        KerasFixtures.writeKerasZip(file, config, KerasFixtures.ordered(
+                Map.entry("input_layer", Keras3Vars.of("input_layer")),
+                Map.entry("embedding", Keras3Vars.of("embedding", EMB)),
+                Map.entry("batch_normalization", Keras3Vars.of("norm", gamma, mean, variance)),
+                Map.entry("global_average_pooling1d", Keras3Vars.of("pool")),
+                Map.entry("dense", Keras3Vars.of("out", kernel, OUT_B))));
+        int[] tokens = {1, 4, 7, 10, 2, 0, 3, 5, 9};
+        float[] logits = FixtureModels.explainer(KerasModelLoader.load(file)).explain(tokens).logits();
+        for (int k = 0; k < 2; k++) {
+            double want = OUT_B.data()[k];
+            for (int d = 0; d < D; d++) {
+                double a = gamma.data()[d] / Math.sqrt(variance.data()[d] + 0.01);
+                double pooled = 0;
+                for (int token : tokens) {
+                    pooled += (a * EMB.data()[token * D + d] - a * mean.data()[d]) / tokens.length;
+                }
+                want += pooled * kernel.data()[d * 2 + k];
+            }
+            assertEquals(want, logits[k], 1e-5, "logit " + k);
+        }
+    }
+
+    /**
+     * Keras 1's BatchNormalization: no center/scale flags (γ and β always), the variance stored as
+     * {@code running_std}; mode 0 uses the moving statistics, modes 1 and 2 (batch statistics) are refused.
+     */
+    @Test
+    void keras1BatchNormalizationReadsRunningStdAsTheVariance() {
+        String name = "batchnormalization_1";
+        List<Weight> bnWeights = List.of(new Weight(name + "_gamma:0", vector("gamma", 1.5, -0.5, 0.8, 2.0)),
+                new Weight(name + "_beta:0", vector("beta", 0.1, -0.2, 0.3, 0.05)),
+                new Weight(name + "_running_mean:0", vector("running_mean", 0.2, -0.1, 0.0, 0.4)),
+                new Weight(name + "_running_std:0", vector("running_std", 0.5, 2.0, 0.09, 1.0)));
+        for (int mode : new int[]{0, 2}) {
+            String config = "{\"class_name\": \"BatchNormalization\", \"config\": {\"name\": \"" + name
+                    + "\", \"trainable\": true, \"mode\": " + mode + ", \"axis\": -1, \"epsilon\": 0.001, "
+                    + "\"momentum\": 0.99, \"beta_init\": \"zero\", \"gamma_init\": \"one\"}}";
+            List<String> layers = new ArrayList<>(smallCnnLayers());
+            layers.add(1, config);
+            List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+            weights.add(1, new H5Layer(name, bnWeights));
+            if (mode == 0) {
+                org.jlrp.runtime.internal.model.BatchNormSpec spec =
+                        (org.jlrp.runtime.internal.model.BatchNormSpec) KerasImporter.toSpec(
+                                write("bn_keras1.h5", sequentialList(layers), weights)).layer(name);
+                assertEquals(-0.5 / Math.sqrt(2.0 + 0.001), spec.scale()[1], 1e-7);
+                assertEquals(0.3 - 0.8 / Math.sqrt(0.09 + 0.001) * 0.0, spec.shift()[2], 1e-7);
+                assertEquals(0.05 - 2.0 / Math.sqrt(1.0 + 0.001) * 0.4, spec.shift()[3], 1e-6);
+            } else {
+                Path file = dir.resolve("bn_keras1_mode2.h5");
+                writeFullH5(file, sequentialList(layers), KERAS2_ATTRIBUTES, weights, H5Options.PLAIN);
+                JlrpException e = assertThrows(JlrpException.class, () -> Explainer.load(file));
+                assertTrue(e.getMessage().contains("mode=2") && !e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void batchNormalizationRefusesWhatItCannotExplain() {
+        String name = "batch_normalization_1";
+        List<Weight> bnWeights = List.of(new Weight(name + "/gamma:0", vector("gamma", 1, 1, 1, 1)),
+                new Weight(name + "/beta:0", vector("beta", 0, 0, 0, 0)),
+                new Weight(name + "/moving_mean:0", vector("moving_mean", 0, 0, 0, 0)),
+                new Weight(name + "/moving_variance:0", vector("moving_variance", 1, 1, 1, 1)));
+        for (String axis : List.of("1", "[1, 2]")) {
+            List<String> layers = new ArrayList<>(smallCnnLayers());
+            layers.add(1, batchNorm(name, true, true, axis));
+            List<H5Layer> weights = new ArrayList<>(smallCnnKeras2Weights());
+            weights.add(1, new H5Layer(name, bnWeights));
+            Path file = dir.resolve("bn_axis_" + axis.length() + ".h5");
+            writeFullH5(file, sequentialList(layers), KERAS2_ATTRIBUTES, weights, H5Options.PLAIN);
+            JlrpException e = assertThrows(JlrpException.class, () -> Explainer.load(file));
+            assertTrue(e.getMessage().contains("'" + name + "'") && e.getMessage().contains("axis")
+                    && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ refusals
 
     /**
@@ -369,7 +559,7 @@ class KerasLayersTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"ConvLSTM1D:conv_lstm1d_1", "TimeDistributed:time_distributed_1",
-            "LayerNormalization:layer_normalization_1", "BatchNormalization:batch_normalization_1",
+            "LayerNormalization:layer_normalization_1",
             "MultiHeadAttention:multi_head_attention_1", "Attention:attention_1", "Conv1DTranspose:conv1d_transpose_1",
             "Conv2D:conv2d_1"})
     void unsupportedLayersAreRefusedWithOneLineNamingLayerClassAndTheSupportedList(String spec) {
