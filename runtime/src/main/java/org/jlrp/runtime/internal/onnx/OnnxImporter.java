@@ -54,6 +54,10 @@ public final class OnnxImporter {
     /** Control flow: a recurrence written as a loop body, which jlrp cannot map onto a recurrent layer. */
     private static final Set<String> LOOPS = Set.of("Loop", "Scan");
 
+    /** Ops that keep an all-zero tensor all zero (their first input; the others are indices or shapes). */
+    private static final Set<String> ZERO_PRESERVING = Set.of("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape",
+            "Identity", "Cast", "Transpose", "Expand");
+
     /** The dynamic batch dimension inside folded shape constants. */
     static final double BATCH = -7.0e15;
 
@@ -90,6 +94,11 @@ public final class OnnxImporter {
         RNN_Y,
         /** A recurrent op's {@code Y_h}: ONNX {@code [D,B,H]}, jlrp the vector {@code [D·H]}. */
         STATES,
+        /**
+         * A recurrent op's {@code Y} after PyTorch's {@code Transpose(0,2,1,3)}: ONNX {@code [T,B,D,H]}, jlrp
+         * {@code [T][D·H]}; the {@code Reshape} to {@code [T,B,D·H]} that follows makes it a time-major sequence.
+         */
+        RNN_YT,
         /** ONNX {@code [B,N]} (or {@code [B]} for N = 1), jlrp vector N, ONNX index k at jlrp index order[k]. */
         VEC
     }
@@ -112,7 +121,8 @@ public final class OnnxImporter {
         }
 
         static Act seq(String layer, Layout layout, int steps, int channels) {
-            return new Act(layer, layout, steps, channels, steps * channels, null, layout == Layout.RNN_Y ? 4 : 3);
+            return new Act(layer, layout, steps, channels, steps * channels, null,
+                    layout == Layout.RNN_Y || layout == Layout.RNN_YT ? 4 : 3);
         }
 
         Act withLayer(String name) {
@@ -130,7 +140,8 @@ public final class OnnxImporter {
 
         /** Whether the batch axis is not the first (the time-major layouts of recurrent ops). */
         boolean timeMajor() {
-            return layout == Layout.SEQ_TM || layout == Layout.RNN_Y || layout == Layout.STATES;
+            return layout == Layout.SEQ_TM || layout == Layout.RNN_Y || layout == Layout.STATES
+                    || layout == Layout.RNN_YT;
         }
 
         /** The ONNX dims without the batch (batch-first layouts). */
@@ -139,7 +150,7 @@ public final class OnnxImporter {
                 case SEQ -> new long[] {steps, channels};
                 case SEQ_CF -> new long[] {channels, steps};
                 case VEC -> rank == 1 ? new long[0] : new long[] {size};
-                case SEQ_TM, RNN_Y, STATES -> throw new IllegalStateException("time-major " + layout);
+                case SEQ_TM, RNN_Y, STATES, RNN_YT -> throw new IllegalStateException("time-major " + layout);
             };
         }
     }
@@ -392,6 +403,10 @@ public final class OnnxImporter {
             if (v == null) {
                 throw error(node.describe() + " reads '" + name + "', which no earlier node computes");
             }
+            if (v instanceof Deferred d && d.zeros() && in.isEmpty() && ZERO_PRESERVING.contains(op)) {
+                in.add(v); // a part or reshaping of the zero state (the per-layer Slice of a stacked LSTM's)
+                continue;
+            }
             if (v instanceof Deferred d && !op.equals("Shape") && !RecurrentOps.OPS.contains(op)) {
                 throw error(node.describe() + " reads '" + name + "': " + d.why());
             }
@@ -399,7 +414,10 @@ public final class OnnxImporter {
         }
         boolean allConst = in.stream().allMatch(v -> v == null || v instanceof Const) && !op.equals("Shape");
         Value out;
-        if (op.equals("Constant")) {
+        if (!in.isEmpty() && in.get(0) instanceof Deferred d && d.zeros() && ZERO_PRESERVING.contains(op)) {
+            out = d;
+            note(node, "zero state");
+        } else if (op.equals("Constant")) {
             out = constant(node);
         } else if (allConst && !in.isEmpty()) {
             Tensor folded = ConstFolding.fold(node, consts(in), model.opset());
@@ -492,7 +510,7 @@ public final class OnnxImporter {
         if (!(first instanceof Act x)) {
             throw error(node.describe() + ": its first input is not an activation of the graph");
         }
-        if (x.timeMajor() && !Set.of("Transpose", "Squeeze", "Gather").contains(op)) {
+        if (x.timeMajor() && !Set.of("Transpose", "Squeeze", "Gather", "Reshape", "Concat").contains(op)) {
             throw error(node.describe() + ": " + op + " of " + describe(x) + " is not supported; jlrp reads a "
                     + "recurrent op's outputs through Squeeze, Transpose and Gather");
         }
@@ -664,6 +682,10 @@ public final class OnnxImporter {
             note(node, "pass-through");
             return x;
         }
+        if (x.layout() == Layout.RNN_Y && Arrays.equals(perm, new long[] {0, 2, 1, 3})) { // [T,B,D,H]
+            note(node, "layout");
+            return Act.seq(x.layer(), Layout.RNN_YT, x.steps(), x.channels());
+        }
         String axes = SEQ_AXES.get(x.layout());
         if (rank == 3 && axes != null && isPermutation(perm)) {
             // The sequence layouts are orders of the axes batch, time, channel; a transpose picks another order.
@@ -818,6 +840,8 @@ public final class OnnxImporter {
             case RNN_Y -> "a recurrent output Y [" + x.steps() + ", " + directions(x) + ", batch, "
                     + x.channels() / directions(x) + "]";
             case STATES -> "a recurrent state [" + x.steps() + ", batch, " + x.channels() + "]";
+            case RNN_YT -> "a recurrent output [" + x.steps() + ", batch, " + directions(x) + ", "
+                    + x.channels() / directions(x) + "]";
             case VEC -> x.rank() == 1 ? "a vector [batch]" : "a vector [batch, " + x.size() + "]";
         };
     }
@@ -1088,6 +1112,17 @@ public final class OnnxImporter {
 
     private Value reshape(Node node, Act x, List<Value> in) {
         long[] target = constInput(node, in, 1, "shape", true).longs();
+        if (x.timeMajor()) {
+            // [T,B,D,H] → [T,B,D·H] (PyTorch's bidirectional output): the directions side by side, as jlrp holds them.
+            if (x.layout() == Layout.RNN_YT && target.length == 3 && (target[0] == 0 || target[0] == x.steps())
+                    && (target[1] == 0 || target[1] == -1 || target[1] == (long) BATCH)
+                    && (target[2] == -1 || target[2] == x.channels()) && !(target[1] == -1 && target[2] == -1)) {
+                note(node, "layout");
+                return Act.seq(x.layer(), Layout.SEQ_TM, x.steps(), x.channels());
+            }
+            throw error(node.describe() + ": Reshape of " + describe(x) + " to " + Arrays.toString(target)
+                    + " is not supported");
+        }
         long[] dims = new long[target.length];
         int unknown = -1;
         long known = 1;
@@ -1376,6 +1411,23 @@ public final class OnnxImporter {
         }
         List<String> names = acts.stream().map(Act::layer).toList();
         String name = layerName(node);
+        if (first.layout() == Layout.STATES && axis == 0) {
+            // PyTorch's h_n of a stacked recurrent net: the layers' last states one after the other.
+            int dirs = 0;
+            for (Act a : acts) {
+                if (a.channels() != first.channels()) {
+                    throw error(node.describe() + ": Concat of states of different sizes");
+                }
+                dirs += a.steps();
+            }
+            layers.put(name, new ConcatenateSpec(name, names, 1));
+            note(node, "Concatenate");
+            return Act.seq(name, Layout.STATES, dirs, first.channels());
+        }
+        if (first.timeMajor()) {
+            throw error(node.describe() + ": Concat over axis " + axis + " of " + describe(first) + " is not "
+                    + "supported");
+        }
         if (first.layout() == Layout.VEC && axis == 1) {
             // Each distinct layer once (parts of one layer, such as the two directions' states, concatenate to a
             // view of that layer); the ONNX order maps into the concatenation of those layers.
