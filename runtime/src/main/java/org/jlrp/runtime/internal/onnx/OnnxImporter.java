@@ -914,12 +914,17 @@ public final class OnnxImporter {
         }
         String name = layerName(node);
         layers.put(name, new Conv1DSpec(name, List.of(x.layer()), kernel, bias, width, channels, filters, stride,
-                dilation, window.padding(), Activation.LINEAR));
+                dilation, window.padding(), Activation.LINEAR, window.explicitLeft(), window.explicitRight()));
         note(node, "Conv1D");
         return Act.seq(name, Layout.SEQ_CF, window.outSteps(), filters);
     }
 
-    private record Window(Padding padding, int outSteps) {
+    /** A window's padding; {@code explicitLeft/Right}: the zeros of {@link Padding#EXPLICIT}, else 0. */
+    private record Window(Padding padding, int outSteps, int explicitLeft, int explicitRight) {
+
+        Window(Padding padding, int outSteps) {
+            this(padding, outSteps, 0, 0);
+        }
     }
 
     /**
@@ -979,9 +984,12 @@ public final class OnnxImporter {
         if (conv && left == span - 1 && out == sameOut) {
             return new Window(Padding.CAUSAL, out);
         }
+        if (conv && ceil == 0) { // zeros on each side, as given; a pool's padding has no such meaning in jlrp
+            return new Window(Padding.EXPLICIT, out, left, right);
+        }
         throw error(node.describe() + ": pads [" + left + ", " + right + "]" + (ceil == 1 ? " with ceil_mode" : "")
-                + " over " + steps + " steps (window " + span + ", stride " + stride + ") match neither valid, same "
-                + "nor causal padding; jlrp supports those");
+                + " over " + steps + " steps (window " + span + ", stride " + stride + ") match neither valid nor "
+                + "same padding; jlrp supports those for pooling");
     }
 
     private int single(Node node, String attribute, int fallback) {
@@ -1356,8 +1364,7 @@ public final class OnnxImporter {
         }
         if (producer instanceof Conv1DSpec cv && cv.activation() == Activation.LINEAR && soleReader) {
             float[] bias = addBias(node, cv.bias(), c.tensor(), cv.filters(), x);
-            layers.put(cv.name(), new Conv1DSpec(cv.name(), cv.inputs(), cv.kernel(), bias, cv.width(),
-                    cv.inputChannels(), cv.filters(), cv.stride(), cv.dilation(), cv.padding(), Activation.LINEAR));
+            layers.put(cv.name(), cv.withBias(bias));
             note(node, "bias of " + cv.name());
             return x;
         }

@@ -39,7 +39,7 @@ class OnnxRecurrentTest {
     private static final int[][] SEQUENCES = {{1, 2, 3, 4, 5}, {0, 0, 7, 10, 9}, {6, 6, 6, 6, 6}};
 
     /** One test graph: its nodes and constants, built step by step. */
-    private static final class Graph {
+    static final class Graph {
         final List<Node> nodes = new ArrayList<>();
         final List<Tensor> inits = new ArrayList<>();
         final Map<String, double[]> values = new HashMap<>();
@@ -92,7 +92,11 @@ class OnnxRecurrentTest {
         }
 
         OnnxModel model(String output) {
-            ValueInfo ids = new ValueInfo("ids", Tensor.INT64, new long[] {-1, T}, new String[] {"batch", null});
+            return model(output, T);
+        }
+
+        OnnxModel model(String output, int length) {
+            ValueInfo ids = new ValueInfo("ids", Tensor.INT64, new long[] {-1, length}, new String[] {"batch", null});
             return new OnnxModel(7, "test", "", Map.of("", 13L), new OnnxModel.Graph("g", nodes, inits,
                     List.of(ids), List.of(new ValueInfo(output, Tensor.FLOAT, null, null))));
         }
