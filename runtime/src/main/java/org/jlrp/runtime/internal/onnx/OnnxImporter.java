@@ -4,11 +4,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
@@ -36,11 +38,14 @@ import org.jlrp.runtime.internal.onnx.OnnxModel.ValueInfo;
  * format-neutral {@link ModelSpec}. The graph is walked once in its (topological) node order; every value is either
  * a constant (initializers, {@code Constant} nodes and the shape computations exporters emit, folded here), the token
  * ids, or an activation that a jlrp layer computes. Activations carry their ONNX layout: a sequence is either
- * channels-last ({@code [B,T,C]}, jlrp's own) or channels-first ({@code [B,C,T]}, after PyTorch's
- * {@code Transpose(0,2,1)}); a vector carries the permutation from its ONNX index to jlrp's (a channel-major
- * {@code Flatten} of a channels-first sequence gives {@code c·T+t}, jlrp's Flatten {@code t·C+c}). Transposes only
- * change the layout; the weights of the next Conv, Gemm or MatMul are permuted instead, so the spec computes the
- * same function channels-last. Anything else is refused with one line naming the op and its node.
+ * channels-last ({@code [B,T,C]}, jlrp's own), channels-first ({@code [B,C,T]}, after PyTorch's
+ * {@code Transpose(0,2,1)}) or time-major ({@code [T,B,C]}, around the recurrent ops, whose outputs {@code Y} and
+ * {@code Y_h} have layouts of their own); a vector carries the map from its ONNX index to jlrp's (a channel-major
+ * {@code Flatten} of a channels-first sequence gives {@code c·T+t}, jlrp's Flatten {@code t·C+c}; a {@code Gather}
+ * of one time step or direction reads a part of its layer's output). Transposes only change the layout; the weights
+ * of the next Conv, Gemm or MatMul are permuted instead, so the spec computes the same function channels-last.
+ * {@code LSTM}, {@code GRU} and {@code RNN} become recurrent layers ({@link RecurrentOps}). Anything else is refused
+ * with one line naming the op and its node.
  */
 public final class OnnxImporter {
 
@@ -197,7 +202,8 @@ public final class OnnxImporter {
     /**
      * Imports a graph whose first graph input is a float activation rather than token ids (ONNX's single-op tests):
      * that input becomes the output of an Embedding over {@code table} ({@code [vocabulary][dim]}), read as a
-     * channels-first sequence {@code [B,C,T]} (rank 3) or a vector (rank 2); the other inputs are the constants given.
+     * channels-first sequence {@code [B,C,T]} (rank 3; time-major {@code [T,B,C]} with {@code timeMajor}, the input
+     * of the recurrent ops) or a vector (rank 2); the other inputs are the constants given.
      */
     static Imported importBound(OnnxModel model, String source, Bound bound) {
         return new OnnxImporter(model, source).convert(bound);
@@ -280,7 +286,7 @@ public final class OnnxImporter {
      * (that pick reads the last-state layer instead), and branches of the graph that lead nowhere.
      */
     private void pruneUnread(String output) {
-        Set<String> read = new java.util.HashSet<>();
+        Set<String> read = new HashSet<>();
         List<String> todo = new ArrayList<>(List.of(output));
         while (!todo.isEmpty()) {
             String name = todo.remove(todo.size() - 1);
@@ -420,7 +426,13 @@ public final class OnnxImporter {
         } else if (op.equals("Constant")) {
             out = constant(node);
         } else if (allConst && !in.isEmpty()) {
-            Tensor folded = ConstFolding.fold(node, consts(in), model.opset());
+            Tensor folded;
+            try {
+                folded = ConstFolding.fold(node, consts(in), model.opset());
+            } catch (IndexOutOfBoundsException | NegativeArraySizeException | ArithmeticException e) {
+                // a corrupt file: axes, indices or shapes that do not fit the constants they apply to
+                throw error(node.describe() + ": cannot fold its constant inputs (" + e.getMessage() + ")");
+            }
             out = folded == null ? new Deferred(node.describe() + " depends on the batch size", zeroFill(node))
                     : new Const(folded);
             note(node, "folded");
@@ -483,6 +495,9 @@ public final class OnnxImporter {
 
     private Value activation(Node node, List<Value> in) {
         String op = node.opType();
+        if (in.isEmpty()) {
+            throw error(node.describe() + " has no input");
+        }
         Value first = in.get(0);
         switch (op) {
             case "Shape":
@@ -742,7 +757,7 @@ public final class OnnxImporter {
         String base = !node.name().isEmpty() ? node.name()
                 : node.outputs().stream().filter(o -> !o.isEmpty()).findFirst().orElse(node.opType());
         String input = x.layer();
-        java.util.function.BiFunction<String, Boolean, LayerSpec> make = (name, sequences) -> {
+        BiFunction<String, Boolean, LayerSpec> make = (name, sequences) -> {
             double[] wv = w.values();
             double[] rv = r.values();
             double[] bv = b == null ? null : b.values();
@@ -1229,6 +1244,9 @@ public final class OnnxImporter {
         if (x.layout() == Layout.STATES && axis == 0 && x.steps() == 1) { // [1,B,H] → [B,H]
             note(node, "pass-through");
             return Act.vec(x.layer(), x.channels(), null);
+        }
+        if (x.timeMajor()) {
+            throw error(node.describe() + ": Squeeze of axis " + axes[0] + " of " + describe(x) + " is not supported");
         }
         if (x.layout() != Layout.VEC && rank == 3) {
             long time = x.layout() == Layout.SEQ_CF ? 2 : 1;

@@ -70,7 +70,7 @@ record OnnxModel(long irVersion, String producerName, String producerVersion, Ma
 
         String s(String key, String fallback) {
             Attribute a = attributes.get(key);
-            return a == null ? fallback : a.s();
+            return a == null ? fallback : a.s() == null ? "" : a.s(); // present but not a string: no valid value
         }
 
         /** The i-th input's name, or "" when absent. */

@@ -475,6 +475,21 @@ class OnnxRecurrentTest {
         assertTrue(refusal(lengths).contains("sequence_lens is not supported"));
     }
 
+    /** Mutants a fuzz run found (a byte flipped in the shared recurrent exports) that once escaped the typed error. */
+    @Test
+    void corruptGraphsGiveOneLine() {
+        Graph noInput = lstmTo("Y_h");
+        noInput.node("Relu", List.of(), List.of("dangling"));
+        assertTrue(refusal(noInput).contains("Relu node '/Relu_") && refusal(noInput).endsWith("has no input"));
+        // "direction" stored as an integer: no string value
+        Graph direction = lstmTo("Y_h", integer("direction", 1));
+        assertTrue(refusal(direction).contains("direction '' is not one of forward, reverse, bidirectional"));
+        Graph axes = lstmTo("Y_h");
+        axes.put(Tensor.vector("far", 7));
+        axes.node("Unsqueeze", List.of("units", "far"), List.of("bad"));
+        assertTrue(refusal(axes).contains("cannot fold its constant inputs"), refusal(axes));
+    }
+
     @Test
     void acceptsTheDefaultActivationsSpelledOut() {
         Graph g = lstmTo("Y_h", strings("activations", "Sigmoid", "Tanh", "Tanh"));
