@@ -28,6 +28,7 @@ import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TextVectorizer;
+import org.jlrp.runtime.text.Vocabulary;
 import org.jlrp.runtime.text.TokenFile;
 import org.jlrp.runtime.text.UnknownWords;
 
@@ -67,6 +68,11 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped); - reads "
                 + "them from stdin"));
         o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
+        o.addOption(CommandLines.opt("vocab", "FILE", "a plain vocabulary instead of --tokenizer: {\"token\": id} JSON, or "
+                + "one token per line (line number = id)"));
+        o.addOption(CommandLines.opt("split", "char|word|whitespace", "--vocab: one token per character, Keras-style "
+                + "words (punctuation removed) or whitespace-separated words (default word)"));
+        o.addOption(CommandLines.opt("keep-case", null, "--vocab: do not lower-case the text"));
         o.addOption(CommandLines.opt("unknown-id", "N", "map words the tokenizer does not know to id N instead of "
                 + "dropping them (as projects that map unknown words to 0 themselves)"));
         o.addOption(CommandLines.opt("strict", null, "a text with no word in the tokenizer's vocabulary is an error "
@@ -99,6 +105,12 @@ final class ExplainCommand {
         if (!textInput && (line.hasOption("unknown-id") || line.hasOption("strict"))) {
             throw new ParseException("--unknown-id and --strict apply to --text/--texts input only");
         }
+        if (line.hasOption("vocab") && line.hasOption("tokenizer")) {
+            throw new ParseException("give either --tokenizer or --vocab, not both");
+        }
+        if (!line.hasOption("vocab") && (line.hasOption("split") || line.hasOption("keep-case"))) {
+            throw new ParseException("--split and --keep-case apply to --vocab only");
+        }
         Path modelPath = CommandLines.path(line, "model");
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
@@ -120,7 +132,11 @@ final class ExplainCommand {
                 : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
         String modelName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
         Path tokenizerPath = CommandLines.path(line, "tokenizer");
+        Path vocabPath = CommandLines.path(line, "vocab");
         KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
+                : vocabPath != null ? Vocabulary.tokenizer(Vocabulary.read(vocabPath),
+                        Vocabulary.Split.parse(line.getOptionValue("split", "word"), "--split"),
+                        !line.hasOption("keep-case"), null)
                 : demo ? DemoModel.tokenizer() : null;
         if (tokenizer != null && line.hasOption("unknown-id")) {
             int vocabulary = explainer.network().vocabularySize();
@@ -163,7 +179,8 @@ final class ExplainCommand {
         } else if (textInput) {
             if (tokenizer == null) {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
-                        + "or a word->index JSON) for " + modelPath + ", which has no TextVectorization layer");
+                        + "or a word->index JSON) or --vocab FILE for " + modelPath + ", which has no TextVectorization "
+                        + "layer");
             }
             List<String> texts = texts(line);
             TextBatch encoded = TextBatch.encode(tokenizer, texts, length, fitting.padding(), fitting.truncating(),
