@@ -25,7 +25,6 @@ import org.jlrp.runtime.render.ReportData;
 import org.jlrp.runtime.render.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
-import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.text.Vocabulary;
@@ -165,16 +164,10 @@ final class ExplainCommand {
         if (textInput && vectorizer != null) {
             // The model's own TextVectorization layer: its standardize, split, vocabulary, truncation and padding.
             List<String> texts = texts(line);
-            sequences = new ArrayList<>();
-            words = new ArrayList<>();
-            unknown = new ArrayList<>();
-            for (String text : texts) {
-                KerasTokenizer.Encoded e = vectorizer.encode(text);
-                int n = length > 0 ? length : Math.max(1, e.ids().length);
-                sequences.add(Sequences.pad(e.ids(), n, Sequences.Side.POST, Sequences.Side.POST, 0));
-                words.add(Sequences.padWords(e.words(), n, Sequences.Side.POST, Sequences.Side.POST));
-                unknown.add(e.unknownWords());
-            }
+            TextBatch encoded = TextBatch.encode(vectorizer, texts, length);
+            sequences = encoded.sequences();
+            words = encoded.words();
+            unknown = encoded.unknownWords();
             reportTextsWithoutKnownWords(texts, unknown, line.hasOption("strict"));
         } else if (textInput) {
             if (tokenizer == null) {
