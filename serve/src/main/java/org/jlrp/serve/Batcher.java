@@ -1,0 +1,225 @@
+package org.jlrp.serve;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.explain.BatchEngine;
+import org.jlrp.runtime.explain.ExplainOptions;
+import org.jlrp.runtime.explain.Explainer;
+import org.jlrp.runtime.explain.Explanation;
+
+/**
+ * Micro-batching: requests from all connections wait in one bounded queue; one thread takes them in batches that
+ * close at {@code maxBatch} sequences or {@code maxWait} after the first, and explains each batch on a
+ * {@link BatchEngine}. Requests are checked before they are queued, and a batch's results are split back by
+ * sequence, so one request's input can neither fail nor change another's answer (the engine's results do not depend
+ * on the batch they were computed in).
+ */
+final class Batcher implements AutoCloseable {
+
+    /** What a queued request gets back: explanations, or logits (predictions), or a status and one-line error. */
+    record Outcome(List<Explanation> explanations, List<float[]> logits, int status, String error) {
+        static Outcome failed(int status, String error) {
+            return new Outcome(null, null, status, error);
+        }
+    }
+
+    /** A queued request: explain (LRP or another method) or predict (forward pass only). */
+    static final class Work {
+        final Request request;
+        final boolean explain;
+        final long deadlineNanos;
+        final Consumer<Outcome> done;
+
+        Work(Request request, boolean explain, long deadlineNanos, Consumer<Outcome> done) {
+            this.request = request;
+            this.explain = explain;
+            this.deadlineNanos = deadlineNanos;
+            this.done = done;
+        }
+    }
+
+    private final Explainer explainer;
+    private final BatchEngine engine;
+    private final ArrayBlockingQueue<Work> queue;
+    private final int maxBatch;
+    private final long maxWaitNanos;
+    private final Metrics metrics;
+    private final Thread thread;
+    private volatile boolean running = true;
+    /** A request taken from the queue that did not fit the batch being built: it opens the next one. */
+    private Work carried;
+
+    Batcher(Explainer explainer, ServeOptions options, Metrics metrics) {
+        this.explainer = explainer;
+        this.engine = new BatchEngine(explainer, options.threads());
+        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+        this.maxBatch = options.maxBatch();
+        this.maxWaitNanos = TimeUnit.MICROSECONDS.toNanos(options.maxWaitMicros());
+        this.metrics = metrics;
+        metrics.queueDepth(queue::size);
+        this.thread = new Thread(this::loop, "jlrp-batcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a request; false at once when the queue is full (the caller answers 503). */
+    boolean offer(Work work) {
+        return running && queue.offer(work);
+    }
+
+    int queued() {
+        return queue.size() + (carried != null ? 1 : 0);
+    }
+
+    private void loop() {
+        while (running || !queue.isEmpty() || carried != null) {
+            try {
+                List<Work> batch = nextBatch();
+                if (!batch.isEmpty()) {
+                    run(batch);
+                }
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            } catch (Throwable t) {
+                // Never let the batcher die: the affected requests were answered in run().
+            }
+        }
+    }
+
+    private List<Work> nextBatch() throws InterruptedException {
+        Work first = carried != null ? carried : queue.poll(50, TimeUnit.MILLISECONDS);
+        carried = null;
+        List<Work> batch = new ArrayList<>();
+        if (first == null) {
+            return batch;
+        }
+        batch.add(first);
+        int size = first.request.size();
+        long closeAt = System.nanoTime() + maxWaitNanos;
+        while (size < maxBatch) {
+            long left = closeAt - System.nanoTime();
+            Work next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                break;
+            }
+            if (size + next.request.size() > maxBatch) {
+                carried = next;
+                break;
+            }
+            batch.add(next);
+            size += next.request.size();
+        }
+        metrics.batch(size);
+        return batch;
+    }
+
+    private void run(List<Work> batch) {
+        long now = System.nanoTime();
+        Map<ExplainOptions, List<Work>> explain = new LinkedHashMap<>();
+        for (Work w : batch) {
+            if (now - w.deadlineNanos > 0) {
+                complete(w, Outcome.failed(503, "the request waited past its deadline in the queue; retry later"));
+            } else if (w.explain) {
+                explain.computeIfAbsent(w.request.engineOptions(), k -> new ArrayList<>()).add(w);
+            } else {
+                predict(w);
+            }
+        }
+        for (Map.Entry<ExplainOptions, List<Work>> group : explain.entrySet()) {
+            explainGroup(group.getKey(), group.getValue());
+        }
+    }
+
+    private void predict(Work w) {
+        try {
+            List<float[]> logits = new ArrayList<>(w.request.size());
+            for (int[] seq : w.request.sequences()) {
+                logits.add(explainer.logits(seq, null));
+            }
+            complete(w, new Outcome(null, logits, 200, null));
+        } catch (Throwable t) {
+            complete(w, failure(t));
+        }
+    }
+
+    /** One engine call for all requests with the same options; on failure, each request alone, so only its own fails. */
+    private void explainGroup(ExplainOptions options, List<Work> works) {
+        List<int[]> all = new ArrayList<>();
+        for (Work w : works) {
+            all.addAll(w.request.sequences());
+        }
+        List<Explanation> results;
+        try {
+            results = engine.explain(all, options);
+        } catch (Throwable t) {
+            if (works.size() == 1) {
+                complete(works.get(0), failure(t));
+                return;
+            }
+            for (Work w : works) {
+                explainGroup(options, List.of(w));
+            }
+            return;
+        }
+        // Results are ordered by sequence, then class: split them back, numbering each request's from 0.
+        int r = 0;
+        int offset = 0;
+        for (Work w : works) {
+            int end = offset + w.request.size();
+            List<Explanation> own = new ArrayList<>();
+            while (r < results.size() && results.get(r).sequence() < end) {
+                own.add(renumber(results.get(r++), offset));
+            }
+            complete(w, new Outcome(own, null, 200, null));
+            offset = end;
+        }
+    }
+
+    private static Explanation renumber(Explanation e, int offset) {
+        if (offset == 0) {
+            return e;
+        }
+        return new Explanation(e.sequence() - offset, e.target(), e.logits(), e.probabilities(), e.explainedLogit(),
+                e.tokens(), e.relevance(), e.embeddingRelevance(), e.embeddingDim(), e.relevancePadding(),
+                e.relevanceSum(), e.relevanceBias(), e.baselineLogit());
+    }
+
+    static Outcome failure(Throwable t) {
+        if (t instanceof JlrpException) {
+            return Outcome.failed(400, Request.oneLine(t.getMessage()));
+        }
+        if (t instanceof OutOfMemoryError) {
+            return Outcome.failed(503, "out of memory; retry later");
+        }
+        return Outcome.failed(500, "internal error: " + t.getClass().getSimpleName() + ": "
+                + Request.oneLine(t.getMessage()));
+    }
+
+    private static void complete(Work w, Outcome outcome) {
+        try {
+            w.done.accept(outcome);
+        } catch (Throwable ignored) {
+            // A closed connection's answer is dropped; the batch goes on.
+        }
+    }
+
+    /** Stops taking requests; those queued are still explained. Waits for the thread at most {@code millis}. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        engine.close();
+    }
+}
