@@ -104,11 +104,11 @@ final class ServeCommand {
         // SIGTERM (and Ctrl-C) drain the requests in flight; then run() returns and the process exits 0.
         Thread drain = new Thread(server::shutdown, "jlrp-drain");
         for (String signal : new String[]{"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
-                if (drain.getState() == Thread.State.NEW) {
-                    drain.start();
-                }
-            });
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> startOnce(drain));
+            } catch (IllegalArgumentException ignoredBySpawner) {
+                // SIGINT is ignored in background jobs of a non-interactive shell; SIGTERM still drains.
+            }
         }
         err.println("jlrp: serving '" + name + "' on http://" + serveOptions.host() + ":" + server.port()
                 + " (KServe V1 /v1/models/" + name + ", Open Inference Protocol /v2/models/" + name
@@ -117,6 +117,12 @@ final class ServeCommand {
         server.awaitShutdown();
         err.println("jlrp: stopped");
         return Main.OK;
+    }
+
+    private static synchronized void startOnce(Thread drain) {
+        if (drain.getState() == Thread.State.NEW) {
+            drain.start();
+        }
     }
 
     private static String baseName(Path model) {

@@ -54,6 +54,8 @@ final class Batcher implements AutoCloseable {
     private volatile boolean running = true;
     /** A request taken from the queue that did not fit the batch being built: it opens the next one. */
     private Work carried;
+    /** Tests only: while set, the batcher takes nothing from the queue (to fill it, or to let a deadline pass). */
+    private volatile java.util.concurrent.CountDownLatch hold;
 
     Batcher(Explainer explainer, ServeOptions options, Metrics metrics) {
         this.explainer = explainer;
@@ -73,6 +75,11 @@ final class Batcher implements AutoCloseable {
         return running && queue.offer(work);
     }
 
+    /** Tests only: the batcher stops taking requests until the latch opens. */
+    void hold(java.util.concurrent.CountDownLatch latch) {
+        hold = latch;
+    }
+
     int queued() {
         return queue.size() + (carried != null ? 1 : 0);
     }
@@ -80,6 +87,10 @@ final class Batcher implements AutoCloseable {
     private void loop() {
         while (running || !queue.isEmpty() || carried != null) {
             try {
+                java.util.concurrent.CountDownLatch h = hold;
+                if (h != null) {
+                    h.await();
+                }
                 List<Work> batch = nextBatch();
                 if (!batch.isEmpty()) {
                     run(batch);
@@ -99,6 +110,11 @@ final class Batcher implements AutoCloseable {
         carried = null;
         List<Work> batch = new ArrayList<>();
         if (first == null) {
+            return batch;
+        }
+        java.util.concurrent.CountDownLatch h = hold;
+        if (h != null && h.getCount() > 0) { // held while polling: keep it for after the hold
+            carried = first;
             return batch;
         }
         batch.add(first);
