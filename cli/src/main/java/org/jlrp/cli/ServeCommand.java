@@ -63,6 +63,10 @@ final class ServeCommand {
         return o;
     }
 
+    /** What the command line asks to serve, and how. */
+    record Setup(ServedModel model, ServeOptions options) {
+    }
+
     int run(String[] args) throws ParseException, InterruptedException {
         Options options = options();
         CommandLine line = CommandLines.parse(options, args);
@@ -70,6 +74,33 @@ final class ServeCommand {
             CommandLines.help(out, SYNTAX, options);
             return Main.OK;
         }
+        Setup setup = setup(line);
+        String name = setup.model().name();
+        Server server = Server.start(setup.model(), setup.options());
+        // SIGTERM (and Ctrl-C) drain the requests in flight; then run() returns and the process exits 0.
+        Thread drain = new Thread(server::shutdown, "jlrp-drain");
+        for (String signal : new String[]{"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> startOnce(drain));
+            } catch (IllegalArgumentException ignoredBySpawner) {
+                // SIGINT is ignored in background jobs of a non-interactive shell; SIGTERM still drains.
+            }
+        }
+        err.println("jlrp: serving '" + name + "' on http://" + setup.options().host() + ":" + server.port()
+                + " (KServe V1 /v1/models/" + name + ", Open Inference Protocol /v2/models/" + name
+                + ", /metrics); SIGTERM stops it");
+        err.flush();
+        server.awaitShutdown();
+        err.println("jlrp: stopped");
+        return Main.OK;
+    }
+
+    /** The model and options of a {@code jlrp serve} command line (for the tests: without serving). */
+    static Setup setup(String... args) throws ParseException {
+        return setup(CommandLines.parse(options(), args));
+    }
+
+    private static Setup setup(CommandLine line) throws ParseException {
         Path modelPath = CommandLines.path(line, "model");
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
@@ -89,6 +120,7 @@ final class ServeCommand {
         boolean demo = modelPath == null;
         Explainer explainer = demo ? DemoModel.explainer()
                 : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
+        // The explain report's "model" field, as jlrp explain writes it.
         String displayName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
         Path tokenizerPath = CommandLines.path(line, "tokenizer");
         KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
@@ -99,24 +131,7 @@ final class ServeCommand {
         String name = line.getOptionValue("name", demo ? "demo" : baseName(modelPath));
         ServedModel model = new ServedModel(name, displayName, explainer, tokenizer, labels, fitting.padding(),
                 fitting.truncating(), fitting.padId());
-
-        Server server = Server.start(model, serveOptions);
-        // SIGTERM (and Ctrl-C) drain the requests in flight; then run() returns and the process exits 0.
-        Thread drain = new Thread(server::shutdown, "jlrp-drain");
-        for (String signal : new String[]{"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> startOnce(drain));
-            } catch (IllegalArgumentException ignoredBySpawner) {
-                // SIGINT is ignored in background jobs of a non-interactive shell; SIGTERM still drains.
-            }
-        }
-        err.println("jlrp: serving '" + name + "' on http://" + serveOptions.host() + ":" + server.port()
-                + " (KServe V1 /v1/models/" + name + ", Open Inference Protocol /v2/models/" + name
-                + ", /metrics); SIGTERM stops it");
-        err.flush();
-        server.awaitShutdown();
-        err.println("jlrp: stopped");
-        return Main.OK;
+        return new Setup(model, serveOptions);
     }
 
     private static synchronized void startOnce(Thread drain) {

@@ -1,0 +1,245 @@
+package org.jlrp.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jlrp.runtime.explain.ExplainOptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A load generator on loopback, bounded in count and time: closed loop at 1, 8 and 64 clients, then open loop at 50 %,
+ * 90 % and 200 % of the capacity measured at 64 clients, with one request in ten invalid. Every answer is checked
+ * against the library's own: a valid text's body is byte for byte the report {@code JsonReport} writes for the
+ * library's explanation of that text alone (so relevance is bit-identical at the float32 the report carries, and
+ * nothing is mixed between requests), an invalid request's body is its one-line error, a refusal is a 503; and every
+ * request is answered. No timing is asserted: speed is measured, not tested.
+ *
+ * <p>CI runs it short (about 1 s a phase). For docs/performance.md: {@code -Djlrp.load.seconds=10}, which prints
+ * the table.
+ */
+class LoadTest {
+
+    private static final double SECONDS = Double.parseDouble(System.getProperty("jlrp.load.seconds", "0.6"));
+    private static final int TEXTS = 64;
+    /** Open loop: requests in flight at most (connections); a request due while all are busy waits, and that counts. */
+    private static final int CONNECTIONS = 256;
+    /** The server's batching, to measure other settings: -Djlrp.load.batch=64 -Djlrp.load.wait.us=0. */
+    private static final ServeOptions OPTIONS = ServeOptions.DEFAULT.withBatching(
+            Integer.getInteger("jlrp.load.batch", ServeOptions.DEFAULT.maxBatch()),
+            Long.getLong("jlrp.load.wait.us", ServeOptions.DEFAULT.maxWaitMicros()));
+
+    /** A request and the one answer it may get besides a 503. */
+    private record Probe(String body, int status, String expected) {
+    }
+
+    /** One phase's counts and the latencies of the answered (non-503) requests. */
+    private record Phase(String name, long sent, long answered, long refused, long wrong, double seconds,
+                         long[] latencies, String firstWrong) {
+        double throughput() {
+            return answered / seconds;
+        }
+
+        double percentileMillis(double p) {
+            if (latencies.length == 0) {
+                return Double.NaN;
+            }
+            long[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
+        }
+    }
+
+    private static List<Probe> probes() {
+        List<Probe> probes = new ArrayList<>();
+        for (String text : Fixture.texts(TEXTS, 42)) {
+            probes.add(new Probe(Fixture.instances(List.of(text)), 200,
+                    Fixture.explainReport(List.of(text), ExplainOptions.DEFAULT)));
+        }
+        return probes;
+    }
+
+    private static final Probe[] INVALID = {
+        new Probe("{\"instances\": [[1, 2, 500]]}", 400,
+                "{\"error\":\"sequence 0, position 49: token id 500 is out of range [0, 112)\"}\n"),
+        new Probe("{\"instances\": [[1, 2, 3]", 400, null), // malformed: Jackson's words, checked by prefix
+        new Probe("{\"instances\": [\"good\"], \"parameters\": {\"rule\": 3}}", 400,
+                "{\"error\":\"rule must be a string, got 3\"}\n"),
+    };
+
+    @Test
+    void closedAndOpenLoopAnswersAreTheLibrarys() throws Exception {
+        List<Probe> valid = probes();
+        List<Phase> phases = new ArrayList<>();
+        try (Server server = Fixture.start(OPTIONS)) {
+            closedLoop(server, valid, 8, SECONDS / 2); // warm-up, not reported
+            for (int clients : new int[]{1, 8, 64}) {
+                phases.add(closedLoop(server, valid, clients, SECONDS));
+            }
+            double capacity = phases.get(2).throughput();
+            for (double load : new double[]{0.5, 0.9, 2.0}) {
+                phases.add(openLoop(server, valid, load, capacity, SECONDS));
+            }
+        }
+        if (System.getProperty("jlrp.load.seconds") != null) {
+            System.out.printf(Locale.ROOT, "batch %d, wait %d us%n%s%n", OPTIONS.maxBatch(), OPTIONS.maxWaitMicros(),
+                    table(phases));
+        }
+        for (Phase p : phases) {
+            assertEquals(0, p.wrong(), p.name() + ": wrong answers, first: " + p.firstWrong());
+            assertEquals(p.sent(), p.answered() + p.refused(), p.name() + ": every request answered");
+            assertTrue(p.answered() > 0, p.name() + ": some requests answered");
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0, phases.get(i).refused(), phases.get(i).name() + ": no refusal in a closed loop");
+        }
+    }
+
+    /** The request for the n-th send of a client: one in ten invalid, the rest valid texts, from a seeded stream. */
+    private static Probe pick(Random random, List<Probe> valid) {
+        return random.nextInt(10) == 0 ? INVALID[random.nextInt(INVALID.length)]
+                : valid.get(random.nextInt(valid.size()));
+    }
+
+    /** Whether an answer is right for its probe; 503 (refused) is counted apart. */
+    private static boolean right(Probe probe, HttpResponse<String> r) {
+        if (r.statusCode() != probe.status()) {
+            return false;
+        }
+        return probe.expected() == null ? r.body().startsWith("{\"error\":\"malformed JSON: ")
+                : probe.expected().equals(r.body());
+    }
+
+    private static Phase closedLoop(Server server, List<Probe> valid, int clients, double seconds)
+            throws InterruptedException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        AtomicLong sent = new AtomicLong();
+        AtomicLong answered = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        ConcurrentLinkedQueue<String> firstWrong = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<long[]> latencies = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            Random random = new Random(1000 + c);
+            Thread t = new Thread(() -> {
+                long[] mine = new long[1 << 16];
+                int n = 0;
+                while (System.nanoTime() < end && n < mine.length) {
+                    Probe probe = pick(random, valid);
+                    long t0 = System.nanoTime();
+                    sent.incrementAndGet();
+                    try {
+                        HttpResponse<String> r = Fixture.CLIENT.send(Fixture.request(server,
+                                "/v1/models/demo:explain", probe.body()), HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 503) {
+                            refused.incrementAndGet();
+                            continue;
+                        }
+                        mine[n++] = System.nanoTime() - t0;
+                        answered.incrementAndGet();
+                        if (!right(probe, r)) {
+                            wrong.incrementAndGet();
+                            firstWrong.add(r.statusCode() + " " + r.body());
+                        }
+                    } catch (Exception e) {
+                        wrong.incrementAndGet();
+                        firstWrong.add(e.toString());
+                    }
+                }
+                latencies.add(Arrays.copyOf(mine, n));
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new Phase("closed loop, " + clients + " client" + (clients == 1 ? "" : "s"), sent.get(),
+                answered.get(), refused.get(), wrong.get(), elapsed, concat(latencies), firstWrong.peek());
+    }
+
+    /**
+     * Sends at a fixed rate whatever the answers (each request's latency counts from when it was due, so a slow
+     * answer cannot hide the ones queued behind it), then waits for every answer.
+     */
+    private static Phase openLoop(Server server, List<Probe> valid, double load, double capacity, double seconds)
+            throws InterruptedException {
+        double rate = Math.max(1, load * capacity);
+        long interval = (long) (1e9 / rate);
+        int total = (int) Math.max(1, rate * seconds);
+        AtomicLong answered = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        ConcurrentLinkedQueue<String> firstWrong = new ConcurrentLinkedQueue<>();
+        long[] latencies = new long[total];
+        CountDownLatch done = new CountDownLatch(total);
+        java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(CONNECTIONS);
+        Random random = new Random(7);
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long due = start + i * interval;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            Probe probe = pick(random, valid);
+            int index = i;
+            connections.acquireUninterruptibly();
+            HttpRequest request = Fixture.request(server, "/v1/models/demo:explain", probe.body());
+            Fixture.CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                try {
+                    if (e != null) {
+                        wrong.incrementAndGet();
+                        firstWrong.add(e.toString());
+                    } else if (r.statusCode() == 503) {
+                        refused.incrementAndGet();
+                        latencies[index] = -1;
+                    } else {
+                        latencies[index] = System.nanoTime() - due;
+                        answered.incrementAndGet();
+                        if (!right(probe, r)) {
+                            wrong.incrementAndGet();
+                            firstWrong.add(r.statusCode() + " " + r.body());
+                        }
+                    }
+                } finally {
+                    connections.release();
+                    done.countDown();
+                }
+            });
+        }
+        assertTrue(done.await(60, TimeUnit.SECONDS), "every request answered within 60 s");
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] accepted = Arrays.stream(latencies).filter(l -> l >= 0).toArray();
+        return new Phase(String.format(Locale.ROOT, "open loop, %.0f %% (%.0f req/s)", load * 100, rate), total,
+                answered.get(), refused.get(), wrong.get(), elapsed, accepted, firstWrong.peek());
+    }
+
+    private static long[] concat(ConcurrentLinkedQueue<long[]> parts) {
+        return parts.stream().flatMapToLong(Arrays::stream).toArray();
+    }
+
+    private static String table(List<Phase> phases) {
+        StringBuilder b = new StringBuilder("| phase | requests | answered/s | 503 | p50 ms | p99 ms | wrong |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Phase p : phases) {
+            b.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %d | %.2f | %.2f | %d |%n", p.name(), p.sent(),
+                    p.throughput(), p.refused(), p.percentileMillis(0.5), p.percentileMillis(0.99), p.wrong()));
+        }
+        return b.toString();
+    }
+}
