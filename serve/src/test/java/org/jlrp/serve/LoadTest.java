@@ -15,7 +15,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.io.StringWriter;
+import java.nio.file.Path;
 import org.jlrp.runtime.explain.ExplainOptions;
+import org.jlrp.runtime.render.JsonReport;
+import org.jlrp.runtime.render.ReportData;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +42,10 @@ class LoadTest {
     /** The server's batching, to measure other settings: -Djlrp.load.batch=64 -Djlrp.load.wait.us=0. */
     private static final ServeOptions OPTIONS = ServeOptions.DEFAULT.withBatching(
             Integer.getInteger("jlrp.load.batch", ServeOptions.DEFAULT.maxBatch()),
-            Long.getLong("jlrp.load.wait.us", ServeOptions.DEFAULT.maxWaitMicros()));
+            Long.getLong("jlrp.load.wait.us", ServeOptions.DEFAULT.maxWaitMicros()))
+            .withLimits(Integer.getInteger("jlrp.load.queue", ServeOptions.DEFAULT.queueCapacity()),
+                    ServeOptions.DEFAULT.maxBodyBytes(), ServeOptions.DEFAULT.maxInstances(),
+                    ServeOptions.DEFAULT.deadlineMillis());
 
     /** A request and the one answer it may get besides a 503. */
     private record Probe(String body, int status, String expected) {
@@ -61,18 +68,49 @@ class LoadTest {
         }
     }
 
-    private static List<Probe> probes() {
+    /**
+     * The model under load: the demo with texts, or with {@code -Djlrp.load.model=FILE} that model with random
+     * token-id sequences (for the measurements of docs/performance.md).
+     */
+    private static final String MODEL_FILE = System.getProperty("jlrp.load.model");
+
+    private static ServedModel servedModel() {
+        return MODEL_FILE == null ? Fixture.model()
+                : new ServedModel("demo", MODEL_FILE, org.jlrp.runtime.explain.Explainer.load(Path.of(MODEL_FILE)),
+                        null, null);
+    }
+
+    private static List<Probe> probes(ServedModel model) {
         List<Probe> probes = new ArrayList<>();
-        for (String text : Fixture.texts(TEXTS, 42)) {
-            probes.add(new Probe(Fixture.instances(List.of(text)), 200,
-                    Fixture.explainReport(List.of(text), ExplainOptions.DEFAULT)));
+        if (MODEL_FILE == null) {
+            for (String text : Fixture.texts(TEXTS, 42)) {
+                probes.add(new Probe(Fixture.instances(List.of(text)), 200,
+                        Fixture.explainReport(List.of(text), ExplainOptions.DEFAULT)));
+            }
+            return probes;
+        }
+        Random random = new Random(42);
+        org.jlrp.runtime.explain.Explainer explainer = model.explainer();
+        for (int i = 0; i < TEXTS; i++) {
+            int[] ids = new int[explainer.inputLength()];
+            for (int t = 0; t < ids.length; t++) {
+                ids[t] = 1 + random.nextInt(explainer.vocabularySize() - 1);
+            }
+            ReportData report = new ReportData(MODEL_FILE, explainer.inputLength(), ExplainOptions.DEFAULT,
+                    explainer.explainAll(List.of(ids), ExplainOptions.DEFAULT), null, null, null, false);
+            StringWriter out = new StringWriter();
+            try {
+                JsonReport.write(out, report);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            probes.add(new Probe("{\"instances\": [" + Arrays.toString(ids) + "]}", 200, out.toString()));
         }
         return probes;
     }
 
     private static final Probe[] INVALID = {
-        new Probe("{\"instances\": [[1, 2, 500]]}", 400,
-                "{\"error\":\"sequence 0, position 49: token id 500 is out of range [0, 112)\"}\n"),
+        new Probe("{\"instances\": [[1, 2, -5]]}", 400, null),
         new Probe("{\"instances\": [[1, 2, 3]", 400, null), // malformed: Jackson's words, checked by prefix
         new Probe("{\"instances\": [\"good\"], \"parameters\": {\"rule\": 3}}", 400,
                 "{\"error\":\"rule must be a string, got 3\"}\n"),
@@ -80,9 +118,10 @@ class LoadTest {
 
     @Test
     void closedAndOpenLoopAnswersAreTheLibrarys() throws Exception {
-        List<Probe> valid = probes();
+        ServedModel model = servedModel();
+        List<Probe> valid = probes(model);
         List<Phase> phases = new ArrayList<>();
-        try (Server server = Fixture.start(OPTIONS)) {
+        try (Server server = Server.start(model, OPTIONS.withHost(ServeOptions.LOOPBACK).withPort(0))) {
             closedLoop(server, valid, 8, SECONDS / 2); // warm-up, not reported
             for (int clients : new int[]{1, 8, 64}) {
                 phases.add(closedLoop(server, valid, clients, SECONDS));
@@ -93,8 +132,8 @@ class LoadTest {
             }
         }
         if (System.getProperty("jlrp.load.seconds") != null) {
-            System.out.printf(Locale.ROOT, "batch %d, wait %d us%n%s%n", OPTIONS.maxBatch(), OPTIONS.maxWaitMicros(),
-                    table(phases));
+            System.out.printf(Locale.ROOT, "%s: batch %d, wait %d us, queue %d%n%s%n", model.displayName(),
+                    OPTIONS.maxBatch(), OPTIONS.maxWaitMicros(), OPTIONS.queueCapacity(), table(phases));
         }
         for (Phase p : phases) {
             assertEquals(0, p.wrong(), p.name() + ": wrong answers, first: " + p.firstWrong());
@@ -117,8 +156,11 @@ class LoadTest {
         if (r.statusCode() != probe.status()) {
             return false;
         }
-        return probe.expected() == null ? r.body().startsWith("{\"error\":\"malformed JSON: ")
-                : probe.expected().equals(r.body());
+        if (probe.expected() == null) { // the message names the model's length and vocabulary
+            return r.body().startsWith("{\"error\":\"malformed JSON: ") || r.body().startsWith("{\"error\":\"sequence 0, "
+                    + "position ") && r.body().contains("token id -5 is out of range [0, ");
+        }
+        return probe.expected().equals(r.body());
     }
 
     private static Phase closedLoop(Server server, List<Probe> valid, int clients, double seconds)
