@@ -50,6 +50,8 @@ final class ServeCommand {
         o.addOption(CommandLines.opt("max-batch", "N", "a batch closes at N sequences (default " + d.maxBatch() + ")"));
         o.addOption(CommandLines.opt("max-wait-us", "N", "... or N microseconds after its first request (default "
                 + d.maxWaitMicros() + ")"));
+        o.addOption(CommandLines.opt("max-queue-us", "N", "refuse a request at once (503) when the queue holds "
+                + "more than N microseconds of work at the recent rate (default " + d.maxQueueMicros() + ")"));
         o.addOption(CommandLines.opt("queue", "N", "requests waiting for a batch; beyond, 503 (default "
                 + d.queueCapacity() + ")"));
         o.addOption(CommandLines.opt("max-body", "BYTES", "larger request bodies get 413 (default "
@@ -115,6 +117,8 @@ final class ServeCommand {
                         CommandLines.intValue(line, "max-body", d.maxBodyBytes(), 64, 1 << 30),
                         CommandLines.intValue(line, "max-instances", d.maxInstances(), 1, 1 << 16),
                         CommandLines.intValue(line, "deadline-ms", (int) d.deadlineMillis(), 1, 3_600_000))
+                .withMaxQueueMicros(CommandLines.intValue(line, "max-queue-us", (int) d.maxQueueMicros(), 1,
+                        Integer.MAX_VALUE))
                 .withThreads(CommandLines.intValue(line, "threads", d.threads(), 1, 1024));
 
         boolean demo = modelPath == null;

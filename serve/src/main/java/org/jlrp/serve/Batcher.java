@@ -63,6 +63,7 @@ final class Batcher implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.maxBatch = options.maxBatch();
         this.maxWaitNanos = TimeUnit.MICROSECONDS.toNanos(options.maxWaitMicros());
+        this.maxQueueNanos = TimeUnit.MICROSECONDS.toNanos(options.maxQueueMicros());
         this.metrics = metrics;
         metrics.queueDepth(queue::size);
         this.thread = new Thread(this::loop, "jlrp-batcher");
@@ -70,9 +71,40 @@ final class Batcher implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues a request; false at once when the queue is full (the caller answers 503). */
-    boolean offer(Work work) {
-        return running && queue.offer(work);
+    /** Why a request was not queued. */
+    enum Refusal { NONE, FULL, OVERLOADED, STOPPED }
+
+    /**
+     * Queues a request, or says at once why not: the queue holds {@code queueCapacity} requests, or more work than
+     * the engine gets through in {@code maxQueueMicros} at its recent rate (so that accepted requests do not wait
+     * longer than that however many arrive), or the server is stopping.
+     */
+    Refusal offer(Work work) {
+        if (!running) {
+            return Refusal.STOPPED;
+        }
+        long waiting = queuedSequences.get();
+        if (waiting > 0 && (waiting + work.request.size()) * nanosPerSequence > maxQueueNanos) {
+            return Refusal.OVERLOADED;
+        }
+        if (!queue.offer(work)) {
+            return Refusal.FULL;
+        }
+        queuedSequences.addAndGet(work.request.size());
+        return Refusal.NONE;
+    }
+
+    /** Sequences in the queue (not yet taken into a batch). */
+    private final java.util.concurrent.atomic.AtomicLong queuedSequences = new java.util.concurrent.atomic.AtomicLong();
+    /** Recent engine time per sequence (moving average over batches); 0 until the first batch. */
+    private volatile double nanosPerSequence;
+    private final long maxQueueNanos;
+
+    private Work taken(Work w) {
+        if (w != null) {
+            queuedSequences.addAndGet(-w.request.size());
+        }
+        return w;
     }
 
     /** Tests only: the batcher stops taking requests until the latch opens. */
@@ -93,7 +125,14 @@ final class Batcher implements AutoCloseable {
                 }
                 List<Work> batch = nextBatch();
                 if (!batch.isEmpty()) {
+                    long start = System.nanoTime();
                     run(batch);
+                    int n = 0;
+                    for (Work w : batch) {
+                        n += w.request.size();
+                    }
+                    double perSequence = (System.nanoTime() - start) / (double) n;
+                    nanosPerSequence = nanosPerSequence == 0 ? perSequence : 0.8 * nanosPerSequence + 0.2 * perSequence;
                 }
             } catch (InterruptedException e) {
                 if (!running) {
@@ -106,7 +145,7 @@ final class Batcher implements AutoCloseable {
     }
 
     private List<Work> nextBatch() throws InterruptedException {
-        Work first = carried != null ? carried : queue.poll(50, TimeUnit.MILLISECONDS);
+        Work first = carried != null ? carried : taken(queue.poll(50, TimeUnit.MILLISECONDS));
         carried = null;
         List<Work> batch = new ArrayList<>();
         if (first == null) {
@@ -122,7 +161,7 @@ final class Batcher implements AutoCloseable {
         long closeAt = System.nanoTime() + maxWaitNanos;
         while (size < maxBatch) {
             long left = closeAt - System.nanoTime();
-            Work next = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+            Work next = taken(left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS));
             if (next == null) {
                 break;
             }
@@ -166,7 +205,7 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /** One engine call for all requests with the same options; on failure, each request alone, so only its own fails. */
+    /** One engine call for the requests with the same options; on failure, each alone, so only its own fails. */
     private void explainGroup(ExplainOptions options, List<Work> works) {
         List<int[]> all = new ArrayList<>();
         for (Work w : works) {

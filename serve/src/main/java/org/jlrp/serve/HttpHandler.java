@@ -114,7 +114,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** Parses and checks on the event loop, then queues for a batch; a full queue is a 503 at once. */
-    private void submit(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String endpoint, long start) {
+    private void submit(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String endpoint,
+                        long start) {
         if (server.draining()) {
             respond(ctx, false, endpoint, start, retryLater("the server is shutting down"));
             return;
@@ -137,10 +138,16 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     respond(ctx, keepAlive, endpoint, start, answer);
                     server.inFlight().decrementAndGet();
                 }));
-        if (!server.batcher().offer(work)) {
+        Batcher.Refusal refusal = server.batcher().offer(work);
+        if (refusal != Batcher.Refusal.NONE) {
             server.inFlight().decrementAndGet();
-            respond(ctx, keepAlive, endpoint, start, retryLater("the request queue is full ("
-                    + server.options().queueCapacity() + " requests); retry later"));
+            respond(ctx, keepAlive, endpoint, start, retryLater(switch (refusal) {
+                case FULL -> "the request queue is full (" + server.options().queueCapacity() + " requests); retry "
+                        + "later";
+                case OVERLOADED -> "the server is overloaded (more than " + server.options().maxQueueMicros()
+                        + " us of work queued); retry later";
+                default -> "the server is shutting down";
+            }));
         }
     }
 

@@ -66,7 +66,8 @@ class ServerTest {
 
     @Test
     void tokenIdInstancesArePaddedAsTheCliPadsThem() throws Exception {
-        HttpResponse<String> r = Fixture.post(server, "/v1/models/demo:explain", "{\"instances\": [[5, 6, 8, 58, 83]]}");
+        HttpResponse<String> r = Fixture.post(server, "/v1/models/demo:explain",
+                "{\"instances\": [[5, 6, 8, 58, 83]]}");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode result = JSON.readTree(r.body()).get("results").get(0);
         int[] padded = Sequences.pad(new int[]{5, 6, 8, 58, 83}, 50, Sequences.Side.PRE, Sequences.Side.PRE, 0);
@@ -242,6 +243,35 @@ class ServerTest {
             assertTrue(ok >= 1 && ok <= 2, ok + " answered");
             assertTrue(Fixture.get(small, "/metrics").body()
                     .contains("jlrp_serve_requests_total{endpoint=\"v1_explain\",status=\"503\"} "));
+        }
+    }
+
+    /** More queued work than the time bound, at the rate measured so far: refused at once, whatever the count. */
+    @Test
+    void moreQueuedWorkThanTheTimeBoundIsA503AtOnce() throws Exception {
+        try (Server bounded = Fixture.start(ServeOptions.DEFAULT.withMaxQueueMicros(1))) {
+            // One answered request gives the rate (well over 1 µs per sequence: a demo explanation takes microseconds).
+            assertEquals(200, Fixture.post(bounded, "/v1/models/demo:explain", Fixture.instances(List.of(TEXT)))
+                    .statusCode());
+            CountDownLatch hold = new CountDownLatch(1);
+            bounded.batcher().hold(hold);
+            List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                pending.add(Fixture.CLIENT.sendAsync(Fixture.request(bounded, "/v1/models/demo:explain",
+                        Fixture.instances(List.of(TEXT))), HttpResponse.BodyHandlers.ofString()));
+            }
+            HttpResponse<String> refused = CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new))
+                    .thenApply(r -> (HttpResponse<String>) r).get();
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertEquals("{\"error\":\"the server is overloaded (more than 1 us of work queued); retry later\"}\n",
+                    refused.body());
+            hold.countDown();
+            for (CompletableFuture<HttpResponse<String>> f : pending) {
+                HttpResponse<String> r = f.get();
+                assertTrue(r.statusCode() == 503 || r.body().equals(
+                        Fixture.explainReport(List.of(TEXT), ExplainOptions.DEFAULT)), r.body());
+            }
         }
     }
 
