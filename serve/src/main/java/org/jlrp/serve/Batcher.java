@@ -94,6 +94,12 @@ final class Batcher implements AutoCloseable {
         return Refusal.NONE;
     }
 
+    /** Whether the queue holds more work than the time bound already: then any request is refused, unread. */
+    boolean overloaded() {
+        long waiting = queuedSequences.get();
+        return waiting > 0 && waiting * nanosPerSequence > maxQueueNanos;
+    }
+
     /** Sequences in the queue (not yet taken into a batch). */
     private final java.util.concurrent.atomic.AtomicLong queuedSequences = new java.util.concurrent.atomic.AtomicLong();
     /** Recent engine time per sequence (moving average over batches); 0 until the first batch. */

@@ -120,6 +120,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, false, endpoint, start, retryLater("the server is shutting down"));
             return;
         }
+        if (server.batcher().overloaded()) { // before parsing: shedding load must cost next to nothing
+            respond(ctx, keepAlive, endpoint, start, retryLater(overloadedMessage()));
+            return;
+        }
         JsonNode root = Request.parse(new ByteBufInputStream(req.content()));
         boolean explain = endpoint.equals("v1_explain");
         boolean v2 = endpoint.equals("v2_infer");
@@ -144,11 +148,15 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, keepAlive, endpoint, start, retryLater(switch (refusal) {
                 case FULL -> "the request queue is full (" + server.options().queueCapacity() + " requests); retry "
                         + "later";
-                case OVERLOADED -> "the server is overloaded (more than " + server.options().maxQueueMicros()
-                        + " us of work queued); retry later";
+                case OVERLOADED -> overloadedMessage();
                 default -> "the server is shutting down";
             }));
         }
+    }
+
+    private String overloadedMessage() {
+        return "the server is overloaded (more than " + server.options().maxQueueMicros() + " us of work queued); "
+                + "retry later";
     }
 
     private Answer answer(Request request, Batcher.Outcome outcome, String endpoint) {

@@ -50,7 +50,9 @@ public final class Server implements AutoCloseable {
         this.options = options;
         this.batcher = new Batcher(model.explainer(), options, metrics);
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        // Parsing and rendering run here, beside the engine: one thread per core measured best (performance.md).
+        this.workers = new MultiThreadIoEventLoopGroup(Integer.getInteger("jlrp.serve.io",
+                Runtime.getRuntime().availableProcessors()), NioIoHandler.newFactory());
         try {
             ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 1024)

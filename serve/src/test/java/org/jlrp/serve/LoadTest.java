@@ -3,8 +3,6 @@ package org.jlrp.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,7 +36,8 @@ class LoadTest {
     private static final double SECONDS = Double.parseDouble(System.getProperty("jlrp.load.seconds", "0.6"));
     private static final int TEXTS = 64;
     /** Open loop: requests in flight at most (connections); a request due while all are busy waits, and that counts. */
-    private static final int CONNECTIONS = 256;
+    private static final int CONNECTIONS = 128;
+    private static final String PATH = "/v1/models/demo:explain";
     /** The server's batching, to measure other settings: -Djlrp.load.batch=64 -Djlrp.load.wait.us=0. */
     private static final ServeOptions OPTIONS = ServeOptions.DEFAULT
             .withMaxQueueMicros(Long.getLong("jlrp.load.max.queue.us", ServeOptions.DEFAULT.maxQueueMicros()))
@@ -51,16 +50,23 @@ class LoadTest {
 
     /** A request and the one answer it may get besides a 503. */
     private record Probe(String body, int status, String expected) {
+        byte[] bytes() {
+            return body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     /** One phase's counts and the latencies of the answered (non-503) requests. */
     private record Phase(String name, long sent, long answered, long refused, long wrong, double seconds,
-                         long[] latencies, String firstWrong) {
+                         long[] latencies, long[] serviceLatencies, String firstWrong) {
         double throughput() {
             return answered / seconds;
         }
 
         double percentileMillis(double p) {
+            return percentileMillis(latencies, p);
+        }
+
+        static double percentileMillis(long[] latencies, double p) {
             if (latencies.length == 0) {
                 return Double.NaN;
             }
@@ -161,8 +167,8 @@ class LoadTest {
     }
 
     /** Whether an answer is right for its probe; 503 (refused) is counted apart. */
-    private static boolean right(Probe probe, HttpResponse<String> r) {
-        if (r.statusCode() != probe.status()) {
+    private static boolean right(Probe probe, RawClient.Response r) {
+        if (r.status() != probe.status()) {
             return false;
         }
         if (probe.expected() == null) { // the message names the model's length and vocabulary
@@ -190,27 +196,31 @@ class LoadTest {
             Thread t = new Thread(() -> {
                 long[] mine = new long[1 << 16];
                 int n = 0;
-                while (System.nanoTime() < end && n < mine.length) {
-                    Probe probe = pick(random, valid);
-                    long t0 = System.nanoTime();
-                    sent.incrementAndGet();
-                    try {
-                        HttpResponse<String> r = Fixture.CLIENT.send(Fixture.request(server,
-                                "/v1/models/demo:explain", probe.body()), HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() == 503) {
-                            refused.incrementAndGet();
-                            continue;
-                        }
-                        mine[n++] = System.nanoTime() - t0;
-                        answered.incrementAndGet();
-                        if (!right(probe, r)) {
+                try (RawClient client = new RawClient(server.port())) {
+                    while (System.nanoTime() < end && n < mine.length) {
+                        Probe probe = pick(random, valid);
+                        long t0 = System.nanoTime();
+                        sent.incrementAndGet();
+                        try {
+                            RawClient.Response r = client.post(PATH, probe.bytes());
+                            if (r.status() == 503) {
+                                refused.incrementAndGet();
+                                continue;
+                            }
+                            mine[n++] = System.nanoTime() - t0;
+                            answered.incrementAndGet();
+                            if (!right(probe, r)) {
+                                wrong.incrementAndGet();
+                                firstWrong.add(r.status() + " " + r.body());
+                            }
+                        } catch (Exception e) {
                             wrong.incrementAndGet();
-                            firstWrong.add(r.statusCode() + " " + r.body());
+                            firstWrong.add(e.toString());
+                            client.close();
                         }
-                    } catch (Exception e) {
-                        wrong.incrementAndGet();
-                        firstWrong.add(e.toString());
                     }
+                } catch (java.io.IOException e) {
+                    firstWrong.add(e.toString());
                 }
                 latencies.add(Arrays.copyOf(mine, n));
             });
@@ -222,7 +232,8 @@ class LoadTest {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         return new Phase("closed loop, " + clients + " client" + (clients == 1 ? "" : "s"), sent.get(),
-                answered.get(), refused.get(), wrong.get(), elapsed, concat(latencies), firstWrong.peek());
+                answered.get(), refused.get(), wrong.get(), elapsed, concat(latencies), concat(latencies),
+                firstWrong.peek());
     }
 
     /**
@@ -239,47 +250,75 @@ class LoadTest {
         AtomicLong wrong = new AtomicLong();
         ConcurrentLinkedQueue<String> firstWrong = new ConcurrentLinkedQueue<>();
         long[] latencies = new long[total];
+        long[] service = new long[total];
         CountDownLatch done = new CountDownLatch(total);
-        java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(CONNECTIONS);
+        // Due requests wait here for a free connection; each connection's thread sends them one after another.
+        java.util.concurrent.BlockingQueue<long[]> due = new java.util.concurrent.LinkedBlockingQueue<>();
+        Probe[] probes = new Probe[total];
         Random random = new Random(7);
+        for (int i = 0; i < total; i++) {
+            probes[i] = pick(random, valid);
+        }
+        List<Thread> senders = new ArrayList<>();
+        for (int c = 0; c < CONNECTIONS; c++) {
+            Thread t = new Thread(() -> {
+                try (RawClient client = new RawClient(server.port())) {
+                    for (long[] task = due.take(); task[0] >= 0; task = due.take()) {
+                        int index = (int) task[0];
+                        Probe probe = probes[index];
+                        try {
+                            long sentAt = System.nanoTime();
+                            RawClient.Response r = client.post(PATH, probe.bytes());
+                            service[index] = System.nanoTime() - sentAt;
+                            if (r.status() == 503) {
+                                refused.incrementAndGet();
+                                latencies[index] = -1;
+                            } else {
+                                latencies[index] = System.nanoTime() - task[1];
+                                answered.incrementAndGet();
+                                if (!right(probe, r)) {
+                                    wrong.incrementAndGet();
+                                    firstWrong.add(r.status() + " " + r.body());
+                                }
+                            }
+                        } catch (Exception e) {
+                            wrong.incrementAndGet();
+                            firstWrong.add(e.toString());
+                            latencies[index] = -1;
+                            client.close();
+                        } finally {
+                            done.countDown();
+                        }
+                    }
+                } catch (Exception e) {
+                    firstWrong.add(e.toString());
+                }
+            });
+            t.start();
+            senders.add(t);
+        }
         long start = System.nanoTime();
         for (int i = 0; i < total; i++) {
-            long due = start + i * interval;
-            long wait = due - System.nanoTime();
+            long when = start + i * interval;
+            long wait = when - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            Probe probe = pick(random, valid);
-            int index = i;
-            connections.acquireUninterruptibly();
-            HttpRequest request = Fixture.request(server, "/v1/models/demo:explain", probe.body());
-            Fixture.CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                try {
-                    if (e != null) {
-                        wrong.incrementAndGet();
-                        firstWrong.add(e.toString());
-                    } else if (r.statusCode() == 503) {
-                        refused.incrementAndGet();
-                        latencies[index] = -1;
-                    } else {
-                        latencies[index] = System.nanoTime() - due;
-                        answered.incrementAndGet();
-                        if (!right(probe, r)) {
-                            wrong.incrementAndGet();
-                            firstWrong.add(r.statusCode() + " " + r.body());
-                        }
-                    }
-                } finally {
-                    connections.release();
-                    done.countDown();
-                }
-            });
+            due.add(new long[]{i, when});
         }
         assertTrue(done.await(60, TimeUnit.SECONDS), "every request answered within 60 s");
+        for (int c = 0; c < CONNECTIONS; c++) {
+            due.add(new long[]{-1, 0});
+        }
+        for (Thread t : senders) {
+            t.join();
+        }
         double elapsed = (System.nanoTime() - start) / 1e9;
         long[] accepted = Arrays.stream(latencies).filter(l -> l >= 0).toArray();
+        long[] acceptedService = java.util.stream.IntStream.range(0, total).filter(i -> latencies[i] >= 0)
+                .mapToLong(i -> service[i]).toArray();
         return new Phase(String.format(Locale.ROOT, "open loop, %.0f %% (%.0f req/s)", load * 100, rate), total,
-                answered.get(), refused.get(), wrong.get(), elapsed, accepted, firstWrong.peek());
+                answered.get(), refused.get(), wrong.get(), elapsed, accepted, acceptedService, firstWrong.peek());
     }
 
     private static long[] concat(ConcurrentLinkedQueue<long[]> parts) {
@@ -287,11 +326,12 @@ class LoadTest {
     }
 
     private static String table(List<Phase> phases) {
-        StringBuilder b = new StringBuilder("| phase | requests | answered/s | 503 | p50 ms | p99 ms | wrong |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder b = new StringBuilder("| phase | requests | answered/s | 503 | p50 ms | p99 ms "
+                + "| p99 ms from send | wrong |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Phase p : phases) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %d | %.2f | %.2f | %d |%n", p.name(), p.sent(),
-                    p.throughput(), p.refused(), p.percentileMillis(0.5), p.percentileMillis(0.99), p.wrong()));
+            b.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %d | %.2f | %.2f | %.2f | %d |%n", p.name(),
+                    p.sent(), p.throughput(), p.refused(), p.percentileMillis(0.5), p.percentileMillis(0.99),
+                    Phase.percentileMillis(p.serviceLatencies(), 0.99), p.wrong()));
         }
         return b.toString();
     }
