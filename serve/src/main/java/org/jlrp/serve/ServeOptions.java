@@ -24,7 +24,7 @@ public record ServeOptions(String host, int port, int maxBatch, long maxWaitMicr
 
     public static final String LOOPBACK = "127.0.0.1";
 
-    public static final ServeOptions DEFAULT = new ServeOptions(LOOPBACK, 8080, 64, 1000, 5000, 1024, 1 << 20, 64,
+    public static final ServeOptions DEFAULT = new ServeOptions(LOOPBACK, 8080, 64, 0, 5000, 1024, 1 << 20, 64,
             2000, Runtime.getRuntime().availableProcessors(), 10_000);
 
     public ServeOptions {

@@ -129,20 +129,24 @@ class LoadTest {
         ServedModel model = servedModel();
         List<Probe> valid = probes(model);
         List<Phase> phases = new ArrayList<>();
+        if (PEER != null) { // the Python peer, already listening: same requests, valid ones only
+            peer(valid, phases);
+            return;
+        }
         // Closed loop: a client waits for its answer, so the queue never holds more than one request per client;
         // no time bound on the queue there (it would refuse on a machine slower than the bound assumes).
         try (Server server = Server.start(model, OPTIONS.withHost(ServeOptions.LOOPBACK).withPort(0)
                 .withMaxQueueMicros(60_000_000))) {
-            closedLoop(server, valid, 8, SECONDS / 2); // warm-up, not reported
+            closedLoop(server.port(), valid, 8, SECONDS / 2); // warm-up, not reported
             for (int clients : new int[]{1, 8, 64}) {
-                phases.add(closedLoop(server, valid, clients, SECONDS));
+                phases.add(closedLoop(server.port(), valid, clients, SECONDS));
             }
         }
         double capacity = phases.get(2).throughput();
         try (Server server = Server.start(model, OPTIONS.withHost(ServeOptions.LOOPBACK).withPort(0))) {
-            closedLoop(server, valid, 8, SECONDS / 2); // warm-up, not reported
+            closedLoop(server.port(), valid, 8, SECONDS / 2); // warm-up, not reported
             for (double load : new double[]{0.5, 0.9, 2.0}) {
-                phases.add(openLoop(server, valid, load, capacity, SECONDS));
+                phases.add(openLoop(server.port(), valid, load, capacity, SECONDS));
             }
         }
         if (System.getProperty("jlrp.load.seconds") != null) {
@@ -160,9 +164,28 @@ class LoadTest {
         }
     }
 
+    /** {@code -Djlrp.load.peer=PORT}: drive a peer service on that loopback port instead (bench/torch_serve.py). */
+    private static final Integer PEER = Integer.getInteger("jlrp.load.peer");
+
+    /** The peer's answers are its own JSON: a 200 with results is right; the phases are those of jlrp serve. */
+    private static void peer(List<Probe> valid, List<Phase> phases) throws InterruptedException {
+        List<Probe> peerProbes = valid.stream().map(p -> new Probe(p.body(), 200, PEER_ANSWER)).toList();
+        closedLoop(PEER, peerProbes, 8, SECONDS / 2);
+        for (int clients : new int[]{1, 8, 64}) {
+            phases.add(closedLoop(PEER, peerProbes, clients, SECONDS));
+        }
+        double capacity = phases.get(2).throughput();
+        for (double load : new double[]{0.5, 0.9, 2.0}) {
+            phases.add(openLoop(PEER, peerProbes, load, capacity, SECONDS));
+        }
+        System.out.printf(Locale.ROOT, "peer on port %d%n%s%n", PEER, table(phases));
+    }
+
+    private static final String PEER_ANSWER = "{\"results\":[{\"sequence\":0,";
+
     /** The request for the n-th send of a client: one in ten invalid, the rest valid texts, from a seeded stream. */
     private static Probe pick(Random random, List<Probe> valid) {
-        return random.nextInt(10) == 0 ? INVALID[random.nextInt(INVALID.length)]
+        return random.nextInt(10) == 0 && PEER == null ? INVALID[random.nextInt(INVALID.length)]
                 : valid.get(random.nextInt(valid.size()));
     }
 
@@ -177,10 +200,10 @@ class LoadTest {
                     || body.startsWith("{\"error\":\"sequence 0, position ")
                     && body.contains("token id -5 is out of range [0, ");
         }
-        return probe.expected().equals(r.body());
+        return probe.expected() == PEER_ANSWER ? r.body().startsWith(PEER_ANSWER) : probe.expected().equals(r.body());
     }
 
-    private static Phase closedLoop(Server server, List<Probe> valid, int clients, double seconds)
+    private static Phase closedLoop(int port, List<Probe> valid, int clients, double seconds)
             throws InterruptedException {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         AtomicLong sent = new AtomicLong();
@@ -196,7 +219,7 @@ class LoadTest {
             Thread t = new Thread(() -> {
                 long[] mine = new long[1 << 16];
                 int n = 0;
-                try (RawClient client = new RawClient(server.port())) {
+                try (RawClient client = new RawClient(port)) {
                     while (System.nanoTime() < end && n < mine.length) {
                         Probe probe = pick(random, valid);
                         long t0 = System.nanoTime();
@@ -240,7 +263,7 @@ class LoadTest {
      * Sends at a fixed rate whatever the answers (each request's latency counts from when it was due, so a slow
      * answer cannot hide the ones queued behind it), then waits for every answer.
      */
-    private static Phase openLoop(Server server, List<Probe> valid, double load, double capacity, double seconds)
+    private static Phase openLoop(int port, List<Probe> valid, double load, double capacity, double seconds)
             throws InterruptedException {
         double rate = Math.max(1, load * capacity);
         long interval = (long) (1e9 / rate);
@@ -262,7 +285,7 @@ class LoadTest {
         List<Thread> senders = new ArrayList<>();
         for (int c = 0; c < CONNECTIONS; c++) {
             Thread t = new Thread(() -> {
-                try (RawClient client = new RawClient(server.port())) {
+                try (RawClient client = new RawClient(port)) {
                     for (long[] task = due.take(); task[0] >= 0; task = due.take()) {
                         int index = (int) task[0];
                         Probe probe = probes[index];
