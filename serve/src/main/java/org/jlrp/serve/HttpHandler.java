@@ -58,8 +58,52 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private record Answer(int status, String contentType, byte[] body) {
     }
 
+    /** Pipelined requests that arrived while one is in flight; answered in order, one at a time. */
+    private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
+    /** At most this many requests wait behind the one in flight; beyond, the connection is closed. */
+    private static final int MAX_PIPELINED = 16;
+    private boolean busy;
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        // Reading pauses while a request is in flight, but the decoder may already hold more pipelined requests.
+        if (busy) {
+            if (pipelined.size() >= MAX_PIPELINED) {
+                ctx.close();
+                return;
+            }
+            pipelined.add(req.retain());
+            return;
+        }
+        busy = true;
+        handle(ctx, req);
+    }
+
+    /** After an answer is written: the next pipelined request, or reading again. */
+    private void next(ChannelHandlerContext ctx) {
+        busy = false;
+        FullHttpRequest req = pipelined.poll();
+        if (req == null) {
+            ctx.channel().config().setAutoRead(true);
+            return;
+        }
+        busy = true;
+        try {
+            handle(ctx, req);
+        } finally {
+            req.release();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        for (FullHttpRequest req = pipelined.poll(); req != null; req = pipelined.poll()) {
+            req.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
         long start = System.nanoTime();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (!req.decoderResult().isSuccess()) {
@@ -328,7 +372,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (!keep || !f.isSuccess()) {
                 f.channel().close();
             } else {
-                f.channel().config().setAutoRead(true);
+                next(ctx);
             }
         });
     }

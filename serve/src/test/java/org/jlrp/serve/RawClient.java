@@ -29,6 +29,12 @@ final class RawClient implements AutoCloseable {
     }
 
     Response post(String path, byte[] body) throws IOException {
+        send(path, body);
+        return read();
+    }
+
+    /** Writes one request without waiting for its answer (several in a row: pipelining). */
+    void send(String path, byte[] body) throws IOException {
         if (socket == null) {
             socket = new Socket("127.0.0.1", port);
             socket.setTcpNoDelay(true);
@@ -42,6 +48,10 @@ final class RawClient implements AutoCloseable {
         System.arraycopy(body, 0, request, head.length, body.length);
         out.write(request);
         out.flush();
+    }
+
+    /** Reads the next answer. */
+    Response read() throws IOException {
         String status = line();
         int code = Integer.parseInt(status.substring(9, 12));
         int length = -1;

@@ -215,6 +215,25 @@ class ServerTest {
         }
     }
 
+    /** Pipelined requests on one connection are answered in order, each with its own answer. */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        List<String> texts = Fixture.texts(12, 3);
+        try (RawClient client = new RawClient(server.port())) {
+            for (String text : texts) {
+                client.send("/v1/models/demo:explain", Fixture.instances(List.of(text))
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            client.send("/v2/health/live", new byte[0]);
+            for (String text : texts) {
+                RawClient.Response r = client.read();
+                assertEquals(200, r.status(), r.body());
+                assertEquals(Fixture.explainReport(List.of(text), ExplainOptions.DEFAULT), r.body());
+            }
+            assertEquals(405, client.read().status(), "POST on a GET endpoint, answered last");
+        }
+    }
+
     @Test
     void aFullQueueIsA503WithRetryAfterAtOnce() throws Exception {
         try (Server small = Fixture.start(ServeOptions.DEFAULT.withLimits(1, 1 << 20, 64, 60_000))) {
