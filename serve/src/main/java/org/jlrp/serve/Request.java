@@ -186,9 +186,19 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
                 model.truncating(), model.padId());
     }
 
+    /**
+     * A model of any input length is built once per length it is asked for: the server bounds the length so that no
+     * request can make it build networks too large for the heap.
+     */
+    static final int MAX_ANY_LENGTH = 4096;
+
     /** The explainer's own check, with the CLI's message; before batching, so a batch never fails for one request. */
     private static void validate(List<int[]> sequences, ServedModel model) {
         for (int i = 0; i < sequences.size(); i++) {
+            if (sequences.get(i).length > MAX_ANY_LENGTH) {
+                throw new JlrpException("sequence " + i + " has " + sequences.get(i).length + " tokens; the server "
+                        + "explains at most " + MAX_ANY_LENGTH + " per sequence");
+            }
             model.explainer().validate(i, sequences.get(i));
         }
     }

@@ -67,8 +67,9 @@ public final class Server implements AutoCloseable {
             this.channel = b.bind(options.host(), options.port()).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             closeResources();
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new JlrpException("cannot listen on " + options.host() + ":" + options.port() + ": "
-                    + Request.oneLine(e.getMessage()));
+                    + Request.oneLine(why));
         }
     }
 
