@@ -60,8 +60,8 @@ final class ServeCommand {
                 + ")"));
         o.addOption(CommandLines.opt("deadline-ms", "N", "a request still queued after N ms gets 503 (default "
                 + d.deadlineMillis() + ")"));
-        o.addOption(CommandLines.opt("threads", "N", "batch engine threads (default: the number of cores, "
-                + d.threads() + ")"));
+        o.addOption(CommandLines.opt("threads", "N", "batching lanes, each with a one-thread batch engine "
+                + "(default: the number of cores, " + d.threads() + ")"));
         return o;
     }
 

@@ -14,11 +14,12 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 
 /**
- * Micro-batching: requests from all connections wait in one bounded queue; one thread takes them in batches that
- * close at {@code maxBatch} sequences or {@code maxWait} after the first, and explains each batch on a
- * {@link BatchEngine}. Requests are checked before they are queued, and a batch's results are split back by
- * sequence, so one request's input can neither fail nor change another's answer (the engine's results do not depend
- * on the batch they were computed in).
+ * Micro-batching: requests from all connections wait in one bounded queue; {@code threads} lanes each take them in
+ * batches that close at {@code maxBatch} sequences or {@code maxWait} after the first, and explain each batch on a
+ * {@link BatchEngine} of their own, of one thread (two lanes kept both cores busier than one lane with a two-thread
+ * engine, whose helper idled while the lane split results and took the next batch; performance.md). Requests are
+ * checked before they are queued, and a batch's results are split back by sequence, so one request's input can
+ * neither fail nor change another's answer (the engine's results do not depend on the batch they were computed in).
  */
 final class Batcher implements AutoCloseable {
 
@@ -44,31 +45,46 @@ final class Batcher implements AutoCloseable {
         }
     }
 
+    /** One batching thread and its engine. */
+    private static final class Lane {
+        final BatchEngine engine;
+        Thread thread;
+        /** A request taken from the queue that did not fit the batch being built: it opens the next one. */
+        volatile Work carried;
+
+        Lane(BatchEngine engine) {
+            this.engine = engine;
+        }
+    }
+
     private final Explainer explainer;
-    private final BatchEngine engine;
+    private final Lane[] lanes;
     private final ArrayBlockingQueue<Work> queue;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final Metrics metrics;
-    private final Thread thread;
     private volatile boolean running = true;
-    /** A request taken from the queue that did not fit the batch being built: it opens the next one. */
-    private Work carried;
     /** Tests only: while set, the batcher takes nothing from the queue (to fill it, or to let a deadline pass). */
     private volatile java.util.concurrent.CountDownLatch hold;
 
     Batcher(Explainer explainer, ServeOptions options, Metrics metrics) {
         this.explainer = explainer;
-        this.engine = new BatchEngine(explainer, options.threads());
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.maxBatch = options.maxBatch();
         this.maxWaitNanos = TimeUnit.MICROSECONDS.toNanos(options.maxWaitMicros());
         this.maxQueueNanos = TimeUnit.MICROSECONDS.toNanos(options.maxQueueMicros());
         this.metrics = metrics;
         metrics.queueDepth(queue::size);
-        this.thread = new Thread(this::loop, "jlrp-batcher");
-        thread.setDaemon(true);
-        thread.start();
+        this.lanes = new Lane[options.threads()];
+        for (int i = 0; i < lanes.length; i++) {
+            Lane lane = new Lane(new BatchEngine(explainer, 1));
+            lane.thread = new Thread(() -> loop(lane), "jlrp-batcher-" + i);
+            lane.thread.setDaemon(true);
+            lanes[i] = lane;
+        }
+        for (Lane lane : lanes) {
+            lane.thread.start();
+        }
     }
 
     /** Why a request was not queued. */
@@ -84,7 +100,7 @@ final class Batcher implements AutoCloseable {
             return Refusal.STOPPED;
         }
         long waiting = queuedSequences.get();
-        if (waiting > 0 && (waiting + work.request.size()) * nanosPerSequence > maxQueueNanos) {
+        if (waiting > 0 && (waiting + work.request.size()) * nanosPerSequence / lanes.length > maxQueueNanos) {
             return Refusal.OVERLOADED;
         }
         if (!queue.offer(work)) {
@@ -97,12 +113,12 @@ final class Batcher implements AutoCloseable {
     /** Whether the queue holds more work than the time bound already: then any request is refused, unread. */
     boolean overloaded() {
         long waiting = queuedSequences.get();
-        return waiting > 0 && waiting * nanosPerSequence > maxQueueNanos;
+        return waiting > 0 && waiting * nanosPerSequence / lanes.length > maxQueueNanos;
     }
 
     /** Sequences in the queue (not yet taken into a batch). */
     private final java.util.concurrent.atomic.AtomicLong queuedSequences = new java.util.concurrent.atomic.AtomicLong();
-    /** Recent engine time per sequence (moving average over batches); 0 until the first batch. */
+    /** Recent time per sequence of one lane (moving average over batches); 0 until the first batch. */
     private volatile double nanosPerSequence;
     private final long maxQueueNanos;
 
@@ -118,21 +134,17 @@ final class Batcher implements AutoCloseable {
         hold = latch;
     }
 
-    int queued() {
-        return queue.size() + (carried != null ? 1 : 0);
-    }
-
-    private void loop() {
-        while (running || !queue.isEmpty() || carried != null) {
+    private void loop(Lane lane) {
+        while (running || !queue.isEmpty() || lane.carried != null) {
             try {
                 java.util.concurrent.CountDownLatch h = hold;
                 if (h != null) {
                     h.await();
                 }
-                List<Work> batch = nextBatch();
+                List<Work> batch = nextBatch(lane);
                 if (!batch.isEmpty()) {
                     long start = System.nanoTime();
-                    run(batch);
+                    run(lane, batch);
                     int n = 0;
                     for (Work w : batch) {
                         n += w.request.size();
@@ -150,16 +162,16 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    private List<Work> nextBatch() throws InterruptedException {
-        Work first = carried != null ? carried : taken(queue.poll(50, TimeUnit.MILLISECONDS));
-        carried = null;
+    private List<Work> nextBatch(Lane lane) throws InterruptedException {
+        Work first = lane.carried != null ? lane.carried : taken(queue.poll(50, TimeUnit.MILLISECONDS));
+        lane.carried = null;
         List<Work> batch = new ArrayList<>();
         if (first == null) {
             return batch;
         }
         java.util.concurrent.CountDownLatch h = hold;
         if (h != null && h.getCount() > 0) { // held while polling: keep it for after the hold
-            carried = first;
+            lane.carried = first;
             return batch;
         }
         batch.add(first);
@@ -172,7 +184,7 @@ final class Batcher implements AutoCloseable {
                 break;
             }
             if (size + next.request.size() > maxBatch) {
-                carried = next;
+                lane.carried = next;
                 break;
             }
             batch.add(next);
@@ -182,7 +194,7 @@ final class Batcher implements AutoCloseable {
         return batch;
     }
 
-    private void run(List<Work> batch) {
+    private void run(Lane lane, List<Work> batch) {
         long now = System.nanoTime();
         Map<ExplainOptions, List<Work>> explain = new LinkedHashMap<>();
         for (Work w : batch) {
@@ -195,7 +207,7 @@ final class Batcher implements AutoCloseable {
             }
         }
         for (Map.Entry<ExplainOptions, List<Work>> group : explain.entrySet()) {
-            explainGroup(group.getKey(), group.getValue());
+            explainGroup(lane, group.getKey(), group.getValue());
         }
     }
 
@@ -212,21 +224,21 @@ final class Batcher implements AutoCloseable {
     }
 
     /** One engine call for the requests with the same options; on failure, each alone, so only its own fails. */
-    private void explainGroup(ExplainOptions options, List<Work> works) {
+    private void explainGroup(Lane lane, ExplainOptions options, List<Work> works) {
         List<int[]> all = new ArrayList<>();
         for (Work w : works) {
             all.addAll(w.request.sequences());
         }
         List<Explanation> results;
         try {
-            results = engine.explain(all, options);
+            results = lane.engine.explain(all, options);
         } catch (Throwable t) {
             if (works.size() == 1) {
                 complete(works.get(0), failure(t));
                 return;
             }
             for (Work w : works) {
-                explainGroup(options, List.of(w));
+                explainGroup(lane, options, List.of(w));
             }
             return;
         }
@@ -272,15 +284,17 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /** Stops taking requests; those queued are still explained. Waits for the thread at most {@code millis}. */
+    /** Stops taking requests; those queued are still explained. Waits for each lane at most 10 s. */
     @Override
     public void close() {
         running = false;
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Lane lane : lanes) {
+            try {
+                lane.thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            lane.engine.close();
         }
-        engine.close();
     }
 }

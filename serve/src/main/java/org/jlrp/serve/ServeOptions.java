@@ -15,7 +15,7 @@ import org.jlrp.runtime.JlrpException;
  * @param maxBodyBytes   larger request bodies are refused with 413 before they are read
  * @param maxInstances   instances (sequences) per request; more is a 400
  * @param deadlineMillis a request still queued this long after it arrived is answered 503 instead of explained
- * @param threads        threads of the batch engine
+ * @param threads        batching lanes, each explaining its batches on a one-thread batch engine
  * @param drainMillis    on shutdown, how long in-flight requests may take to finish
  */
 public record ServeOptions(String host, int port, int maxBatch, long maxWaitMicros, long maxQueueMicros,

@@ -115,8 +115,8 @@ public final class Server implements AutoCloseable {
         if (closed) {
             return;
         }
+        channel.close().syncUninterruptibly(); // no new connections, then no new requests on open ones
         draining = true;
-        channel.close().syncUninterruptibly();
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.drainMillis());
         while ((inFlight.get() > 0) && System.nanoTime() - until < 0) {
             try {

@@ -236,10 +236,10 @@ class ServerTest {
 
     @Test
     void aFullQueueIsA503WithRetryAfterAtOnce() throws Exception {
-        try (Server small = Fixture.start(ServeOptions.DEFAULT.withLimits(1, 1 << 20, 64, 60_000))) {
+        try (Server small = Fixture.start(ServeOptions.DEFAULT.withLimits(1, 1 << 20, 64, 60_000).withThreads(1))) {
             CountDownLatch hold = new CountDownLatch(1);
             small.batcher().hold(hold);
-            // Held, the batcher keeps at most one request beside the queue's one place: of three, one is refused.
+            // Held, the one lane keeps at most one request beside the queue's one place: of three, one is refused.
             List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 pending.add(Fixture.CLIENT.sendAsync(Fixture.request(small, "/v1/models/demo:explain",
@@ -268,7 +268,7 @@ class ServerTest {
     /** More queued work than the time bound, at the rate measured so far: refused at once, whatever the count. */
     @Test
     void moreQueuedWorkThanTheTimeBoundIsA503AtOnce() throws Exception {
-        try (Server bounded = Fixture.start(ServeOptions.DEFAULT.withMaxQueueMicros(1))) {
+        try (Server bounded = Fixture.start(ServeOptions.DEFAULT.withMaxQueueMicros(1).withThreads(1))) {
             // One answered request gives the rate (well over 1 µs per sequence: a demo explanation takes microseconds).
             assertEquals(200, Fixture.post(bounded, "/v1/models/demo:explain", Fixture.instances(List.of(TEXT)))
                     .statusCode());
