@@ -92,6 +92,9 @@ class ServerTest {
             JsonNode p = predictions.get(i);
             assertEquals(logits[0], p.get("logits").get(0).floatValue());
             assertEquals(logits[1], p.get("logits").get(1).floatValue());
+            float[] probabilities = Fixture.EXPLAINER.explain(seqs.get(i)).probabilities(); // the explain path's
+            assertEquals(probabilities[0], p.get("probabilities").get(0).floatValue());
+            assertEquals(probabilities[1], p.get("probabilities").get(1).floatValue());
             int cls = logits[1] > logits[0] ? 1 : 0;
             assertEquals(cls, p.get("class").intValue());
             assertEquals(cls == 1 ? "positive" : "negative", p.get("label").asText());
