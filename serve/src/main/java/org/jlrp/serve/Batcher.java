@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.BatchEngine;
@@ -64,6 +65,14 @@ final class Batcher implements AutoCloseable {
     private final long maxWaitNanos;
     private final Metrics metrics;
     private volatile boolean running = true;
+    private final long maxQueueNanos;
+    /** Sequences in the queue (not yet taken into a batch). */
+    private final AtomicLong queuedSequences = new AtomicLong();
+    /**
+     * Recent time per sequence of one lane (moving average over batches); 0 until the first batch. Every lane
+     * updates it; a lost update between two lanes only delays the average by a batch.
+     */
+    private volatile double nanosPerSequence;
     /** Tests only: while set, the batcher takes nothing from the queue (to fill it, or to let a deadline pass). */
     private volatile java.util.concurrent.CountDownLatch hold;
 
@@ -115,12 +124,6 @@ final class Batcher implements AutoCloseable {
         long waiting = queuedSequences.get();
         return waiting > 0 && waiting * nanosPerSequence / lanes.length > maxQueueNanos;
     }
-
-    /** Sequences in the queue (not yet taken into a batch). */
-    private final java.util.concurrent.atomic.AtomicLong queuedSequences = new java.util.concurrent.atomic.AtomicLong();
-    /** Recent time per sequence of one lane (moving average over batches); 0 until the first batch. */
-    private volatile double nanosPerSequence;
-    private final long maxQueueNanos;
 
     private Work taken(Work w) {
         if (w != null) {
