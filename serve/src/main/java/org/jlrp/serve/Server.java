@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +33,8 @@ public final class Server implements AutoCloseable {
 
     /** The Open Inference Protocol input tensor: token ids, {@code [batch, length]}. */
     static final String V2_INPUT = "input_ids";
+    /** Seconds a connection may send nothing before it is closed. */
+    static final int IDLE_SECONDS = 60;
 
     private final ServedModel model;
     private final ServeOptions options;
@@ -60,7 +63,10 @@ public final class Server implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new BodyLimit(options.maxBodyBytes()),
+                            // A connection that sends nothing for a minute is closed: idle or half-sent requests
+                            // cannot hold the server's connections for ever.
+                            ch.pipeline().addLast(new ReadTimeoutHandler(IDLE_SECONDS, TimeUnit.SECONDS),
+                                    new HttpServerCodec(), new BodyLimit(options.maxBodyBytes()),
                                     new HttpHandler(Server.this));
                         }
                     });
