@@ -305,11 +305,7 @@ final class ExplainCommand {
     private static List<String[]> wordsOf(List<int[]> sequences, KerasTokenizer tokenizer, int padId) {
         List<String[]> words = new ArrayList<>(sequences.size());
         for (int[] ids : sequences) {
-            String[] w = new String[ids.length];
-            for (int t = 0; t < ids.length; t++) {
-                w[t] = ids[t] == padId ? null : tokenizer.wordOf(ids[t]);
-            }
-            words.add(w);
+            words.add(tokenizer.words(ids, padId));
         }
         return words;
     }
