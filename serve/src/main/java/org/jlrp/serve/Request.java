@@ -19,6 +19,7 @@ import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.render.SigmoidClasses;
 import org.jlrp.runtime.text.TextBatch;
+import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.text.UnknownWords;
 
 /**
@@ -65,7 +66,9 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
         checkCount(instances.size(), maxInstances);
         ExplainOptions options = explain ? options(root.get("parameters"), model) : predictOptions(root, model);
         if (instances.get(0).isTextual()) {
-            if (model.tokenizer() == null) {
+            TextVectorizer vectorizer = model.tokenizer() == null
+                    ? model.explainer().textVectorizer().orElse(null) : null;
+            if (model.tokenizer() == null && vectorizer == null) {
                 throw new JlrpException("text instances need the model's tokenizer (start the server with "
                         + "--tokenizer FILE), or send token-id arrays");
             }
@@ -78,8 +81,10 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
                 }
                 texts.add(text.textValue());
             }
-            TextBatch batch = TextBatch.encode(model.tokenizer(), texts, model.explainer().inputLength(),
-                    model.padding(), model.truncating(), model.padId());
+            // A model with its own TextVectorization layer encodes texts itself, as jlrp explain does.
+            TextBatch batch = vectorizer != null ? TextBatch.encode(vectorizer, texts, model.explainer().inputLength())
+                    : TextBatch.encode(model.tokenizer(), texts, model.explainer().inputLength(), model.padding(),
+                    model.truncating(), model.padId());
             validate(batch.sequences(), model);
             return of(batch.sequences(), batch.words(), batch.unknownWords(), options, model, null);
         }
