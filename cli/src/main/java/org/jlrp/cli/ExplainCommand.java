@@ -22,7 +22,7 @@ import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
 import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.render.ReportData;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.TextBatch;

@@ -8,7 +8,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.internal.demo.DemoModel;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.serve.ServeOptions;
 import org.jlrp.serve.ServedModel;

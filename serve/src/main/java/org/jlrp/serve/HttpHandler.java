@@ -30,7 +30,7 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.render.ReportData;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 
 /**
  * One connection's requests: routing, parsing on the event loop, explaining in the {@link Batcher}, answering on the

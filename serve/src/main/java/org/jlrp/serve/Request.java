@@ -17,7 +17,7 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TextVectorizer;
 import org.jlrp.runtime.text.UnknownWords;
