@@ -78,6 +78,8 @@ final class ExplainCommand {
                 + "(exit 2) instead of a warning"));
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
                 + "negative,positive, or the positive class alone)"));
+        o.addOption(CommandLines.opt("sigmoid-view", "classes|unit", "a model with one sigmoid unit: report its two "
+                + "classes (default) or the unit itself, one logit, target 0, as the model computes it"));
         CommandLines.addFittingOptions(o);
         CommandLines.addExplainOptions(o);
         o.addOption(CommandLines.opt("format", "table|ansi|json|html", "output format (default: from the --output "
@@ -146,7 +148,8 @@ final class ExplainCommand {
             }
             tokenizer = tokenizer.withUnknownId(unknownId);
         }
-        boolean single = SigmoidClasses.applies(explainer);
+        String sigmoidView = CommandLines.choice(line, "sigmoid-view", "classes", "classes", "unit");
+        boolean single = SigmoidClasses.applies(explainer) && sigmoidView.equals("classes");
         List<String> labels = line.hasOption("labels") ? labels(line.getOptionValue("labels"))
                 : demo ? DemoModel.LABELS : null;
         checkLabels(labels, explainer.network().outputSize(), single);
