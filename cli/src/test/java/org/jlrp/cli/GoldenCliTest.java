@@ -51,7 +51,7 @@ class GoldenCliTest {
                 dir.resolve(golden.get("model").asText()).normalize().toString(), "--tokens",
                 dir.resolve(stem + ".tokens.json").toString(), "--format", "json", "--eps",
                 golden.get("eps").asText(), "--target", golden.get("target").asText(), "--sigmoid-view", "unit"));
-        if (!golden.get("architecture").isNull()) {
+        if (golden.hasNonNull("architecture")) {
             args.addAll(List.of("--architecture", dir.resolve(golden.get("architecture").asText()).normalize()
                     .toString()));
         }
