@@ -475,6 +475,19 @@ class OnnxRecurrentTest {
         assertTrue(refusal(lengths).contains("sequence_lens is not supported"));
     }
 
+    /** An op jlrp does not map is named with its node, in one line, before anything else is read. */
+    @Test
+    void anUnsupportedOpIsNamedWithItsNode() {
+        Graph erf = lstmTo("Y_h");
+        erf.node("Erf", List.of("hl"), List.of("smooth"));
+        String message = refusal(erf);
+        assertTrue(message.contains("Erf node '/Erf_") && message.contains("op Erf is not supported; supported: "),
+                message);
+        Graph loop = lstmTo("Y_h");
+        loop.node("Loop", List.of("hl"), List.of("looped"));
+        assertTrue(refusal(loop).contains("a recurrence written as a loop; jlrp explains the LSTM, GRU and RNN ops"));
+    }
+
     /** Mutants a fuzz run found (a byte flipped in the shared recurrent exports) that once escaped the typed error. */
     @Test
     void corruptGraphsGiveOneLine() {
