@@ -53,8 +53,27 @@ public final class Explainer {
     /** A model without a fixed input length: its networks by length, built on demand. */
     private final Map<Integer, Bound> byLength = new ConcurrentHashMap<>();
 
-    /** One network and the pool of workspaces sized for it. */
-    private record Bound(Network network, ConcurrentLinkedQueue<Workspace> pool) {
+    /** One network and the pools of workspaces and of workspace groups ({@link #GROUP} members) sized for it. */
+    private record Bound(Network network, ConcurrentLinkedQueue<Workspace> pool,
+                         ConcurrentLinkedQueue<WorkspaceGroup> groups) {
+
+        Bound(Network network) {
+            this(network, new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>());
+        }
+
+        /** As {@link #withWorkspace}, for a group of {@link #GROUP} workspaces. */
+        <T> T withGroup(Function<WorkspaceGroup, T> work) {
+            WorkspaceGroup group = groups.poll();
+            if (group == null) {
+                group = network.newWorkspaceGroup(GROUP);
+            }
+            try {
+                return work.apply(group);
+            } finally {
+                groups.offer(group);
+            }
+        }
+
         /** Runs {@code work} on a workspace of this network borrowed from the pool, and returns it to the pool. */
         <T> T withWorkspace(Function<Workspace, T> work) {
             Workspace ws = pool.poll();
@@ -71,7 +90,7 @@ public final class Explainer {
 
     private Explainer(Network network, long foldBudgetBytes) {
         this.network = network;
-        this.atModelLength = new Bound(network, new ConcurrentLinkedQueue<>());
+        this.atModelLength = new Bound(network);
         this.foldBudgetBytes = foldBudgetBytes;
     }
 
@@ -89,8 +108,7 @@ public final class Explainer {
                 byLength.clear();
             }
             b = byLength.computeIfAbsent(length, n -> new Bound(
-                    NetworkBuilder.build(network.model(), network.kernels(), foldBudgetBytes, n),
-                    new ConcurrentLinkedQueue<>()));
+                    NetworkBuilder.build(network.model(), network.kernels(), foldBudgetBytes, n)));
         }
         return b;
     }
@@ -405,8 +423,7 @@ public final class Explainer {
         }
         Network network = networkOf(ws);
         RulePlan rules = options.method() == Method.LRP ? network.rulePlan(options.rules()) : null;
-        ExecutionPlan plan = rules != null ? network.planFor(rules, options.embeddingRelevance())
-                : network.unfoldedPlan();
+        ExecutionPlan plan = network.planFor(options.method(), rules, options.embeddingRelevance());
         float[] logits = forward(network, plan, ws, sequence, tokens).clone();
         float[] probabilities = probabilities(logits);
         List<Explanation> out = new ArrayList<>();
@@ -439,11 +456,16 @@ public final class Explainer {
                 map = network.embeddingRelevance(ws);
             }
             case GRADIENT_INPUT -> {
-                network.gradient(ws, target);
-                map = network.embeddingRelevance(ws).clone();
-                float[] e = network.embeddingOutput(ws);
-                for (int i = 0; i < map.length; i++) {
-                    map[i] *= e[i];
+                network.gradient(plan, ws, target, GradientRule.GRADIENT, null);
+                if (plan.isFolded()) { // the folded nodes sum gradient × input per token
+                    network.tokenRelevance(plan, ws, perToken);
+                    checkFinite(sequence, perToken);
+                } else {
+                    map = network.embeddingRelevance(ws).clone();
+                    float[] e = network.embeddingOutput(ws);
+                    for (int i = 0; i < map.length; i++) {
+                        map[i] *= e[i];
+                    }
                 }
             }
             case INTEGRATED_GRADIENTS -> {
@@ -454,10 +476,10 @@ public final class Explainer {
                 network.forward(ws, tokens); // the workspace holds this input's forward pass again
             }
             case OCCLUSION -> {
-                return occlusion(network, ws, sequence, tokens, logits, probabilities, target, options);
+                return occlusion(network, plan, ws, sequence, tokens, logits, probabilities, target, options);
             }
             case SHAPLEY -> {
-                return shapley(network, ws, sequence, tokens, logits, probabilities, target, options);
+                return shapley(network, plan, ws, sequence, tokens, logits, probabilities, target, options);
             }
             case DEEPLIFT -> {
                 float[] baseline = baseline(network, options);
@@ -487,7 +509,7 @@ public final class Explainer {
             }
             default -> throw new IllegalStateException("unhandled method " + options.method());
         }
-        if (options.method() != Method.LRP) {
+        if (options.method() != Method.LRP && map != null) { // else the pass gave per-token relevance itself
             norm = options.method().reportsNorms();
             for (int t = 0; t < tokens.length; t++) {
                 double r = 0;
@@ -594,8 +616,23 @@ public final class Explainer {
         return map;
     }
 
-    /** At most this many of Shapley sampling's coalitions run through the network together. */
-    private static final int SHAPLEY_GROUP = 16;
+    /** At most this many of the perturbation methods' inputs (coalitions, occlusions) run through the network together. */
+    private static final int GROUP = 16;
+
+    /**
+     * The forward passes of {@code inputs[0…count)} ({@code count ≤} {@link #GROUP}) together on a group under
+     * {@code plan} (bit for bit the single passes): each one's logit {@code target} into {@code out}; refuses a
+     * non-finite logit.
+     */
+    private static void targetLogits(Network network, ExecutionPlan plan, WorkspaceGroup group, int sequence,
+                                     int[][] inputs, int count, int target, float[] out) {
+        network.forward(plan, group, count, inputs, 0);
+        for (int g = 0; g < count; g++) {
+            float[] logits = network.logits(group.member(g));
+            checkFinite(sequence, logits);
+            out[g] = logits[target];
+        }
+    }
 
     /**
      * Shapley value sampling over the non-padding positions. Sample s draws an order of the players by a Fisher–Yates
@@ -605,8 +642,8 @@ public final class Explainer {
      * and the full one once for all samples. Each sample's marginal changes telescope, so Σ R is
      * {@code logit(x) − logit(all padding)} for every sample.
      */
-    private Explanation shapley(Network network, Workspace ws, int sequence, int[] tokens, float[] logits,
-                                float[] probabilities, int target, ExplainOptions options) {
+    private Explanation shapley(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
+                                float[] logits, float[] probabilities, int target, ExplainOptions options) {
         int pad = checkedPadId(options);
         int length = tokens.length;
         int players = 0;
@@ -618,49 +655,50 @@ public final class Explainer {
         }
         int[] empty = new int[length];
         java.util.Arrays.fill(empty, pad);
-        network.forward(ws, empty);
-        float emptyLogit = network.logits(ws)[target];
+        network.forward(plan, ws, empty);
         checkFinite(sequence, network.logits(ws));
+        float emptyLogit = network.logits(ws)[target];
         float logit = logits[target];
         double[] shapley = new double[length];
         if (players > 0) {
-            Random random = new Random(options.seed());
-            int size = Math.max(1, Math.min(SHAPLEY_GROUP, players - 1));
-            WorkspaceGroup group = network.newWorkspaceGroup(size);
-            int[][] coalitions = new int[size][length];
-            int[] coalition = new int[length];
-            for (int s = 0; s < options.samples(); s++) {
-                for (int i = players - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    int swap = order[i];
-                    order[i] = order[j];
-                    order[j] = swap;
-                }
-                System.arraycopy(empty, 0, coalition, 0, length);
-                double previous = emptyLogit;
-                // Coalitions 1 … players−1 (the first k players of the order present); the last is the input itself.
-                for (int k = 1; k < players; k += size) {
-                    int count = Math.min(size, players - k);
-                    for (int g = 0; g < count; g++) {
-                        int t = order[k - 1 + g];
-                        coalition[t] = tokens[t];
-                        System.arraycopy(coalition, 0, coalitions[g], 0, length);
+            int playerCount = players;
+            bound(length).withGroup(group -> {
+                Random random = new Random(options.seed());
+                int[][] coalitions = new int[GROUP][length];
+                float[] out = new float[GROUP];
+                int[] coalition = new int[length];
+                for (int s = 0; s < options.samples(); s++) {
+                    for (int i = playerCount - 1; i > 0; i--) {
+                        int j = random.nextInt(i + 1);
+                        int swap = order[i];
+                        order[i] = order[j];
+                        order[j] = swap;
                     }
-                    network.forward(network.unfoldedPlan(), group, count, coalitions, 0);
-                    for (int g = 0; g < count; g++) {
-                        float[] out = network.logits(group.member(g));
-                        checkFinite(sequence, out);
-                        shapley[order[k - 1 + g]] += out[target] - previous;
-                        previous = out[target];
+                    System.arraycopy(empty, 0, coalition, 0, length);
+                    double previous = emptyLogit;
+                    // Coalitions 1 … players−1 (the first k players of the order present); the last is the input.
+                    for (int k = 1; k < playerCount; k += GROUP) {
+                        int count = Math.min(GROUP, playerCount - k);
+                        for (int g = 0; g < count; g++) {
+                            int t = order[k - 1 + g];
+                            coalition[t] = tokens[t];
+                            System.arraycopy(coalition, 0, coalitions[g], 0, length);
+                        }
+                        targetLogits(network, plan, group, sequence, coalitions, count, target, out);
+                        for (int g = 0; g < count; g++) {
+                            shapley[order[k - 1 + g]] += out[g] - previous;
+                            previous = out[g];
+                        }
                     }
+                    shapley[order[playerCount - 1]] += logit - previous;
                 }
-                shapley[order[players - 1]] += logit - previous;
-            }
+                return null;
+            });
             for (int t = 0; t < length; t++) {
                 shapley[t] /= options.samples();
             }
         }
-        network.forward(ws, tokens); // the workspace holds this input's forward pass again
+        network.forward(plan, ws, tokens); // the workspace holds this input's forward pass again
         double sum = 0;
         for (double r : shapley) {
             sum += r;
@@ -669,25 +707,48 @@ public final class Explainer {
                 network.embeddingDim(), 0, sum, logit - sum, emptyLogit);
     }
 
-    /** Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. */
-    private Explanation occlusion(Network network, Workspace ws, int sequence, int[] tokens, float[] logits, float[] probabilities,
-                                  int target, ExplainOptions options) {
+    /**
+     * Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. The occluded
+     * inputs run through the network in groups, bit for bit the single passes.
+     */
+    private Explanation occlusion(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
+                                  float[] logits, float[] probabilities, int target, ExplainOptions options) {
         int pad = checkedPadId(options);
+        int length = tokens.length;
         float logit = logits[target];
-        double[] drop = new double[tokens.length];
-        int[] occluded = tokens.clone();
-        double sum = 0;
-        for (int t = 0; t < tokens.length; t++) {
-            if (tokens[t] == pad) {
-                continue;
+        double[] drop = new double[length];
+        int[] positions = new int[length];
+        int occluded = 0;
+        for (int t = 0; t < length; t++) {
+            if (tokens[t] != pad) {
+                positions[occluded++] = t;
             }
-            occluded[t] = pad;
-            network.forward(ws, occluded);
-            drop[t] = (double) logit - network.logits(ws)[target];
-            occluded[t] = tokens[t];
-            sum += drop[t];
         }
-        network.forward(ws, tokens); // the workspace holds this input's forward pass again
+        int total = occluded;
+        bound(length).withGroup(group -> {
+            int[][] inputs = new int[GROUP][];
+            for (int g = 0; g < GROUP; g++) {
+                inputs[g] = tokens.clone();
+            }
+            float[] out = new float[GROUP];
+            for (int first = 0; first < total; first += GROUP) {
+                int count = Math.min(GROUP, total - first);
+                for (int g = 0; g < count; g++) {
+                    inputs[g][positions[first + g]] = pad;
+                }
+                targetLogits(network, plan, group, sequence, inputs, count, target, out);
+                for (int g = 0; g < count; g++) {
+                    int t = positions[first + g];
+                    drop[t] = (double) logit - out[g];
+                    inputs[g][t] = tokens[t];
+                }
+            }
+            return null;
+        });
+        double sum = 0;
+        for (double d : drop) {
+            sum += d;
+        }
         return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), drop, null,
                 network.embeddingDim(), 0, sum, logit - sum);
     }

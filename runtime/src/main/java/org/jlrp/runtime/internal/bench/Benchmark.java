@@ -213,8 +213,9 @@ public final class Benchmark {
 
     /** Whether the folded plan runs for these options: the plan the explainer picks, asked the same way. */
     private static boolean folded(Network network, ExplainOptions options) {
-        return options.method() == Method.LRP
-                && network.planFor(network.rulePlan(options.rules()), options.embeddingRelevance()).isFolded();
+        return network.planFor(options.method(),
+                options.method() == Method.LRP ? network.rulePlan(options.rules()) : null,
+                options.embeddingRelevance()).isFolded();
     }
 
     private static Work work(ExplainOptions options, String inputs, boolean folded) {

@@ -102,6 +102,40 @@ final class FoldedConv1D extends Layer {
     }
 
     /**
+     * The gradient pass, folded: {@code g_z = g · f'(z)} at the Conv1D's pre-activation (at each window's winner when
+     * the pool is fused: its z buffer holds the window maxima, where the gradient routed to the winner is taken),
+     * then the ε-pass's transposed table product on {@code g_z} instead of the quotients. That is
+     * {@code Σ_{k,f} T[v_t][k][f] · g_z[t−k][f] = Σ_d e_{t,d} · ∂logit/∂e_{t,d}}: gradient × input per token, added
+     * to the workspace's per-token relevance.
+     */
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        Conv1DLayer c = conv;
+        float[] z = c.preActivations(ws);
+        if (pool != null) {
+            int pooledSize = pool.outSteps * c.filters;
+            float[] g = ws.relevance[pool.relevanceSlot];
+            GradientRule.GRADIENT.scale(c.activation, kernels, z, null, null, null, g, ws.quotients, pooledSize);
+            kernels.foldedConv1dPooledTokenRelevance(g, ws.winners[pool.winnerSlot], pool.outSteps, pool.pool,
+                    c.filters, ws.tokens, c.inSteps, tables, vocabulary, c.width, c.stride, c.dilation, c.padLeft,
+                    ws.contributions, ws.tokenRelevance);
+            return;
+        }
+        float[] g = ws.relevance[c.relevanceSlot];
+        GradientRule.GRADIENT.scale(c.activation, kernels, z, null, null, null, g, ws.quotients, c.outSize);
+        kernels.foldedConv1dTokenRelevance(g, c.outSteps, c.filters, ws.tokens, c.inSteps, tables, vocabulary,
+                c.width, c.stride, c.dilation, c.padLeft, ws.tokenRelevance);
+    }
+
+    @Override
+    void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
+        if (rule != GradientRule.GRADIENT) {
+            throw new IllegalStateException("folded node '" + name + "' runs the plain gradient only, not " + rule);
+        }
+        gradient(ws, kernels);
+    }
+
+    /**
      * {@code out[w][f] = bias[f] + Σ_k table[ids[t·stride + k·dilation − padLeft]][k][f]} at each window's winning
      * step {@code t}, summed in the order of the forward kernels: with this node's tables and no bias, the
      * pre-activation without the bias; with a rule's tables ({@link FoldedRulePass}), its denominators. Computed for

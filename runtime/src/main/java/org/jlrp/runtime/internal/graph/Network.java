@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jlrp.kernels.Kernels;
 import org.jlrp.runtime.explain.Composite;
+import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ModelSpec;
@@ -128,6 +129,23 @@ public final class Network {
             return unfolded;
         }
         return rules.runsFolded(folded, ruleTables, embedding.table, kernels) ? folded : unfolded;
+    }
+
+    /**
+     * The plan {@code method} runs on: LRP as {@link #planFor(RulePlan, boolean)}; gradient × input (whose per-token
+     * sum the folded tables give directly, see {@link FoldedConv1D}), occlusion and Shapley sampling (forward passes
+     * on token ids only) on the folded plan when there is one and the {@code [T][D]} map is not needed; the other
+     * methods, which need the {@code [T][D]} gradient or feed the network other inputs than token ids, on the
+     * unfolded one.
+     *
+     * @param rules the rule plan (LRP only; null otherwise)
+     */
+    public ExecutionPlan planFor(Method method, RulePlan rules, boolean needsEmbeddingMap) {
+        return switch (method) {
+            case LRP -> planFor(rules, needsEmbeddingMap);
+            case GRADIENT_INPUT, OCCLUSION, SHAPLEY -> folded == null || needsEmbeddingMap ? unfolded : folded;
+            default -> unfolded;
+        };
     }
 
     /** Whether this network has a folded plan. */
@@ -352,6 +370,18 @@ public final class Network {
      *                       with a recurrent layer, whose gates are nonlinearities inside the layer
      */
     public void gradient(Workspace ws, int target, GradientRule rule, Workspace reference) {
+        gradient(unfolded, ws, target, rule, reference);
+    }
+
+    /**
+     * The gradient pass under a plan, after that plan's forward pass. On the folded plan (the plain gradient only)
+     * the folded nodes leave {@code Σ_d e_{t,d} · ∂logit/∂e_{t,d}} per token, gradient × input, for
+     * {@link #tokenRelevance}, and no {@code [T][D]} gradient.
+     */
+    public void gradient(ExecutionPlan plan, Workspace ws, int target, GradientRule rule, Workspace reference) {
+        if (plan.isFolded() && rule != GradientRule.GRADIENT) {
+            throw new IllegalArgumentException("the folded plan runs the plain gradient only, not " + rule);
+        }
         if (gradientRefusal != null) {
             throw new JlrpException(gradientRefusal);
         }
@@ -366,9 +396,10 @@ public final class Network {
         if (rule == GradientRule.RESCALE && reference == null) {
             throw new IllegalArgumentException("the Rescale rule needs the reference's forward pass");
         }
-        seed(unfolded, ws, target, 1f);
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            layers.get(i).gradient(ws, reference, kernels, rule);
+        seed(plan, ws, target, 1f);
+        List<Layer> nodes = plan.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            nodes.get(i).gradient(ws, reference, kernels, rule);
         }
     }
 

@@ -1,0 +1,162 @@
+package org.jlrp.runtime.explain;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.jlrp.kernels.KernelProvider;
+import org.jlrp.runtime.SharedFiles;
+import org.jlrp.runtime.internal.graph.Network;
+import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.keras.Limits;
+import org.jlrp.runtime.internal.model.ModelSpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The methods other than LRP that run on the folded plan (gradient × input, occlusion, Shapley sampling) against the
+ * unfolded plan, and occlusion's grouped passes against the one-forward-pass-per-position implementation.
+ */
+class FoldedMethodsTest {
+
+    private static final long NO_FOLDING = 0;
+    private static final long BUDGET = 1L << 30;
+
+    /** The CNN models: fused pools (seed, kim, v0idwalker, darshbir), a Conv1D read by Flatten, an explained Conv1D. */
+    private static final List<String> CNN_MODELS = List.of("models/seed_textcnn.h5", "models/kim_textcnn.h5",
+            "models/v0idwalker_textcnn.h5", "models/darshbir19_movie_cnn.keras",
+            "models/dl4j_embedding_conv1d_flatten_tensorflow_1.h5", "models/dl4j_embedding_conv1d_tensorflow_2.h5");
+
+    private static ModelSpec load(String relative) {
+        return KerasImporter.load(SharedFiles.require(relative), null, Limits.DEFAULT);
+    }
+
+    /** Random ids with a padded tail (pad id 0), so that occlusion and Shapley skip some positions. */
+    private static int[] tokens(Random random, Network network) {
+        int length = network.inputLength();
+        int[] tokens = new int[length];
+        int used = length - 1 - random.nextInt(length / 3 + 1);
+        for (int t = 0; t < used; t++) {
+            tokens[t] = 1 + random.nextInt(network.vocabularySize() - 1);
+        }
+        return tokens;
+    }
+
+    @Test
+    void gradientInputFoldsAndAgreesWithTheUnfoldedPass() {
+        ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.GRADIENT_INPUT);
+        double worst = 0;
+        for (String file : CNN_MODELS) {
+            ModelSpec model = load(file);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            Network network = folded.network();
+            assertTrue(network.planFor(Method.GRADIENT_INPUT, null, false).isFolded(), file);
+            assertFalse(network.planFor(Method.GRADIENT_INPUT, null, true).isFolded(), file + ": the map unfolds");
+            Random random = new Random(5);
+            for (int n = 0; n < 8; n++) {
+                int[] tokens = tokens(random, network);
+                // every class: the pass starts from each logit in turn on the same forward pass
+                List<Explanation> a = folded.explain(tokens, options.withTarget(Target.all()));
+                List<Explanation> b = unfolded.explain(tokens, options.withTarget(Target.all()));
+                assertEquals(b.size(), a.size());
+                for (int c = 0; c < a.size(); c++) {
+                    double error = GoldenFiles.relativeError(tokens, b.get(c).relevance(), a.get(c).relevance());
+                    worst = Math.max(worst, error);
+                    assertTrue(error < 1e-5, file + " sequence " + n + " class " + c + ": relative error " + error);
+                }
+            }
+        }
+        assertTrue(worst > 0, "the tables sum their products in another order: some difference expected");
+    }
+
+    @Test
+    void gradientInputWithTheMapRunsUnfolded() {
+        ModelSpec model = load("models/seed_textcnn.h5");
+        Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+        Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+        int[] tokens = tokens(new Random(3), folded.network());
+        ExplainOptions withMap = ExplainOptions.DEFAULT.withMethod(Method.GRADIENT_INPUT).withEmbeddingRelevance(true);
+        Explanation a = folded.explain(tokens, withMap).get(0);
+        assertNotNull(a.embeddingRelevance());
+        assertArrayEquals(unfolded.explain(tokens, withMap).get(0).relevance(), a.relevance());
+    }
+
+    /** Occlusion as it was first written: one forward pass of the unfolded plan per occluded position. */
+    private static double[] occlusionReference(Explainer unfolded, int[] tokens, int pad, int target) {
+        double logit = unfolded.logits(tokens, null)[target];
+        double[] drop = new double[tokens.length];
+        int[] occluded = tokens.clone();
+        for (int t = 0; t < tokens.length; t++) {
+            if (tokens[t] == pad) {
+                continue;
+            }
+            occluded[t] = pad;
+            drop[t] = logit - unfolded.logits(occluded, null)[target];
+            occluded[t] = tokens[t];
+        }
+        return drop;
+    }
+
+    @Test
+    void occlusionInGroupsIsTheOnePassPerPositionResult() {
+        ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.OCCLUSION).withTarget(Target.all());
+        double worst = 0;
+        for (String file : CNN_MODELS) {
+            ModelSpec model = load(file);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            assertTrue(folded.network().planFor(Method.OCCLUSION, null, false).isFolded(), file);
+            Random random = new Random(9);
+            for (int n = 0; n < 3; n++) {
+                int[] tokens = tokens(random, folded.network());
+                List<Explanation> grouped = unfolded.explain(tokens, options);
+                List<Explanation> foldedResults = folded.explain(tokens, options);
+                for (int c = 0; c < grouped.size(); c++) {
+                    double[] reference = occlusionReference(unfolded, tokens, 0, c);
+                    // The unfolded plan in groups: bit for bit the single passes.
+                    assertArrayEquals(reference, grouped.get(c).relevance(), file + " class " + c);
+                    double scale = Math.abs(grouped.get(c).explainedLogit());
+                    for (double d : reference) {
+                        scale = Math.max(scale, Math.abs(d));
+                    }
+                    double[] actual = foldedResults.get(c).relevance();
+                    for (int t = 0; t < tokens.length; t++) {
+                        double error = Math.abs(actual[t] - reference[t]) / Math.max(scale, 1e-30);
+                        worst = Math.max(worst, error);
+                        assertTrue(error < 1e-5, file + " sequence " + n + " class " + c + " position " + t
+                                + ": " + actual[t] + " vs " + reference[t]);
+                    }
+                    assertEquals(0, actual[tokens.length - 1], file + ": padding is never occluded");
+                }
+            }
+        }
+        assertTrue(worst > 0, "the folded plan sums in another order: some difference expected");
+    }
+
+    @Test
+    void shapleyOnTheFoldedPlanAgreesWithTheUnfoldedOne() {
+        ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.SHAPLEY).withSamples(2);
+        for (String file : List.of("models/seed_textcnn.h5", "models/dl4j_embedding_conv1d_tensorflow_2.h5")) {
+            ModelSpec model = load(file);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            assertTrue(folded.network().planFor(Method.SHAPLEY, null, false).isFolded(), file);
+            int[] tokens = tokens(new Random(13), folded.network());
+            Explanation a = folded.explain(tokens, options).get(0);
+            Explanation b = unfolded.explain(tokens, options).get(0);
+            double scale = Math.abs(b.explainedLogit());
+            for (double r : b.relevance()) {
+                scale = Math.max(scale, Math.abs(r));
+            }
+            for (int t = 0; t < tokens.length; t++) {
+                assertEquals(b.relevance()[t], a.relevance()[t], 1e-5 * scale, file + " position " + t);
+            }
+            // the second call reuses the pooled group: the same result
+            assertArrayEquals(a.relevance(), folded.explain(tokens, options).get(0).relevance(), file);
+        }
+    }
+}
