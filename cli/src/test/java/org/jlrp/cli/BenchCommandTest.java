@@ -81,7 +81,11 @@ class BenchCommandTest {
             {"epsilon-plus", "lrp", "pred", "random", "folded", "1", "--rule", "epsilon-plus"},
             {"epsilon", "lrp", "all", tokens.toString(), "folded", "4", "--target", "all", "--tokens", tokens.toString()},
             {"epsilon", "lrp", "2", "random", "unfolded", "1", "--target", "2", "--embedding-relevance"},
-            {"-", "gradient-input", "pred", "random", "unfolded", "1", "--method", "gradient-input"},
+            {"-", "gradient-input", "pred", "random", "folded", "1", "--method", "gradient-input"},
+            {"-", "gradient-input", "pred", "random", "unfolded", "1", "--method", "gradient-input",
+                "--embedding-relevance"},
+            {"-", "gradient", "pred", "random", "folded", "1", "--method", "gradient"},
+            {"-", "deeplift", "pred", "random", "unfolded", "1", "--method", "deeplift"},
         };
         ObjectMapper mapper = new ObjectMapper();
         for (String[] c : cases) {

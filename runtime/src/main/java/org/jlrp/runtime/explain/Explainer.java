@@ -452,15 +452,16 @@ public final class Explainer {
                 }
             }
             case GRADIENT -> {
-                network.gradient(ws, target);
+                network.gradient(plan, ws, target, GradientRule.GRADIENT, null);
                 map = network.embeddingRelevance(ws);
             }
             case GRADIENT_INPUT -> {
-                network.gradient(plan, ws, target, GradientRule.GRADIENT, null);
                 if (plan.isFolded()) { // the folded nodes sum gradient × input per token
+                    network.gradientTimesInput(plan, ws, target);
                     network.tokenRelevance(plan, ws, perToken);
                     checkFinite(sequence, perToken);
                 } else {
+                    network.gradient(ws, target);
                     map = network.embeddingRelevance(ws).clone();
                     float[] e = network.embeddingOutput(ws);
                     for (int i = 0; i < map.length; i++) {
@@ -503,7 +504,7 @@ public final class Explainer {
                 network.forward(ws, tokens); // the workspace holds this input's forward pass again
             }
             case GUIDED_BACKPROP, DECONVNET -> {
-                network.gradient(ws, target, options.method() == Method.GUIDED_BACKPROP
+                network.gradient(plan, ws, target, options.method() == Method.GUIDED_BACKPROP
                         ? GradientRule.GUIDED_BACKPROP : GradientRule.DECONVNET, null);
                 map = network.embeddingRelevance(ws);
             }

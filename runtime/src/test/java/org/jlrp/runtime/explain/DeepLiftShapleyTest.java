@@ -22,6 +22,13 @@ import org.junit.jupiter.api.Test;
 /** DeepLIFT (Rescale) and Shapley value sampling: their exact identities and independent references. */
 class DeepLiftShapleyTest {
 
+    /**
+     * No folded plan: Shapley sampling runs the folded plan where there is one, and the references here are
+     * {@link Explainer#logits}, the unfolded forward pass; folded and unfolded agree to float precision only
+     * ({@code FoldedMethodsTest}).
+     */
+    private static final long UNFOLDED = 0;
+
     private static ExplainOptions options(Method method) {
         return ExplainOptions.DEFAULT.withTarget(Target.all()).withPadId(0).withEmbeddingRelevance(true)
                 .withMethod(method);
@@ -313,7 +320,7 @@ class DeepLiftShapleyTest {
             String h = b.dense("hidden", f, 5, "tanh", true);
             ModelSpec pooled = b.build(b.dense("out", h, 2, "linear", true));
             for (ModelSpec m : List.of(model, pooled)) {
-                Explainer explainer = Explainer.of(m, KernelProvider.get());
+                Explainer explainer = Explainer.of(m, KernelProvider.get(), UNFOLDED);
                 int length = explainer.inputLength();
                 int[] tokens = TinyModels.tokens(new Random(players), length, explainer.vocabularySize(),
                         length - players);
@@ -345,7 +352,7 @@ class DeepLiftShapleyTest {
         int checked = 0;
         for (int players : new int[]{1, 2, 5, 10}) {
             ModelSpec model = globalMaxRelu(80 + players, players + 2);
-            Explainer explainer = Explainer.of(model, KernelProvider.get());
+            Explainer explainer = Explainer.of(model, KernelProvider.get(), UNFOLDED);
             int length = players + 2;
             int[] tokens = TinyModels.tokens(new Random(players), length, explainer.vocabularySize(), 2);
             int[] positions = java.util.stream.IntStream.range(0, length).filter(t -> tokens[t] != 0).toArray();

@@ -73,6 +73,37 @@ class FoldedMethodsTest {
         assertTrue(worst > 0, "the tables sum their products in another order: some difference expected");
     }
 
+    /**
+     * The gradient, guided backprop and deconvnet after the folded forward pass: on these ReLU models the local
+     * factors are 0 or 1 at the same winners, the scattered gradient is what the max-pool routing leaves, and the
+     * Conv1D's transposed product is the same kernel, so the {@code [T][D]} maps are identical (with a smooth
+     * activation they would agree to float precision: the folded z are rounded differently).
+     */
+    @Test
+    void gradientMapsAfterTheFoldedForwardPassAreTheUnfoldedOnes() {
+        for (String file : CNN_MODELS) {
+            ModelSpec model = load(file);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            Random random = new Random(17);
+            for (Method method : List.of(Method.GRADIENT, Method.GUIDED_BACKPROP, Method.DECONVNET)) {
+                assertTrue(folded.network().planFor(method, null, true).isFolded(), file + " " + method);
+                ExplainOptions options = ExplainOptions.DEFAULT.withMethod(method).withTarget(Target.all())
+                        .withEmbeddingRelevance(true);
+                for (int n = 0; n < 3; n++) {
+                    int[] tokens = tokens(random, folded.network());
+                    List<Explanation> a = folded.explain(tokens, options);
+                    List<Explanation> b = unfolded.explain(tokens, options);
+                    for (int c = 0; c < a.size(); c++) {
+                        String where = file + " " + method + " sequence " + n + " class " + c;
+                        assertArrayEquals(b.get(c).embeddingRelevance(), a.get(c).embeddingRelevance(), where);
+                        assertArrayEquals(b.get(c).relevance(), a.get(c).relevance(), where);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void gradientInputWithTheMapRunsUnfolded() {
         ModelSpec model = load("models/seed_textcnn.h5");

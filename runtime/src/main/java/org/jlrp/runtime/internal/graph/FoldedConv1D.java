@@ -102,14 +102,13 @@ final class FoldedConv1D extends Layer {
     }
 
     /**
-     * The gradient pass, folded: {@code g_z = g · f'(z)} at the Conv1D's pre-activation (at each window's winner when
-     * the pool is fused: its z buffer holds the window maxima, where the gradient routed to the winner is taken),
-     * then the ε-pass's transposed table product on {@code g_z} instead of the quotients. That is
-     * {@code Σ_{k,f} T[v_t][k][f] · g_z[t−k][f] = Σ_d e_{t,d} · ∂logit/∂e_{t,d}}: gradient × input per token, added
-     * to the workspace's per-token relevance.
+     * Gradient × input per token, folded: {@code g_z = g · f'(z)} at the Conv1D's pre-activation (at each window's
+     * winner when the pool is fused: its z buffer holds the window maxima, where the gradient routed to the winner is
+     * taken), then the ε-pass's transposed table product on {@code g_z} instead of the quotients. That is
+     * {@code Σ_{k,f} T[v_t][k][f] · g_z[t−k][f] = Σ_d e_{t,d} · ∂logit/∂e_{t,d}}, added to the workspace's per-token
+     * relevance; no {@code [T][D]} gradient.
      */
-    @Override
-    void gradient(Workspace ws, Kernels kernels) {
+    void gradientTimesInput(Workspace ws, Kernels kernels) {
         Conv1DLayer c = conv;
         float[] z = c.preActivations(ws);
         if (pool != null) {
@@ -127,12 +126,37 @@ final class FoldedConv1D extends Layer {
                 c.width, c.stride, c.dilation, c.padLeft, ws.tokenRelevance);
     }
 
+    /**
+     * The {@code [T][D]} gradient pass after the folded forward pass: the Conv1D's gradient needs its kernel and
+     * {@code g_z}, not its input. With a fused pool, {@code g_z} is scaled at the window maxima (the winners' z) and
+     * scattered to the winners, as the unfolded max-pool routing and activation leave it. Not for
+     * {@link GradientRule#RESCALE}, which needs the reference's pre-activations at every step.
+     */
     @Override
     void gradient(Workspace ws, Workspace reference, Kernels kernels, GradientRule rule) {
-        if (rule != GradientRule.GRADIENT) {
-            throw new IllegalStateException("folded node '" + name + "' runs the plain gradient only, not " + rule);
+        if (rule == GradientRule.RESCALE) {
+            throw new IllegalStateException("folded node '" + name + "' cannot run " + rule);
         }
-        gradient(ws, kernels);
+        Conv1DLayer c = conv;
+        float[] z = c.preActivations(ws);
+        float[] gz = ws.relevance[c.relevanceSlot];
+        if (pool != null) {
+            int pooledSize = pool.outSteps * c.filters;
+            float[] g = ws.relevance[pool.relevanceSlot];
+            rule.scale(c.activation, kernels, z, ws.values[pool.valueSlot], null, null, g, ws.quotients, pooledSize);
+            java.util.Arrays.fill(gz, 0, c.outSize, 0f); // the folded plan leaves this slot untouched otherwise
+            int[] winners = ws.winners[pool.winnerSlot];
+            int filters = c.filters;
+            for (int p = 0; p < pooledSize; p++) {
+                gz[winners[p] * filters + p % filters] += g[p];
+            }
+        } else {
+            rule.scale(c.activation, kernels, z, ws.values[c.valueSlot], null, null, gz, ws.quotients, c.outSize);
+        }
+        float[] out = ws.contributions;
+        java.util.Arrays.fill(out, 0, c.inSize, 0f);
+        c.transposedProduct(ws, kernels, gz, out);
+        kernels.add(out, ws.relevance[c.input().relevanceSlot], c.inSize);
     }
 
     /**

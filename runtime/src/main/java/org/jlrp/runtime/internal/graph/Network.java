@@ -132,18 +132,20 @@ public final class Network {
     }
 
     /**
-     * The plan {@code method} runs on: LRP as {@link #planFor(RulePlan, boolean)}; gradient × input (whose per-token
-     * sum the folded tables give directly, see {@link FoldedConv1D}), occlusion and Shapley sampling (forward passes
-     * on token ids only) on the folded plan when there is one and the {@code [T][D]} map is not needed; the other
-     * methods, which need the {@code [T][D]} gradient or feed the network other inputs than token ids, on the
-     * unfolded one.
+     * The plan {@code method} runs on: LRP as {@link #planFor(RulePlan, boolean)}; on the folded plan, when there is
+     * one, gradient × input without the {@code [T][D]} map ({@link #gradientTimesInput}), the gradient, guided
+     * backprop and deconvnet (the folded forward pass, then the {@code [T][D]} gradient: the Conv1D's gradient needs
+     * no input values), occlusion and Shapley sampling (forward passes on token ids only); the others on the unfolded
+     * one: they feed the network Embedding outputs that are no token's (Integrated Gradients, SmoothGrad, DeepLIFT's
+     * reference), or need the {@code [T][D]} input (gradient × input's map).
      *
      * @param rules the rule plan (LRP only; null otherwise)
      */
     public ExecutionPlan planFor(Method method, RulePlan rules, boolean needsEmbeddingMap) {
         return switch (method) {
             case LRP -> planFor(rules, needsEmbeddingMap);
-            case GRADIENT_INPUT, OCCLUSION, SHAPLEY -> folded == null || needsEmbeddingMap ? unfolded : folded;
+            case GRADIENT_INPUT -> folded == null || needsEmbeddingMap ? unfolded : folded;
+            case GRADIENT, GUIDED_BACKPROP, DECONVNET, OCCLUSION, SHAPLEY -> folded == null ? unfolded : folded;
             default -> unfolded;
         };
     }
@@ -374,13 +376,29 @@ public final class Network {
     }
 
     /**
-     * The gradient pass under a plan, after that plan's forward pass. On the folded plan (the plain gradient only)
-     * the folded nodes leave {@code Σ_d e_{t,d} · ∂logit/∂e_{t,d}} per token, gradient × input, for
-     * {@link #tokenRelevance}, and no {@code [T][D]} gradient.
+     * The gradient pass under a plan, after that plan's forward pass, into {@link #embeddingRelevance}; the folded
+     * plan runs every rule but {@link GradientRule#RESCALE}.
      */
     public void gradient(ExecutionPlan plan, Workspace ws, int target, GradientRule rule, Workspace reference) {
-        if (plan.isFolded() && rule != GradientRule.GRADIENT) {
-            throw new IllegalArgumentException("the folded plan runs the plain gradient only, not " + rule);
+        gradient(plan, ws, target, rule, reference, false);
+    }
+
+    /**
+     * Gradient × input per token on the folded plan, after its forward pass: the folded nodes leave
+     * {@code Σ_d e_{t,d} · ∂logit/∂e_{t,d}} for {@link #tokenRelevance} (see {@link FoldedConv1D#gradientTimesInput}),
+     * and no {@code [T][D]} gradient.
+     */
+    public void gradientTimesInput(ExecutionPlan plan, Workspace ws, int target) {
+        if (!plan.isFolded()) {
+            throw new IllegalArgumentException("per-token gradient × input needs the folded plan");
+        }
+        gradient(plan, ws, target, GradientRule.GRADIENT, null, true);
+    }
+
+    private void gradient(ExecutionPlan plan, Workspace ws, int target, GradientRule rule, Workspace reference,
+                          boolean timesInput) {
+        if (plan.isFolded() && rule == GradientRule.RESCALE) {
+            throw new IllegalArgumentException("the Rescale rule needs the unfolded plan");
         }
         if (gradientRefusal != null) {
             throw new JlrpException(gradientRefusal);
@@ -397,9 +415,17 @@ public final class Network {
             throw new IllegalArgumentException("the Rescale rule needs the reference's forward pass");
         }
         seed(plan, ws, target, 1f);
+        if (plan.isFolded() && !timesInput) {
+            Arrays.fill(ws.relevance[embedding.relevanceSlot], 0f); // the folded nodes add their gradient here
+        }
         List<Layer> nodes = plan.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            nodes.get(i).gradient(ws, reference, kernels, rule);
+            Layer node = nodes.get(i);
+            if (timesInput && node instanceof FoldedConv1D folded) {
+                folded.gradientTimesInput(ws, kernels);
+            } else {
+                node.gradient(ws, reference, kernels, rule);
+            }
         }
     }
 
@@ -439,7 +465,10 @@ public final class Network {
         }
     }
 
-    /** Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (unfolded passes only). */
+    /**
+     * Relevance at the Embedding output, {@code [steps][dim]}: a view into the workspace (unfolded relevance passes,
+     * and gradient passes on either plan).
+     */
     public float[] embeddingRelevance(Workspace ws) {
         return ws.relevance[embedding.relevanceSlot];
     }
