@@ -53,7 +53,7 @@ public final class Explainer {
     /** A model without a fixed input length: its networks by length, built on demand. */
     private final Map<Integer, Bound> byLength = new ConcurrentHashMap<>();
 
-    /** One network and the pools of workspaces and of workspace groups ({@link #GROUP} members) sized for it. */
+    /** One network and the pools of workspaces and of workspace groups (up to {@link #GROUP} members) sized for it. */
     private record Bound(Network network, ConcurrentLinkedQueue<Workspace> pool,
                          ConcurrentLinkedQueue<WorkspaceGroup> groups) {
 
@@ -61,11 +61,15 @@ public final class Explainer {
             this(network, new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>());
         }
 
-        /** As {@link #withWorkspace}, for a group of {@link #GROUP} workspaces. */
+        /**
+         * As {@link #withWorkspace}, for a group of up to {@link #GROUP} workspaces: fewer where 16 would take more
+         * than an eighth of the heap (one workspace may take a quarter), down to one.
+         */
         <T> T withGroup(Function<WorkspaceGroup, T> work) {
             WorkspaceGroup group = groups.poll();
             if (group == null) {
-                group = network.newWorkspaceGroup(GROUP);
+                long fit = Runtime.getRuntime().maxMemory() / 8 / (network.workspaceFloats() * Float.BYTES);
+                group = network.newWorkspaceGroup((int) Math.max(1, Math.min(GROUP, fit)));
             }
             try {
                 return work.apply(group);
@@ -621,7 +625,7 @@ public final class Explainer {
     private static final int GROUP = 16;
 
     /**
-     * The forward passes of {@code inputs[0…count)} ({@code count ≤} {@link #GROUP}) together on a group under
+     * The forward passes of {@code inputs[0…count)} ({@code count ≤} the group's size) together on a group under
      * {@code plan} (bit for bit the single passes): each one's logit {@code target} into {@code out}; refuses a
      * non-finite logit.
      */
@@ -664,9 +668,10 @@ public final class Explainer {
         if (players > 0) {
             int playerCount = players;
             bound(length).withGroup(group -> {
+                int size = group.size();
                 Random random = new Random(options.seed());
-                int[][] coalitions = new int[GROUP][length];
-                float[] out = new float[GROUP];
+                int[][] coalitions = new int[size][length];
+                float[] out = new float[size];
                 int[] coalition = new int[length];
                 for (int s = 0; s < options.samples(); s++) {
                     for (int i = playerCount - 1; i > 0; i--) {
@@ -678,8 +683,8 @@ public final class Explainer {
                     System.arraycopy(empty, 0, coalition, 0, length);
                     double previous = emptyLogit;
                     // Coalitions 1 … players−1 (the first k players of the order present); the last is the input.
-                    for (int k = 1; k < playerCount; k += GROUP) {
-                        int count = Math.min(GROUP, playerCount - k);
+                    for (int k = 1; k < playerCount; k += size) {
+                        int count = Math.min(size, playerCount - k);
                         for (int g = 0; g < count; g++) {
                             int t = order[k - 1 + g];
                             coalition[t] = tokens[t];
@@ -727,13 +732,14 @@ public final class Explainer {
         }
         int total = occluded;
         bound(length).withGroup(group -> {
-            int[][] inputs = new int[GROUP][];
-            for (int g = 0; g < GROUP; g++) {
+            int size = group.size();
+            int[][] inputs = new int[size][];
+            for (int g = 0; g < size; g++) {
                 inputs[g] = tokens.clone();
             }
-            float[] out = new float[GROUP];
-            for (int first = 0; first < total; first += GROUP) {
-                int count = Math.min(GROUP, total - first);
+            float[] out = new float[size];
+            for (int first = 0; first < total; first += size) {
+                int count = Math.min(size, total - first);
                 for (int g = 0; g < count; g++) {
                     inputs[g][positions[first + g]] = pad;
                 }
