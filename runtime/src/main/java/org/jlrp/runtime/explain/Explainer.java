@@ -621,7 +621,7 @@ public final class Explainer {
         return map;
     }
 
-    /** At most this many of the perturbation methods' inputs (coalitions, occlusions) run through the network together. */
+    /** At most this many of the perturbation methods' inputs (coalitions, occluded copies) run together. */
     private static final int GROUP = 16;
 
     /**
