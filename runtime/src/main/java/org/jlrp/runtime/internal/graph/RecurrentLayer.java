@@ -198,6 +198,8 @@ final class RecurrentLayer extends Layer {
         final float[] recurrentBias;   // [G·u] or null (GRU reset_after)
         final float[] candidateKernel;          // [in][u]: the candidate block of the kernel
         final float[] candidateRecurrentKernel; // [u][u]
+        /** The candidate's input kernel transposed, [u][in]: the relevance pass's input product for all steps at once. */
+        final float[] candidateKernelT;
         final Activation activation;
         final Activation recurrentActivation;
         final boolean goBackwards;
@@ -237,6 +239,13 @@ final class RecurrentLayer extends Layer {
             int block = kind == Kind.LSTM ? 2 : kind == Kind.GRU ? 2 : 0; // the candidate's gate block
             this.candidateKernel = block(kernel, spec.inputSize(), u, block);
             this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
+            int inputs = spec.inputSize();
+            this.candidateKernelT = new float[u * inputs];
+            for (int i = 0; i < inputs; i++) {
+                for (int j = 0; j < u; j++) {
+                    candidateKernelT[j * inputs + i] = candidateKernel[i * u + j];
+                }
+            }
             int o = offset;
             hOffset = o;
             o += (steps + 1) * u;
@@ -285,7 +294,9 @@ final class RecurrentLayer extends Layer {
         void forward(Workspace ws, Kernels kernels, float[] x, float[] store) {
             int u = units;
             int g = gates * u;
-            float[] xt = scratch(ws, "x", in);
+            // Only h·U is sequential: x·W (+ b) for every step is one matrix product up front.
+            float[] zxAll = scratch(ws, "zxAll", steps * g);
+            kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
             float[] zx = scratch(ws, "zx", g);
             float[] zh = scratch(ws, "zh", g);
             float[] hPrev = scratch(ws, "h", u);
@@ -306,40 +317,17 @@ final class RecurrentLayer extends Layer {
                     }
                     continue;
                 }
-                System.arraycopy(x, pos * in, xt, 0, in);
                 System.arraycopy(store, h0, hPrev, 0, u);
-                kernels.denseForward(xt, in, kernel, g, bias, zx);
                 kernels.denseForward(hPrev, u, recurrentKernel, g, recurrentBias, zh);
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
                 int pre = gatePreOffset + s * g;
+                if (kind == Kind.LSTM) {
+                    lstmCell(kernels, zxAll, pos * g, zh, store, s);
+                    continue;
+                }
+                System.arraycopy(zxAll, pos * g, zx, 0, g);
                 switch (kind) {
-                    case LSTM -> {
-                        int c0 = cOffset + s * u;
-                        int c1 = c0 + u;
-                        for (int j = 0; j < u; j++) {
-                            double zi = (double) zx[j] + zh[j];
-                            double zf = (double) zx[u + j] + zh[u + j];
-                            double zg = (double) zx[2 * u + j] + zh[2 * u + j];
-                            double zo = (double) zx[3 * u + j] + zh[3 * u + j];
-                            store[pre + j] = (float) zi;
-                            store[pre + u + j] = (float) zf;
-                            store[pre + 2 * u + j] = (float) zg;
-                            store[pre + 3 * u + j] = (float) zo;
-                            float i = (float) recurrentActivation.scalar((float) zi);
-                            float f = (float) recurrentActivation.scalar((float) zf);
-                            float gg = (float) activation.scalar((float) zg);
-                            float o = (float) recurrentActivation.scalar((float) zo);
-                            store[gate + j] = i;
-                            store[gate + u + j] = f;
-                            store[gate + 2 * u + j] = gg;
-                            store[gate + 3 * u + j] = o;
-                            store[cand + j] = (float) zg;
-                            float c = (float) ((double) f * store[c0 + j] + (double) i * gg);
-                            store[c1 + j] = c;
-                            store[h1 + j] = (float) (o * activation.scalar(c));
-                        }
-                    }
                     case GRU -> {
                         if (!resetAfter) {
                             for (int j = 0; j < u; j++) {
@@ -377,6 +365,35 @@ final class RecurrentLayer extends Layer {
                     }
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
+            }
+        }
+
+        /**
+         * One LSTM step in float, on the kernels: z = x·W + b (precomputed, at {@code zx[xo…]}) + h·U (+ b_r, in
+         * {@code zh}); the gates i, f, o through the recurrent activation and g through the activation, block by
+         * block (i and f are adjacent: Keras orders the blocks i, f, g, o); then c = f⊙c_{t−1} + i⊙g, h = o⊙tanh(c).
+         */
+        private void lstmCell(Kernels kernels, float[] zx, int xo, float[] zh, float[] store, int s) {
+            int u = units;
+            int g = 4 * u;
+            int pre = gatePreOffset + s * g;
+            int gate = gateOffset + s * g;
+            int c0 = cOffset + s * u;
+            int c1 = c0 + u;
+            int h1 = hOffset + (s + 1) * u;
+            for (int j = 0; j < g; j++) {
+                store[pre + j] = zx[xo + j] + zh[j];
+            }
+            System.arraycopy(store, pre + 2 * u, store, candOffset + s * u, u);
+            activate(recurrentActivation, kernels, store, pre, store, gate, 2 * u);
+            activate(activation, kernels, store, pre + 2 * u, store, gate + 2 * u, u);
+            activate(recurrentActivation, kernels, store, pre + 3 * u, store, gate + 3 * u, u);
+            for (int j = 0; j < u; j++) {
+                store[c1 + j] = Math.fma(store[gate + u + j], store[c0 + j], store[gate + j] * store[gate + 2 * u + j]);
+            }
+            activate(activation, kernels, store, c1, store, h1, u);
+            for (int j = 0; j < u; j++) {
+                store[h1 + j] *= store[gate + 3 * u + j];
             }
         }
 
@@ -529,8 +546,11 @@ final class RecurrentLayer extends Layer {
             double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
-            float[] cx = scratch(ws, "cx", in);
             float[] ch = scratch(ws, "ch", u);
+            // Each step's quotients for the input product; R(x_t) += x_t ⊙ (W s_t) then runs for all steps at once.
+            float[] sAll = scratch(ws, "sAll", steps * u);
+            java.util.Arrays.fill(sAll, 0, steps * u, 0f);
+            float[] cAll = scratch(ws, "cAll", steps * in);
             // the relevance at the last state (return_sequences=False)
             if (!returnSequences) {
                 for (int j = 0; j < u; j++) {
@@ -575,8 +595,8 @@ final class RecurrentLayer extends Layer {
                             double zg = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
                         }
-                        linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                cx, ch, null, false);
+                        linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                                ch, null, false);
                     }
                     case GRU -> {
                         for (int j = 0; j < u; j++) {
@@ -593,12 +613,12 @@ final class RecurrentLayer extends Layer {
                             for (int j = 0; j < u; j++) {
                                 sr[j] = (float) ((double) store[gate + u + j] * sv[j]);
                             }
-                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                    cx, ch, sr, false);
+                            linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                                    ch, sr, false);
                         } else {
                             // U_h reads r⊙h_{t−1}; all of that product's relevance goes to h_{t−1}
-                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                    cx, ch, null, true);
+                            linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                                    ch, null, true);
                         }
                     }
                     case SIMPLE_RNN -> {
@@ -607,27 +627,25 @@ final class RecurrentLayer extends Layer {
                             sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
                         }
                         java.util.Arrays.fill(rh, 0);
-                        linear(kernels, sv, x, pos, rx, store, h0, rh, kernel, recurrentKernel, cx, ch, null,
-                                false);
+                        linear(kernels, sv, sAll, pos, store, h0, rh, recurrentKernel, ch, null, false);
                     }
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
             }
+            kernels.conv1dForward(sAll, steps, u, candidateKernelT, 1, in, null, 1, 1, 0, cAll, steps);
+            kernels.multiplyAccumulate(x, cAll, rx, steps * in);
         }
 
         /**
-         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: {@code R(x_t) +=
-         * x_t ⊙ (W s)} into the input's relevance, {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
+         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: they go to row
+         * {@code pos} of {@code sAll} for {@code R(x_t) += x_t ⊙ (W s)} (run for all steps after the loop),
+         * and {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
          * {@code s'} is {@code sRecurrent} when given and {@code h'} is {@code r⊙h_{t−1}} when {@code gateState}.
          */
-        private void linear(Kernels kernels, float[] s, float[] x, int pos, float[] rx, float[] store, int h0,
-                            double[] rh, float[] w, float[] uw, float[] cx, float[] ch, float[] sRecurrent,
-                            boolean gateState) {
+        private void linear(Kernels kernels, float[] s, float[] sAll, int pos, float[] store, int h0,
+                            double[] rh, float[] uw, float[] ch, float[] sRecurrent, boolean gateState) {
             int u = units;
-            kernels.denseTransposed(s, w, in, u, cx);
-            for (int i = 0; i < in; i++) {
-                rx[pos * in + i] += x[pos * in + i] * cx[i];
-            }
+            System.arraycopy(s, 0, sAll, pos * u, u);
             kernels.denseTransposed(sRecurrent != null ? sRecurrent : s, uw, u, u, ch);
             int gate = gateOffset + (h0 - hOffset) / u * gates * u;
             for (int i = 0; i < u; i++) {
@@ -636,6 +654,19 @@ final class RecurrentLayer extends Layer {
                     h *= store[gate + u + i];
                 }
                 rh[i] += h * ch[i];
+            }
+        }
+    }
+
+    /** {@code out[o + i] = f(x[xo + i])} in float: the vector kernels for sigmoid and tanh, else the scalar form. */
+    private static void activate(Activation f, Kernels kernels, float[] x, int xo, float[] out, int o, int n) {
+        switch (f) {
+            case SIGMOID -> kernels.sigmoid(x, xo, out, o, n);
+            case TANH -> kernels.tanh(x, xo, out, o, n);
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[o + i] = (float) f.scalar(x[xo + i]);
+                }
             }
         }
     }
