@@ -110,13 +110,42 @@ final class RecurrentLayer extends Layer {
         return masked && ws.tokens[pos] == 0;
     }
 
+    /**
+     * Per direction, the input product folded into an Embedding table ({@code [vocabulary][G·u]}, without the bias)
+     * for {@link FoldedRecurrent}.
+     */
+    float[][] foldTables(Kernels kernels, float[] embedding, int vocabulary) {
+        float[][] tables = new float[directions.length][];
+        for (int d = 0; d < directions.length; d++) {
+            int g = directions[d].gates * units;
+            tables[d] = new float[vocabulary * g];
+            kernels.conv1dForward(embedding, vocabulary, in, directions[d].kernel, 1, g, null, 1, 1, 0, tables[d],
+                    vocabulary);
+        }
+        return tables;
+    }
+
+    /** The bytes {@link #foldTables} takes for a vocabulary. */
+    long foldedTableBytes(int vocabulary) {
+        long total = 0;
+        for (Direction d : directions) {
+            total += (long) Float.BYTES * vocabulary * d.gates * units;
+        }
+        return total;
+    }
+
     @Override
     void forward(Workspace ws, Kernels kernels) {
-        float[] x = ws.values[input().valueSlot];
+        forward(ws, kernels, null);
+    }
+
+    /** The forward pass; with {@code tables} ({@link #foldTables}), the input product is looked up per token. */
+    void forward(Workspace ws, Kernels kernels, float[][] tables) {
+        float[] x = tables == null ? ws.values[input().valueSlot] : null;
         float[] out = ws.values[valueSlot];
         float[] store = ws.preActivations[preSlot];
-        for (Direction d : directions) {
-            d.forward(ws, kernels, x, store);
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].forward(ws, kernels, x, store, tables == null ? null : tables[di]);
         }
         // The output: every step's state, or the last one; merged.
         int count = returnSequences ? steps : 1;
@@ -142,11 +171,20 @@ final class RecurrentLayer extends Layer {
 
     @Override
     void backward(Workspace ws, Kernels kernels, Rule rule) {
+        backward(ws, kernels, rule, null);
+    }
+
+    /**
+     * The relevance pass; with {@code tables} ({@link #foldTables}), into the workspace's per-token relevance instead
+     * of the input's relevance slot.
+     */
+    void backward(Workspace ws, Kernels kernels, Rule rule, float[][] tables) {
         float[] rOut = ws.relevance[relevanceSlot];
         float[] store = ws.preActivations[preSlot];
         double eps = rule.eps();
         for (int di = 0; di < directions.length; di++) {
-            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di);
+            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di,
+                    tables == null ? null : tables[di]);
         }
     }
 
@@ -200,6 +238,8 @@ final class RecurrentLayer extends Layer {
         final float[] candidateRecurrentKernel; // [u][u]
         /** The candidate's input kernel transposed, [u][in]: the relevance pass's input product for all steps at once. */
         final float[] candidateKernelT;
+        /** The candidate's gate block (LSTM g and GRU ĥ: 2; SimpleRNN: 0). */
+        final int candidateBlock;
         final Activation activation;
         final Activation recurrentActivation;
         final boolean goBackwards;
@@ -237,6 +277,7 @@ final class RecurrentLayer extends Layer {
             this.outOffset = outOffset;
             int u = spec.units();
             int block = kind == Kind.LSTM ? 2 : kind == Kind.GRU ? 2 : 0; // the candidate's gate block
+            this.candidateBlock = block;
             this.candidateKernel = block(kernel, spec.inputSize(), u, block);
             this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
             int inputs = spec.inputSize();
@@ -291,12 +332,21 @@ final class RecurrentLayer extends Layer {
             return tokenOrder ? position(k) : k;
         }
 
-        void forward(Workspace ws, Kernels kernels, float[] x, float[] store) {
+        void forward(Workspace ws, Kernels kernels, float[] x, float[] store, float[] table) {
             int u = units;
             int g = gates * u;
-            // Only h·U is sequential: x·W (+ b) for every step is one matrix product up front.
+            // Only h·U is sequential: x·W (+ b) for every step is one matrix product up front, or table rows.
             float[] zxAll = scratch(ws, "zxAll", steps * g);
-            kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
+            if (table == null) {
+                kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
+            } else {
+                for (int t = 0; t < steps; t++) {
+                    int row = ws.tokens[t] * g;
+                    for (int j = 0; j < g; j++) {
+                        zxAll[t * g + j] = bias == null ? table[row + j] : table[row + j] + bias[j];
+                    }
+                }
+            }
             float[] zx = scratch(ws, "zx", g);
             float[] zh = scratch(ws, "zh", g);
             float[] hPrev = scratch(ws, "h", u);
@@ -513,21 +563,26 @@ final class RecurrentLayer extends Layer {
          * The candidate's pre-activation at step s without its biases (for {@code :ignore-bias}), computed from the
          * products alone, never as z − b.
          */
-        private void biasFree(Workspace ws, Kernels kernels, float[] x, int pos, float[] store, int s, double[] out) {
+        private void biasFree(Workspace ws, Kernels kernels, float[] x, float[] table, int pos, float[] store, int s,
+                              double[] out) {
             int u = units;
             float[] xt = scratch(ws, "x", in);
             float[] hPrev = scratch(ws, "h", u);
             float[] a = scratch(ws, "zx", u);
             float[] b = scratch(ws, "zh", u);
             int gate = gateOffset + s * gates * u;
-            System.arraycopy(x, pos * in, xt, 0, in);
             System.arraycopy(store, hOffset + s * u, hPrev, 0, u);
             if (kind == Kind.GRU && !resetAfter) {
                 for (int i = 0; i < u; i++) {
                     hPrev[i] *= store[gate + u + i]; // U_h reads r⊙h_{t−1}
                 }
             }
-            kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            if (table == null) {
+                System.arraycopy(x, pos * in, xt, 0, in);
+                kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            } else {
+                System.arraycopy(table, ws.tokens[pos] * gates * u + candidateBlock * u, a, 0, u);
+            }
             kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, b);
             for (int j = 0; j < u; j++) {
                 out[j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
@@ -536,11 +591,10 @@ final class RecurrentLayer extends Layer {
         }
 
         void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, boolean ignoreBias,
-                      int di) {
+                      int di, float[] table) {
             int u = units;
             int g = gates * u;
-            float[] rx = ws.relevance[input().relevanceSlot];
-            float[] x = ws.values[input().valueSlot];
+            float[] x = table == null ? ws.values[input().valueSlot] : null;
             double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
             double[] rc = new double[u]; // LSTM: relevance at c_s
             double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
@@ -579,7 +633,7 @@ final class RecurrentLayer extends Layer {
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
                 if (free != null) {
-                    biasFree(ws, kernels, x, pos, store, s, free);
+                    biasFree(ws, kernels, x, table, pos, store, s, free);
                 }
                 switch (kind) {
                     case LSTM -> {
@@ -632,8 +686,21 @@ final class RecurrentLayer extends Layer {
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
             }
-            kernels.conv1dForward(sAll, steps, u, candidateKernelT, 1, in, null, 1, 1, 0, cAll, steps);
-            kernels.multiplyAccumulate(x, cAll, rx, steps * in);
+            if (table == null) {
+                kernels.conv1dForward(sAll, steps, u, candidateKernelT, 1, in, null, 1, 1, 0, cAll, steps);
+                kernels.multiplyAccumulate(x, cAll, ws.relevance[input().relevanceSlot], steps * in);
+            } else {
+                // Σ_c x_t[c] (W s_t)[c] = (x_t W) · s_t: the token's folded row, candidate block, times the quotients
+                // g = gates · u, as above
+                for (int t = 0; t < steps; t++) {
+                    int row = ws.tokens[t] * g + candidateBlock * u;
+                    float r = 0f;
+                    for (int j = 0; j < u; j++) {
+                        r = Math.fma(table[row + j], sAll[t * u + j], r);
+                    }
+                    ws.tokenRelevance[t] += r;
+                }
+            }
         }
 
         /**
