@@ -354,6 +354,41 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The SIMD denseForward keeps blocks of z in registers; each z[j] must still be exactly bias, then
+     * fma(x[i], w[i][j], ·) over the non-zero x[i] in order (the bits of one axpy per input), at widths that cover
+     * the four-vector blocks, single vectors and the scalar tail, with and without a bias.
+     */
+    @Test
+    void simdDenseForwardIsOneFmaPerInputInOrder() {
+        Kernels simd = simd();
+        Random random = new Random(43);
+        for (int units : new int[]{1, 7, 16, 17, 63, 64, 65, 100, 130, 256, 257}) {
+            for (int in : new int[]{1, 13, 64}) {
+                float[] x = random(random, in);
+                for (int i = 0; i < in; i += 3) {
+                    x[i] = 0f; // skipped inputs
+                }
+                float[] w = random(random, in * units);
+                for (float[] b : new float[][]{null, random(random, units)}) {
+                    float[] expected = new float[units];
+                    for (int j = 0; j < units; j++) {
+                        float a = b == null ? 0f : b[j];
+                        for (int i = 0; i < in; i++) {
+                            if (x[i] != 0f) {
+                                a = Math.fma(x[i], w[i * units + j], a);
+                            }
+                        }
+                        expected[j] = a;
+                    }
+                    float[] z = new float[units];
+                    simd.denseForward(x, in, w, units, b, z);
+                    assertSameBits(expected, z, units, "denseForward in=" + in + " units=" + units);
+                }
+            }
+        }
+    }
+
     @Test
     void simdAndScalarAgreeOnTheSameInputs() {
         Kernels simd = simd();
