@@ -48,7 +48,8 @@ public interface Kernels {
                           float[] c, int steps, int[] nonZero);
 
     /**
-     * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) are skipped.
+     * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) add nothing; an
+     * implementation may skip them.
      *
      * @param bias may be null (no bias)
      */
