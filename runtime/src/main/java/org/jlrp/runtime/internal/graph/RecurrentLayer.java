@@ -238,6 +238,8 @@ final class RecurrentLayer extends Layer {
         final float[] candidateRecurrentKernel; // [u][u]
         /** The candidate's input kernel transposed, [u][in]: the relevance pass's input product for all steps at once. */
         final float[] candidateKernelT;
+        /** The candidate's recurrent kernel transposed, [u][u] (SimpleRNN: the whole recurrent kernel). */
+        final float[] candidateRecurrentKernelT;
         /** The candidate's gate block (LSTM g and GRU ĥ: 2; SimpleRNN: 0). */
         final int candidateBlock;
         final Activation activation;
@@ -280,6 +282,12 @@ final class RecurrentLayer extends Layer {
             this.candidateBlock = block;
             this.candidateKernel = block(kernel, spec.inputSize(), u, block);
             this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
+            this.candidateRecurrentKernelT = new float[u * u];
+            for (int i = 0; i < u; i++) {
+                for (int j = 0; j < u; j++) {
+                    candidateRecurrentKernelT[j * u + i] = candidateRecurrentKernel[i * u + j];
+                }
+            }
             int inputs = spec.inputSize();
             this.candidateKernelT = new float[u * inputs];
             for (int i = 0; i < inputs; i++) {
@@ -649,7 +657,7 @@ final class RecurrentLayer extends Layer {
                             double zg = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
                         }
-                        linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                        linear(kernels, sv, sAll, pos, store, h0, rh,
                                 ch, null, false);
                     }
                     case GRU -> {
@@ -667,11 +675,11 @@ final class RecurrentLayer extends Layer {
                             for (int j = 0; j < u; j++) {
                                 sr[j] = (float) ((double) store[gate + u + j] * sv[j]);
                             }
-                            linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                            linear(kernels, sv, sAll, pos, store, h0, rh,
                                     ch, sr, false);
                         } else {
                             // U_h reads r⊙h_{t−1}; all of that product's relevance goes to h_{t−1}
-                            linear(kernels, sv, sAll, pos, store, h0, rh, candidateRecurrentKernel,
+                            linear(kernels, sv, sAll, pos, store, h0, rh,
                                     ch, null, true);
                         }
                     }
@@ -681,7 +689,7 @@ final class RecurrentLayer extends Layer {
                             sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
                         }
                         java.util.Arrays.fill(rh, 0);
-                        linear(kernels, sv, sAll, pos, store, h0, rh, recurrentKernel, ch, null, false);
+                        linear(kernels, sv, sAll, pos, store, h0, rh, ch, null, false);
                     }
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
@@ -710,10 +718,11 @@ final class RecurrentLayer extends Layer {
          * {@code s'} is {@code sRecurrent} when given and {@code h'} is {@code r⊙h_{t−1}} when {@code gateState}.
          */
         private void linear(Kernels kernels, float[] s, float[] sAll, int pos, float[] store, int h0,
-                            double[] rh, float[] uw, float[] ch, float[] sRecurrent, boolean gateState) {
+                            double[] rh, float[] ch, float[] sRecurrent, boolean gateState) {
             int u = units;
             System.arraycopy(s, 0, sAll, pos * u, u);
-            kernels.denseTransposed(sRecurrent != null ? sRecurrent : s, uw, u, u, ch);
+            // U s' as s'·Uᵀ: the register-blocked forward product instead of a reduction per row
+            kernels.denseForward(sRecurrent != null ? sRecurrent : s, u, candidateRecurrentKernelT, u, null, ch);
             int gate = gateOffset + (h0 - hOffset) / u * gates * u;
             for (int i = 0; i < u; i++) {
                 double h = store[h0 + i];
