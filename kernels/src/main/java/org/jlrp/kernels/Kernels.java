@@ -58,6 +58,16 @@ public interface Kernels {
     /** The transposed Dense product of the relevance pass: {@code c[i] = Σ_j w[i][j] · s[j]}. */
     void denseTransposed(float[] s, float[] w, int in, int units, float[] c);
 
+    /**
+     * {@link #denseForward} on {@code rows} vectors sharing the kernel (the recurrent products {@code h·U} of a
+     * group of sequences): {@code x} is {@code [rows][in]}, {@code z} {@code [rows][units]}, and row {@code r} of
+     * {@code z} receives exactly, bit for bit, what {@code denseForward} writes for row {@code r} of {@code x},
+     * whatever {@code rows} and the other rows.
+     *
+     * @param bias may be null (no bias)
+     */
+    void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z);
+
     // --------------------------------------------------------------------------------------------- ε-rule
 
     /**

@@ -444,37 +444,102 @@ final class VectorKernels implements Kernels {
         // no sum (a zero sum's sign aside).
         int j = 0;
         for (int end = units - 4 * lanes; j <= end; j += 4 * lanes) {
-            FloatVector a0 = start(bias, j);
-            FloatVector a1 = start(bias, j + lanes);
-            FloatVector a2 = start(bias, j + 2 * lanes);
-            FloatVector a3 = start(bias, j + 3 * lanes);
-            for (int i = 0; i < in; i++) {
-                float xv = x[i];
-                FloatVector xb = FloatVector.broadcast(species, xv);
-                int r = i * units + j;
-                a0 = xb.fma(FloatVector.fromArray(species, w, r), a0);
-                a1 = xb.fma(FloatVector.fromArray(species, w, r + lanes), a1);
-                a2 = xb.fma(FloatVector.fromArray(species, w, r + 2 * lanes), a2);
-                a3 = xb.fma(FloatVector.fromArray(species, w, r + 3 * lanes), a3);
-            }
-            a0.intoArray(z, j);
-            a1.intoArray(z, j + lanes);
-            a2.intoArray(z, j + 2 * lanes);
-            a3.intoArray(z, j + 3 * lanes);
+            denseBlock(x, 0, in, w, units, bias, z, 0, j);
         }
+        denseTail(x, 0, in, w, units, bias, z, 0, j);
+    }
+
+    @Override
+    public void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z) {
+        // Two rows per block share each weight load; every z element sees the same fma chain as denseForward's.
+        int j = 0;
+        for (int end = units - 4 * lanes; j <= end; j += 4 * lanes) {
+            int r = 0;
+            for (; r + 1 < rows; r += 2) {
+                denseBlockTwoRows(x, r * in, in, w, units, bias, z, r * units, j);
+            }
+            if (r < rows) {
+                denseBlock(x, r * in, in, w, units, bias, z, r * units, j);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            denseTail(x, r * in, in, w, units, bias, z, r * units, j);
+        }
+    }
+
+    /** Columns {@code [j, j + 4·lanes)} of one row: {@code z[zo + …] = bias + Σ_i fma(x[xo + i], w[i][…])}. */
+    private void denseBlock(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo, int j) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = start(bias, j + lanes);
+        FloatVector a2 = start(bias, j + 2 * lanes);
+        FloatVector a3 = start(bias, j + 3 * lanes);
+        for (int i = 0; i < in; i++) {
+            FloatVector xb = FloatVector.broadcast(species, x[xo + i]);
+            int r = i * units + j;
+            a0 = xb.fma(FloatVector.fromArray(species, w, r), a0);
+            a1 = xb.fma(FloatVector.fromArray(species, w, r + lanes), a1);
+            a2 = xb.fma(FloatVector.fromArray(species, w, r + 2 * lanes), a2);
+            a3 = xb.fma(FloatVector.fromArray(species, w, r + 3 * lanes), a3);
+        }
+        a0.intoArray(z, zo + j);
+        a1.intoArray(z, zo + j + lanes);
+        a2.intoArray(z, zo + j + 2 * lanes);
+        a3.intoArray(z, zo + j + 3 * lanes);
+    }
+
+    /** {@link #denseBlock} for two consecutive rows at once. */
+    private void denseBlockTwoRows(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo,
+                                   int j) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = start(bias, j + lanes);
+        FloatVector a2 = start(bias, j + 2 * lanes);
+        FloatVector a3 = start(bias, j + 3 * lanes);
+        FloatVector b0 = a0;
+        FloatVector b1 = a1;
+        FloatVector b2 = a2;
+        FloatVector b3 = a3;
+        for (int i = 0; i < in; i++) {
+            FloatVector xa = FloatVector.broadcast(species, x[xo + i]);
+            FloatVector xb = FloatVector.broadcast(species, x[xo + in + i]);
+            int r = i * units + j;
+            FloatVector w0 = FloatVector.fromArray(species, w, r);
+            FloatVector w1 = FloatVector.fromArray(species, w, r + lanes);
+            FloatVector w2 = FloatVector.fromArray(species, w, r + 2 * lanes);
+            FloatVector w3 = FloatVector.fromArray(species, w, r + 3 * lanes);
+            a0 = xa.fma(w0, a0);
+            a1 = xa.fma(w1, a1);
+            a2 = xa.fma(w2, a2);
+            a3 = xa.fma(w3, a3);
+            b0 = xb.fma(w0, b0);
+            b1 = xb.fma(w1, b1);
+            b2 = xb.fma(w2, b2);
+            b3 = xb.fma(w3, b3);
+        }
+        a0.intoArray(z, zo + j);
+        a1.intoArray(z, zo + j + lanes);
+        a2.intoArray(z, zo + j + 2 * lanes);
+        a3.intoArray(z, zo + j + 3 * lanes);
+        b0.intoArray(z, zo + units + j);
+        b1.intoArray(z, zo + units + j + lanes);
+        b2.intoArray(z, zo + units + j + 2 * lanes);
+        b3.intoArray(z, zo + units + j + 3 * lanes);
+    }
+
+    /** Columns {@code [j, units)} of one row: single vectors, then scalars, each the same fma chain. */
+    private void denseTail(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo, int j) {
         for (int end = bound(units); j < end; j += lanes) {
             FloatVector a = start(bias, j);
             for (int i = 0; i < in; i++) {
-                a = FloatVector.broadcast(species, x[i]).fma(FloatVector.fromArray(species, w, i * units + j), a);
+                a = FloatVector.broadcast(species, x[xo + i]).fma(FloatVector.fromArray(species, w, i * units + j), a);
             }
-            a.intoArray(z, j);
+            a.intoArray(z, zo + j);
         }
         for (; j < units; j++) {
             float a = bias == null ? 0f : bias[j];
             for (int i = 0; i < in; i++) {
-                a = Math.fma(x[i], w[i * units + j], a);
+                a = Math.fma(x[xo + i], w[i * units + j], a);
             }
-            z[j] = a;
+            z[zo + j] = a;
         }
     }
 

@@ -387,6 +387,37 @@ class KernelsTest {
         }
     }
 
+    /** denseForwardRows gives every row denseForward's bits, whatever the number of rows (both kernels). */
+    @Test
+    void denseForwardRowsIsDenseForwardPerRow() {
+        Random random = new Random(44);
+        for (Kernels k : implementations()) {
+            for (int units : new int[]{1, 17, 64, 65, 130, 256, 257}) {
+                for (int in : new int[]{1, 13, 64}) {
+                    for (int rows : new int[]{1, 2, 3, 5}) {
+                        float[] x = random(random, rows * in);
+                        for (int i = 0; i < x.length; i += 4) {
+                            x[i] = 0f;
+                        }
+                        float[] w = random(random, in * units);
+                        for (float[] b : new float[][]{null, random(random, units)}) {
+                            float[] z = new float[rows * units];
+                            k.denseForwardRows(x, rows, in, w, units, b, z);
+                            for (int r = 0; r < rows; r++) {
+                                float[] row = java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in);
+                                float[] one = new float[units];
+                                k.denseForward(row, in, w, units, b, one);
+                                assertSameBits(one, java.util.Arrays.copyOfRange(z, r * units, (r + 1) * units),
+                                        units, k + " denseForwardRows in=" + in + " units=" + units + " rows=" + rows
+                                                + " row " + r);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void simdAndScalarAgreeOnTheSameInputs() {
         Kernels simd = simd();

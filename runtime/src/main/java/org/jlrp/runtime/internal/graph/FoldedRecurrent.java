@@ -39,4 +39,19 @@ final class FoldedRecurrent extends Layer {
     void backward(Workspace ws, Kernels kernels, Rule rule) {
         recurrent.backward(ws, kernels, rule, tables);
     }
+
+    @Override
+    long groupWeightBytes() {
+        return recurrent.groupWeightBytes();
+    }
+
+    @Override
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels) {
+        recurrent.forwardGroup(group, count, kernels, tables);
+    }
+
+    @Override
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule) {
+        recurrent.backwardGroup(group, count, kernels, rule, tables);
+    }
 }

@@ -189,6 +189,11 @@ public final class Network {
         return most;
     }
 
+    /** Whether a recurrent layer runs its cells across a group ({@link RecurrentLayer#groupsCells}). */
+    public boolean groupsRecurrentCells() {
+        return layers.stream().anyMatch(l -> l instanceof RecurrentLayer r && r.groupsCells());
+    }
+
     /** Floats one workspace holds, for memory planning. */
     public long workspaceFloats() {
         return buffers.workspaceFloats();

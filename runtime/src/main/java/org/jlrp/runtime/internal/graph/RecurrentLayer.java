@@ -142,12 +142,69 @@ final class RecurrentLayer extends Layer {
     /** The forward pass; with {@code tables} ({@link #foldTables}), the input product is looked up per token. */
     void forward(Workspace ws, Kernels kernels, float[][] tables) {
         float[] x = tables == null ? ws.values[input().valueSlot] : null;
-        float[] out = ws.values[valueSlot];
         float[] store = ws.preActivations[preSlot];
         for (int di = 0; di < directions.length; di++) {
             directions[di].forward(ws, kernels, x, store, tables == null ? null : tables[di]);
         }
-        // The output: every step's state, or the last one; merged.
+        writeOutput(ws);
+    }
+
+    /** Whether {@link #forwardGroup} runs the cells of a group together (LSTM); other cells run member by member. */
+    boolean groupsCells() {
+        return directions[0].kind == Kind.LSTM;
+    }
+
+    /** The recurrent kernels, read once per step for a whole group instead of once per member. */
+    @Override
+    long groupWeightBytes() {
+        long total = 0;
+        for (Direction d : directions) {
+            total += (long) Float.BYTES * d.recurrentKernel.length;
+        }
+        return total;
+    }
+
+    @Override
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels) {
+        forwardGroup(group, count, kernels, null);
+    }
+
+    /**
+     * {@link #forward} on members {@code 0…count−1}: an LSTM's {@code h·U} runs for all members as one
+     * {@link Kernels#denseForwardRows} product per step, whose rows are bit for bit the single-member products, so
+     * each member ends up exactly as {@link #forward} alone leaves it.
+     */
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[][] tables) {
+        if (!groupsCells() || count == 1) {
+            for (int m = 0; m < count; m++) {
+                forward(group.members[m], kernels, tables);
+            }
+            return;
+        }
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].forwardGroup(group, count, kernels, tables == null ? null : tables[di]);
+        }
+        for (int m = 0; m < count; m++) {
+            writeOutput(group.members[m]);
+        }
+    }
+
+    @Override
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule) {
+        backwardGroup(group, count, kernels, rule, null);
+    }
+
+    /** {@link #backward} member by member (the relevance pass is not grouped yet). */
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule, float[][] tables) {
+        for (int m = 0; m < count; m++) {
+            backward(group.members[m], kernels, rule, tables);
+        }
+    }
+
+    /** The output from the directions' states: every step's state, or the last one; merged. */
+    private void writeOutput(Workspace ws) {
+        float[] out = ws.values[valueSlot];
+        float[] store = ws.preActivations[preSlot];
         int count = returnSequences ? steps : 1;
         for (int k = 0; k < count; k++) {
             for (int di = 0; di < directions.length; di++) {
@@ -340,10 +397,12 @@ final class RecurrentLayer extends Layer {
             return tokenOrder ? position(k) : k;
         }
 
-        void forward(Workspace ws, Kernels kernels, float[] x, float[] store, float[] table) {
-            int u = units;
-            int g = gates * u;
-            // Only h·U is sequential: x·W (+ b) for every step is one matrix product up front, or table rows.
+        /**
+         * Only h·U is sequential: x·W (+ b) for every token position is one matrix product up front, or table rows;
+         * returns the workspace's {@code [steps][G·u]} array of them.
+         */
+        private float[] project(Workspace ws, Kernels kernels, float[] x, float[] table) {
+            int g = gates * units;
             float[] zxAll = scratch(ws, "zxAll", steps * g);
             if (table == null) {
                 kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
@@ -355,6 +414,47 @@ final class RecurrentLayer extends Layer {
                     }
                 }
             }
+            return zxAll;
+        }
+
+        /** The LSTM forward pass of a group's members (see {@link RecurrentLayer#forwardGroup}). */
+        void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[] table) {
+            int u = units;
+            int g = gates * u;
+            Workspace lead = group.members[0];
+            float[] hs = scratch(lead, "groupH", count * u);
+            float[] zhs = scratch(lead, "groupZh", count * g);
+            for (int m = 0; m < count; m++) {
+                Workspace ws = group.members[m];
+                float[] store = ws.preActivations[preSlot];
+                group.inputSide[m] = project(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table);
+                group.outputSide[m] = store;
+                java.util.Arrays.fill(store, hOffset, hOffset + u, 0f);
+                java.util.Arrays.fill(store, cOffset, cOffset + u, 0f);
+            }
+            for (int s = 0; s < steps; s++) {
+                int pos = position(s);
+                int h0 = hOffset + s * u;
+                for (int m = 0; m < count; m++) {
+                    System.arraycopy(group.outputSide[m], h0, hs, m * u, u);
+                }
+                kernels.denseForwardRows(hs, count, u, recurrentKernel, g, recurrentBias, zhs);
+                for (int m = 0; m < count; m++) {
+                    float[] store = group.outputSide[m];
+                    if (maskedAt(group.members[m], pos)) {
+                        System.arraycopy(store, h0, store, h0 + u, u);
+                        System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
+                        continue;
+                    }
+                    lstmCell(kernels, group.inputSide[m], pos * g, zhs, m * g, store, s);
+                }
+            }
+        }
+
+        void forward(Workspace ws, Kernels kernels, float[] x, float[] store, float[] table) {
+            int u = units;
+            int g = gates * u;
+            float[] zxAll = project(ws, kernels, x, table);
             float[] zx = scratch(ws, "zx", g);
             float[] zh = scratch(ws, "zh", g);
             float[] hPrev = scratch(ws, "h", u);
@@ -381,7 +481,7 @@ final class RecurrentLayer extends Layer {
                 int cand = candOffset + s * u;
                 int pre = gatePreOffset + s * g;
                 if (kind == Kind.LSTM) {
-                    lstmCell(kernels, zxAll, pos * g, zh, store, s);
+                    lstmCell(kernels, zxAll, pos * g, zh, 0, store, s);
                     continue;
                 }
                 System.arraycopy(zxAll, pos * g, zx, 0, g);
@@ -431,7 +531,7 @@ final class RecurrentLayer extends Layer {
          * {@code zh}); the gates i, f, o through the recurrent activation and g through the activation, block by
          * block (i and f are adjacent: Keras orders the blocks i, f, g, o); then c = f⊙c_{t−1} + i⊙g, h = o⊙tanh(c).
          */
-        private void lstmCell(Kernels kernels, float[] zx, int xo, float[] zh, float[] store, int s) {
+        private void lstmCell(Kernels kernels, float[] zx, int xo, float[] zh, int ho, float[] store, int s) {
             int u = units;
             int g = 4 * u;
             int pre = gatePreOffset + s * g;
@@ -440,7 +540,7 @@ final class RecurrentLayer extends Layer {
             int c1 = c0 + u;
             int h1 = hOffset + (s + 1) * u;
             for (int j = 0; j < g; j++) {
-                store[pre + j] = zx[xo + j] + zh[j];
+                store[pre + j] = zx[xo + j] + zh[ho + j];
             }
             System.arraycopy(store, pre + 2 * u, store, candOffset + s * u, u);
             activate(recurrentActivation, kernels, store, pre, store, gate, 2 * u);
