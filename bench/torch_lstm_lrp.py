@@ -11,6 +11,7 @@ numpy brings OpenBLAS, so `python3 torch_lstm_lrp.py bench --numpy` on such a nu
 """
 import argparse
 import json
+import os
 import time
 
 import h5py
@@ -230,7 +231,8 @@ def bench(args):
         k += 1
     wall, cpu = time.time() - t0, time.process_time() - cpu0
     version = "numpy " + np.__version__ if args.numpy else "torch " + torch.__version__
-    print(json.dumps({"peer": version, "threads": args.threads, "batch": args.batch,
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "OpenBLAS default") if args.numpy else args.threads
+    print(json.dumps({"peer": version, "threads": threads, "batch": args.batch,
                       "length": T, "seconds": round(wall, 3), "explanations": n,
                       "explanations_per_second": round(n / wall, 1), "cpu_seconds": round(cpu, 2),
                       "explanations_per_cpu_second": round(n / cpu, 1)}))
