@@ -22,12 +22,12 @@ import org.jlrp.runtime.render.AnsiReport;
 import org.jlrp.runtime.render.HtmlReport;
 import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.render.ReportData;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
-import org.jlrp.runtime.text.Sequences;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TextVectorizer;
+import org.jlrp.runtime.text.Vocabulary;
 import org.jlrp.runtime.text.TokenFile;
 import org.jlrp.runtime.text.UnknownWords;
 
@@ -67,12 +67,19 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped); - reads "
                 + "them from stdin"));
         o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
+        o.addOption(CommandLines.opt("vocab", "FILE", "a plain vocabulary instead of --tokenizer: {\"token\": id} JSON, or "
+                + "one token per line (line number = id)"));
+        o.addOption(CommandLines.opt("split", "char|word|whitespace", "--vocab: one token per character, Keras-style "
+                + "words (punctuation removed) or whitespace-separated words (default word)"));
+        o.addOption(CommandLines.opt("keep-case", null, "--vocab: do not lower-case the text"));
         o.addOption(CommandLines.opt("unknown-id", "N", "map words the tokenizer does not know to id N instead of "
                 + "dropping them (as projects that map unknown words to 0 themselves)"));
         o.addOption(CommandLines.opt("strict", null, "a text with no word in the tokenizer's vocabulary is an error "
                 + "(exit 2) instead of a warning"));
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
                 + "negative,positive, or the positive class alone)"));
+        o.addOption(CommandLines.opt("sigmoid-view", "classes|unit", "a model with one sigmoid unit: report its two "
+                + "classes (default) or the unit itself, one logit, target 0, as the model computes it"));
         CommandLines.addFittingOptions(o);
         CommandLines.addExplainOptions(o);
         o.addOption(CommandLines.opt("format", "table|ansi|json|html", "output format (default: from the --output "
@@ -99,6 +106,12 @@ final class ExplainCommand {
         if (!textInput && (line.hasOption("unknown-id") || line.hasOption("strict"))) {
             throw new ParseException("--unknown-id and --strict apply to --text/--texts input only");
         }
+        if (line.hasOption("vocab") && line.hasOption("tokenizer")) {
+            throw new ParseException("give either --tokenizer or --vocab, not both");
+        }
+        if (!line.hasOption("vocab") && (line.hasOption("split") || line.hasOption("keep-case"))) {
+            throw new ParseException("--split and --keep-case apply to --vocab only");
+        }
         Path modelPath = CommandLines.path(line, "model");
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
@@ -120,7 +133,11 @@ final class ExplainCommand {
                 : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
         String modelName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
         Path tokenizerPath = CommandLines.path(line, "tokenizer");
+        Path vocabPath = CommandLines.path(line, "vocab");
         KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
+                : vocabPath != null ? Vocabulary.tokenizer(Vocabulary.read(vocabPath),
+                        Vocabulary.Split.parse(line.getOptionValue("split", "word"), "--split"),
+                        !line.hasOption("keep-case"), null)
                 : demo ? DemoModel.tokenizer() : null;
         if (tokenizer != null && line.hasOption("unknown-id")) {
             int vocabulary = explainer.network().vocabularySize();
@@ -131,7 +148,8 @@ final class ExplainCommand {
             }
             tokenizer = tokenizer.withUnknownId(unknownId);
         }
-        boolean single = SigmoidClasses.applies(explainer);
+        String sigmoidView = CommandLines.choice(line, "sigmoid-view", "classes", "classes", "unit");
+        boolean single = SigmoidClasses.applies(explainer) && sigmoidView.equals("classes");
         List<String> labels = line.hasOption("labels") ? labels(line.getOptionValue("labels"))
                 : demo ? DemoModel.LABELS : null;
         checkLabels(labels, explainer.network().outputSize(), single);
@@ -149,21 +167,16 @@ final class ExplainCommand {
         if (textInput && vectorizer != null) {
             // The model's own TextVectorization layer: its standardize, split, vocabulary, truncation and padding.
             List<String> texts = texts(line);
-            sequences = new ArrayList<>();
-            words = new ArrayList<>();
-            unknown = new ArrayList<>();
-            for (String text : texts) {
-                KerasTokenizer.Encoded e = vectorizer.encode(text);
-                int n = length > 0 ? length : Math.max(1, e.ids().length);
-                sequences.add(Sequences.pad(e.ids(), n, Sequences.Side.POST, Sequences.Side.POST, 0));
-                words.add(Sequences.padWords(e.words(), n, Sequences.Side.POST, Sequences.Side.POST));
-                unknown.add(e.unknownWords());
-            }
+            TextBatch encoded = TextBatch.encode(vectorizer, texts, length);
+            sequences = encoded.sequences();
+            words = encoded.words();
+            unknown = encoded.unknownWords();
             reportTextsWithoutKnownWords(texts, unknown, line.hasOption("strict"));
         } else if (textInput) {
             if (tokenizer == null) {
                 throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
-                        + "or a word->index JSON) for " + modelPath + ", which has no TextVectorization layer");
+                        + "or a word->index JSON) or --vocab FILE for " + modelPath + ", which has no TextVectorization "
+                        + "layer");
             }
             List<String> texts = texts(line);
             TextBatch encoded = TextBatch.encode(tokenizer, texts, length, fitting.padding(), fitting.truncating(),
@@ -295,11 +308,7 @@ final class ExplainCommand {
     private static List<String[]> wordsOf(List<int[]> sequences, KerasTokenizer tokenizer, int padId) {
         List<String[]> words = new ArrayList<>(sequences.size());
         for (int[] ids : sequences) {
-            String[] w = new String[ids.length];
-            for (int t = 0; t < ids.length; t++) {
-                w[t] = ids[t] == padId ? null : tokenizer.wordOf(ids[t]);
-            }
-            words.add(w);
+            words.add(tokenizer.words(ids, padId));
         }
         return words;
     }

@@ -10,7 +10,7 @@ import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.JlrpException;
 
 /**
- * The {@code jlrp} command line: {@code explain}, {@code info}, {@code bench}, {@code evaluate}. It parses, calls the
+ * The {@code jlrp} command line: {@code explain}, {@code info}, {@code bench}, {@code evaluate}, {@code serve}. It parses, calls the
  * runtime and prints; everything a library user would also need lives in the runtime.
  *
  * <p>Exit codes: 0 success; 2 bad usage or bad input, with one line on stderr naming the problem; 1 internal error.
@@ -61,8 +61,10 @@ public final class Main {
                     return new BenchCommand(out, err).run(commandArgs);
                 case "evaluate":
                     return new EvaluateCommand(io).run(commandArgs);
+                case "serve":
+                    return new ServeCommand(io).run(commandArgs);
                 default:
-                    err.println("jlrp: unknown command '" + rest[0] + "' (expected explain, info, bench or evaluate)");
+                    err.println("jlrp: unknown command '" + rest[0] + "' (expected explain, info, bench, evaluate or serve)");
                     return BAD_INPUT;
             }
         } catch (ParseException e) {
@@ -117,6 +119,7 @@ public final class Main {
                 "  info     the model's format, layers, shapes and what jlrp explains",
                 "  bench    explanations per second and latency on random inputs",
                 "  evaluate word-deletion faithfulness (AOPC) of methods and rules against a random order",
+                "  serve    the model behind KServe V1 and Open Inference Protocol HTTP endpoints, with /metrics",
                 "",
                 "Run 'jlrp <command> --help' for a command's options. --debug prints stack traces. --version prints "
                         + "the version.",

@@ -78,7 +78,7 @@ class BenchCommandTest {
         Files.writeString(tokens, "[[5, 17, 3], [9, 9, 9, 9]]");
         String[][] cases = {
             {"epsilon", "lrp", "pred", "random", "folded", "1", "--seed", "3"},
-            {"epsilon-plus", "lrp", "pred", "random", "unfolded", "1", "--rule", "epsilon-plus"},
+            {"epsilon-plus", "lrp", "pred", "random", "folded", "1", "--rule", "epsilon-plus"},
             {"epsilon", "lrp", "all", tokens.toString(), "folded", "4", "--target", "all", "--tokens", tokens.toString()},
             {"epsilon", "lrp", "2", "random", "unfolded", "1", "--target", "2", "--embedding-relevance"},
             {"-", "gradient-input", "pred", "random", "unfolded", "1", "--method", "gradient-input"},

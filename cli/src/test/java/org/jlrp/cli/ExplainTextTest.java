@@ -186,6 +186,44 @@ class ExplainTextTest {
         }
     }
 
+    /**
+     * A PyTorch character CNN exported to ONNX with its plain {@code {char: id}} dictionary: the app lower-cases, maps
+     * unknown characters to 0 and pads and truncates at the end (the scheme it strips first is left out here).
+     */
+    @Test
+    void plainVocabularyExplainsTheOnnxCharCnnAsItsAppReadsText() throws Exception {
+        Path dir = SharedFiles.require("pairs/ycw666-phishguard-charcnn-onnx");
+        Run r = jlrp("explain", "--model", dir.resolve("cnn_model.onnx").toString(), "--vocab",
+                dir.resolve("char2idx.json").toString(), "--split", "char", "--unknown-id", "0", "--padding", "post",
+                "--truncating", "post", "--text", "Mail.Example.COM/Inbox", "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode result = new ObjectMapper().readTree(r.out()).get("results").get(0);
+        // golden_numpy.tsv: HTTPS://Mail.Example.COM/Inbox -> m a i l . e x a m p l e . c o m / i n b o x, p 0.4...
+        int[] want = {51, 39, 47, 50, 15, 43, 62, 39, 51, 54, 50, 43, 15, 41, 53, 51, 16, 47, 52, 40, 53, 62};
+        JsonNode tokens = result.get("tokens");
+        assertEquals(200, tokens.size());
+        for (int t = 0; t < 200; t++) {
+            assertEquals(t < want.length ? want[t] : 0, tokens.get(t).asInt(), "position " + t);
+        }
+        assertEquals("m", result.get("words").get(0).asText());
+        Run keep = jlrp("explain", "--model", dir.resolve("cnn_model.onnx").toString(), "--vocab",
+                dir.resolve("char2idx.json").toString(), "--split", "char", "--keep-case", "--padding", "post",
+                "--text", "Mail", "--format", "json");
+        assertEquals(0, keep.code(), keep.err());
+        JsonNode kept = new ObjectMapper().readTree(keep.out()).get("results").get(0);
+        assertEquals("a", kept.get("words").get(0).asText(), "the upper-case M is not in the dictionary: dropped");
+        Run both = jlrp("explain", "--model", dir.resolve("cnn_model.onnx").toString(), "--vocab",
+                dir.resolve("char2idx.json").toString(), "--tokenizer", dir.resolve("char2idx.json").toString(),
+                "--text", "x");
+        assertEquals(2, both.code());
+        assertEquals("jlrp explain: give either --tokenizer or --vocab, not both (see jlrp explain --help)",
+                both.err().strip());
+        Run split = jlrp("explain", "--text", "x", "--split", "char");
+        assertEquals(2, split.code());
+        assertEquals("jlrp explain: --split and --keep-case apply to --vocab only (see jlrp explain --help)",
+                split.err().strip());
+    }
+
     @Test
     void badTextUsageIsOneLineExit2() {
         Path model = SharedFiles.require("models/seed_textcnn.h5");

@@ -10,7 +10,7 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Target;
-import org.jlrp.runtime.render.SigmoidClasses;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
 

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.render.SigmoidClasses;
 import org.jlrp.runtime.text.Sequences;
 
 /**

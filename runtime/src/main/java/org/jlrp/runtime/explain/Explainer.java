@@ -711,7 +711,12 @@ public final class Explainer {
         return new int[]{explainedTarget(target, logits)};
     }
 
-    private float[] probabilities(float[] logits) {
+    /**
+     * The model's stripped final activation applied to {@code logits} (softmax or sigmoid), as in
+     * {@link Explanation#probabilities()}; null when the model has none. For predictions without a relevance pass
+     * ({@link #logits}).
+     */
+    public float[] probabilities(float[] logits) {
         Activation stripped = network.strippedActivation();
         if (stripped == Activation.SIGMOID) {
             float[] p = new float[logits.length];
@@ -740,7 +745,14 @@ public final class Explainer {
         return null;
     }
 
-    void validate(int sequence, int[] tokens) {
+    /**
+     * Checks that {@code tokens} can be explained: not empty, of the model's length (when fixed), every id in
+     * {@code [0, vocabularySize())}. A service checks each request before batching it with others.
+     *
+     * @param sequence the number that names the sequence in the message
+     * @throws JlrpException one line naming the sequence, and the position and value of a bad id
+     */
+    public void validate(int sequence, int[] tokens) {
         if (tokens == null || tokens.length == 0) {
             throw new JlrpException("sequence " + sequence + " is empty");
         }

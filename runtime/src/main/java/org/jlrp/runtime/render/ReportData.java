@@ -5,6 +5,7 @@ import java.util.List;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.Method;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.UnknownWords;
 
 /**

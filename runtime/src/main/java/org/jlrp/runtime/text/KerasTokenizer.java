@@ -314,6 +314,15 @@ public final class KerasTokenizer {
         return indexWord.get(id);
     }
 
+    /** Each id's word ({@link #wordOf}) for token-id input; null at padding ({@code padId}) and unknown ids. */
+    public String[] words(int[] ids, int padId) {
+        String[] w = new String[ids.length];
+        for (int t = 0; t < ids.length; t++) {
+            w[t] = ids[t] == padId ? null : wordOf(ids[t]);
+        }
+        return w;
+    }
+
     /** {@code word_index}: unmodifiable, in the file's order. */
     public Map<String, Integer> wordIndex() {
         return wordIndex;

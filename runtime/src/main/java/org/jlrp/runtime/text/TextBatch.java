@@ -36,6 +36,25 @@ public record TextBatch(List<int[]> sequences, List<String[]> words, List<Unknow
         return new TextBatch(sequences, words, unknown);
     }
 
+    /**
+     * Tokenises each text with a model's own TextVectorization layer: its standardize, split and vocabulary, truncated
+     * and padded with id 0 at the end, as the layer does, to {@code length} (the model's input length), or for a model
+     * of any length ({@code length < 0}) to the text's own length (at least 1).
+     */
+    public static TextBatch encode(TextVectorizer vectorizer, List<String> texts, int length) {
+        List<int[]> sequences = new ArrayList<>(texts.size());
+        List<String[]> words = new ArrayList<>(texts.size());
+        List<UnknownWords> unknown = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            KerasTokenizer.Encoded e = vectorizer.encode(text);
+            int n = length > 0 ? length : Math.max(1, e.ids().length);
+            sequences.add(Sequences.pad(e.ids(), n, Sequences.Side.POST, Sequences.Side.POST, 0));
+            words.add(Sequences.padWords(e.words(), n, Sequences.Side.POST, Sequences.Side.POST));
+            unknown.add(e.unknownWords());
+        }
+        return new TextBatch(sequences, words, unknown);
+    }
+
     /** Reads one text per line (UTF-8); blank lines are skipped. */
     public static List<String> readLines(Path file) {
         try (InputStream in = Files.newInputStream(file)) {

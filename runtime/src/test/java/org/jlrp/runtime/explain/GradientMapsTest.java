@@ -201,7 +201,7 @@ class GradientMapsTest {
         int[] tokens = TinyModels.tokens(new Random(4), 8, 10, 2);
         for (Method method : List.of(Method.DEEPLIFT, Method.SHAPLEY, Method.SMOOTHGRAD)) {
             Explanation unit = explainer.explain(tokens, options(method).withTarget(Target.index(0))).get(0);
-            Explanation negative = org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 0, method);
+            Explanation negative = org.jlrp.runtime.explain.SigmoidClasses.asClass(unit, 0, method);
             for (int t = 0; t < tokens.length; t++) {
                 assertEquals(method == Method.SMOOTHGRAD ? unit.relevance()[t] : -unit.relevance()[t],
                         negative.relevance()[t], 0, method.cliName() + " position " + t);
@@ -213,10 +213,10 @@ class GradientMapsTest {
         }
         for (Method method : List.of(Method.GUIDED_BACKPROP, Method.DECONVNET)) {
             Explanation unit = explainer.explain(tokens, options(method).withTarget(Target.index(0))).get(0);
-            assertArrayEquals(unit.relevance(), org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 1, method)
+            assertArrayEquals(unit.relevance(), org.jlrp.runtime.explain.SigmoidClasses.asClass(unit, 1, method)
                     .relevance());
             JlrpException refused = assertThrows(JlrpException.class,
-                    () -> org.jlrp.runtime.render.SigmoidClasses.asClass(unit, 0, method));
+                    () -> org.jlrp.runtime.explain.SigmoidClasses.asClass(unit, 0, method));
             assertEquals("--method " + method.cliName() + " explains class 1 of a one-sigmoid model only (use "
                     + "--target 1)", refused.getMessage());
         }

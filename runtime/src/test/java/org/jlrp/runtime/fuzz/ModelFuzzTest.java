@@ -15,13 +15,14 @@ import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.internal.keras.KerasImporter;
+import org.jlrp.runtime.internal.onnx.OnnxImporter;
 import org.jlrp.runtime.internal.keras.Limits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Seeded, reproducible fuzzing of the model loader: mutants of every real model file (bit flips, truncations, config
+ * Seeded, reproducible fuzzing of the model loaders: mutants of every real Keras and ONNX model file (bit flips, truncations, config
  * edits, random bytes, zip damage) must either load and explain, or fail with {@link JlrpException}, within 2 s of CPU
  * time each. Anything else (another exception, an Error, a hang) is a failure. The budget is CPU time, not wall time,
  * so that a loaded machine does not fail cases; a 60 s wall-clock cap catches hangs that use no CPU
@@ -46,6 +47,9 @@ class ModelFuzzTest {
         "pairs/williampoch-hotel-sentiment-cnn/sentiment_model2.h5",
         "models/kim_textcnn.h5",
         "models/seed_textcnn.h5",
+        "models/onnx/torch_lstm_textclf.opset13.onnx",
+        "models/onnx/torch_bigru_textclf.opset13.onnx",
+        "pairs/ycw666-phishguard-charcnn-onnx/cnn_model.onnx",
     };
     private static final String ARCHITECTURE = "pairs/williampoch-hotel-sentiment-cnn/sentiment_model2.json";
     /** About 4× the slowest case measured (0.55 s of CPU over the 3000 default cases, JDK 17). */
@@ -87,8 +91,10 @@ class ModelFuzzTest {
             long caseSeed = c[1];
             boolean zip = SEEDS[file].endsWith(".keras");
             ModelMutator.Mutant mutant = ModelMutator.mutate(originals.get(file), zip, caseSeed);
-            // Half the mutants get the other extension: the format is detected from the bytes, not the name.
-            String extension = (caseSeed % 2 == 0) == zip ? ".keras" : ".h5";
+            // Half the Keras mutants get the other extension: the format is detected from the bytes, not the name.
+            // An ONNX file is picked by its extension.
+            boolean onnx = SEEDS[file].endsWith(".onnx");
+            String extension = onnx ? ".onnx" : (caseSeed % 2 == 0) == zip ? ".keras" : ".h5";
             Path path = dir.resolve("case" + extension);
             Files.write(path, mutant.bytes());
             boolean weightsOnly = SEEDS[file].endsWith("sentiment_model2.h5");
@@ -116,8 +122,8 @@ class ModelFuzzTest {
 
     private static Result attempt(Path path, Path architecture) {
         try {
-            Explainer explainer = Explainer.of(KerasImporter.load(path, architecture, Limits.DEFAULT),
-                    KernelProvider.get());
+            Explainer explainer = Explainer.of(path.toString().endsWith(".onnx") ? OnnxImporter.load(path)
+                    : KerasImporter.load(path, architecture, Limits.DEFAULT), KernelProvider.get());
             explainer.explain(new int[explainer.network().inputLength()]);
             return new Result(Outcome.LOADED, "");
         } catch (JlrpException e) {

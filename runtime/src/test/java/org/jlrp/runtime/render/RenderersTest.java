@@ -18,6 +18,7 @@ import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
+import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.text.KerasTokenizer;

@@ -229,6 +229,11 @@ public final class NetworkBuilder {
                 outSteps = ceilDiv(steps, stride);
                 padLeft = span - 1;
             }
+            case EXPLICIT -> {
+                long padded = (long) steps + spec.padLeft() + spec.padRight() - span;
+                outSteps = padded < 0 ? 0 : (int) (padded / stride + 1);
+                padLeft = spec.padLeft();
+            }
             default -> throw new IllegalStateException("unhandled padding " + spec.padding());
         }
         if (outSteps < 1) {

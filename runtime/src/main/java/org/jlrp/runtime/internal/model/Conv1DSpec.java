@@ -17,8 +17,20 @@ import java.util.Objects;
  * @param activation    applied to each output
  */
 public record Conv1DSpec(String name, List<String> inputs, float[] kernel, float[] bias, int width, int inputChannels,
-                         int filters, int stride, int dilation, Padding padding, Activation activation)
-        implements LayerSpec {
+                         int filters, int stride, int dilation, Padding padding, Activation activation, int padLeft,
+                         int padRight) implements LayerSpec {
+
+    /** A layer with {@link Padding#VALID}, {@link Padding#SAME} or {@link Padding#CAUSAL} padding. */
+    public Conv1DSpec(String name, List<String> inputs, float[] kernel, float[] bias, int width, int inputChannels,
+                      int filters, int stride, int dilation, Padding padding, Activation activation) {
+        this(name, inputs, kernel, bias, width, inputChannels, filters, stride, dilation, padding, activation, 0, 0);
+    }
+
+    /** This layer with another bias (same padding). */
+    public Conv1DSpec withBias(float[] newBias) {
+        return new Conv1DSpec(name, inputs, kernel, newBias, width, inputChannels, filters, stride, dilation, padding,
+                activation, padLeft, padRight);
+    }
 
     public Conv1DSpec {
         Specs.name(name);
@@ -30,6 +42,10 @@ public record Conv1DSpec(String name, List<String> inputs, float[] kernel, float
         Specs.positive(name, "dilation", dilation);
         Objects.requireNonNull(padding, "padding");
         Objects.requireNonNull(activation, "activation");
+        if (padLeft < 0 || padRight < 0 || padding != Padding.EXPLICIT && (padLeft != 0 || padRight != 0)) {
+            throw new IllegalArgumentException("layer '" + name + "': pads [" + padLeft + ", " + padRight + "] need "
+                    + "explicit padding and must not be negative");
+        }
         kernel = Specs.weights(name, "kernel", kernel, (long) width * inputChannels * filters);
         bias = Specs.bias(name, bias, filters);
     }

@@ -4,14 +4,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.internal.model.Activation;
 import org.jlrp.runtime.internal.model.ActivationSpec;
+import org.jlrp.runtime.internal.model.BidirectionalSpec;
 import org.jlrp.runtime.internal.model.ConcatenateSpec;
 import org.jlrp.runtime.internal.model.Conv1DSpec;
 import org.jlrp.runtime.internal.model.DenseSpec;
@@ -24,6 +28,7 @@ import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.internal.model.ModelSpec.Fact;
 import org.jlrp.runtime.internal.model.Padding;
 import org.jlrp.runtime.internal.model.PoolingSpec;
+import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
 import org.jlrp.runtime.internal.model.ReshapeSpec;
 import org.jlrp.runtime.internal.onnx.OnnxModel.Node;
 import org.jlrp.runtime.internal.onnx.OnnxModel.ValueInfo;
@@ -33,11 +38,14 @@ import org.jlrp.runtime.internal.onnx.OnnxModel.ValueInfo;
  * format-neutral {@link ModelSpec}. The graph is walked once in its (topological) node order; every value is either
  * a constant (initializers, {@code Constant} nodes and the shape computations exporters emit, folded here), the token
  * ids, or an activation that a jlrp layer computes. Activations carry their ONNX layout: a sequence is either
- * channels-last ({@code [B,T,C]}, jlrp's own) or channels-first ({@code [B,C,T]}, after PyTorch's
- * {@code Transpose(0,2,1)}); a vector carries the permutation from its ONNX index to jlrp's (a channel-major
- * {@code Flatten} of a channels-first sequence gives {@code c·T+t}, jlrp's Flatten {@code t·C+c}). Transposes only
- * change the layout; the weights of the next Conv, Gemm or MatMul are permuted instead, so the spec computes the
- * same function channels-last. Anything else is refused with one line naming the op and its node.
+ * channels-last ({@code [B,T,C]}, jlrp's own), channels-first ({@code [B,C,T]}, after PyTorch's
+ * {@code Transpose(0,2,1)}) or time-major ({@code [T,B,C]}, around the recurrent ops, whose outputs {@code Y} and
+ * {@code Y_h} have layouts of their own); a vector carries the map from its ONNX index to jlrp's (a channel-major
+ * {@code Flatten} of a channels-first sequence gives {@code c·T+t}, jlrp's Flatten {@code t·C+c}; a {@code Gather}
+ * of one time step or direction reads a part of its layer's output). Transposes only change the layout; the weights
+ * of the next Conv, Gemm or MatMul are permuted instead, so the spec computes the same function channels-last.
+ * {@code LSTM}, {@code GRU} and {@code RNN} become recurrent layers ({@link RecurrentOps}). Anything else is refused
+ * with one line naming the op and its node.
  */
 public final class OnnxImporter {
 
@@ -46,9 +54,14 @@ public final class OnnxImporter {
             "Tanh", "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool",
             "ReduceMax", "ReduceMean", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Add",
             "Concat", "Identity", "Dropout", "Cast", "Constant", "Shape", "ConstantOfShape", "Slice", "Mul", "Sub",
-            "Div"));
+            "Div", "LSTM", "GRU", "RNN"));
 
-    private static final Set<String> RECURRENT = Set.of("LSTM", "GRU", "RNN", "Loop", "Scan");
+    /** Control flow: a recurrence written as a loop body, which jlrp cannot map onto a recurrent layer. */
+    private static final Set<String> LOOPS = Set.of("Loop", "Scan");
+
+    /** Ops that keep an all-zero tensor all zero (their first input; the others are indices or shapes). */
+    private static final Set<String> ZERO_PRESERVING = Set.of("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape",
+            "Identity", "Cast", "Transpose", "Expand");
 
     /** The dynamic batch dimension inside folded shape constants. */
     static final double BATCH = -7.0e15;
@@ -63,8 +76,15 @@ public final class OnnxImporter {
     private record Tokens() implements Value {
     }
 
-    /** A constant jlrp cannot materialize (its shape holds the dynamic batch): fine unless something reads it. */
-    private record Deferred(String why) implements Value {
+    /**
+     * A constant jlrp cannot materialize (its shape holds the dynamic batch): fine unless something reads it, but for
+     * a recurrent op's initial state, which may be all zeros ({@code zeros}: a ConstantOfShape of 0).
+     */
+    private record Deferred(String why, boolean zeros) implements Value {
+
+        Deferred(String why) {
+            this(why, false);
+        }
     }
 
     /** How an activation's ONNX tensor lies over jlrp's buffer. */
@@ -73,6 +93,17 @@ public final class OnnxImporter {
         SEQ,
         /** ONNX {@code [B,C,T]}, jlrp {@code [T][C]}. */
         SEQ_CF,
+        /** ONNX {@code [T,B,C]} (time-major, what LSTM/GRU/RNN read and, squeezed, write), jlrp {@code [T][C]}. */
+        SEQ_TM,
+        /** A recurrent op's {@code Y}: ONNX {@code [T,D,B,H]}, jlrp {@code [T][D·H]} (directions concatenated). */
+        RNN_Y,
+        /** A recurrent op's {@code Y_h}: ONNX {@code [D,B,H]}, jlrp the vector {@code [D·H]}. */
+        STATES,
+        /**
+         * A recurrent op's {@code Y} after PyTorch's {@code Transpose(0,2,1,3)}: ONNX {@code [T,B,D,H]}, jlrp
+         * {@code [T][D·H]}; the {@code Reshape} to {@code [T,B,D·H]} that follows makes it a time-major sequence.
+         */
+        RNN_YT,
         /** ONNX {@code [B,N]} (or {@code [B]} for N = 1), jlrp vector N, ONNX index k at jlrp index order[k]. */
         VEC
     }
@@ -80,30 +111,51 @@ public final class OnnxImporter {
     /**
      * An activation: the jlrp layer that computes it and how its ONNX tensor maps onto that layer's output.
      *
-     * @param order VEC only: ONNX index → jlrp index, or null for the identity
-     * @param rank  the ONNX rank, batch included
+     * @param steps    sequences: T; STATES: the directions D
+     * @param channels sequences: C (RNN_Y: D·H); STATES: H
+     * @param order    VEC only: ONNX index → jlrp index, or null for the identity
+     * @param rank     the ONNX rank, batch included
+     * @param width    VEC only: the size of the jlrp layer's output, which is larger than {@code size} when the vector
+     *                 is a part of it (a {@code Gather} of one direction's state or of one time step)
      */
-    record Act(String layer, Layout layout, int steps, int channels, int size, int[] order, int rank)
+    record Act(String layer, Layout layout, int steps, int channels, int size, int[] order, int rank, int width)
             implements Value {
 
+        Act(String layer, Layout layout, int steps, int channels, int size, int[] order, int rank) {
+            this(layer, layout, steps, channels, size, order, rank, size);
+        }
+
         static Act seq(String layer, Layout layout, int steps, int channels) {
-            return new Act(layer, layout, steps, channels, steps * channels, null, 3);
+            return new Act(layer, layout, steps, channels, steps * channels, null,
+                    layout == Layout.RNN_Y || layout == Layout.RNN_YT ? 4 : 3);
         }
 
         Act withLayer(String name) {
-            return new Act(name, layout, steps, channels, size, order, rank);
+            return new Act(name, layout, steps, channels, size, order, rank, width);
         }
 
         static Act vec(String layer, int size, int[] order) {
             return new Act(layer, Layout.VEC, 0, 0, size, order, 2);
         }
 
-        /** The ONNX dims without the batch. */
+        /** Whether this is a vector that is exactly its layer's output, in jlrp's order. */
+        boolean whole() {
+            return layout != Layout.VEC || order == null && width == size;
+        }
+
+        /** Whether the batch axis is not the first (the time-major layouts of recurrent ops). */
+        boolean timeMajor() {
+            return layout == Layout.SEQ_TM || layout == Layout.RNN_Y || layout == Layout.STATES
+                    || layout == Layout.RNN_YT;
+        }
+
+        /** The ONNX dims without the batch (batch-first layouts). */
         long[] onnxDims() {
             return switch (layout) {
                 case SEQ -> new long[] {steps, channels};
                 case SEQ_CF -> new long[] {channels, steps};
                 case VEC -> rank == 1 ? new long[0] : new long[] {size};
+                case SEQ_TM, RNN_Y, STATES, RNN_YT -> throw new IllegalStateException("time-major " + layout);
             };
         }
     }
@@ -150,7 +202,8 @@ public final class OnnxImporter {
     /**
      * Imports a graph whose first graph input is a float activation rather than token ids (ONNX's single-op tests):
      * that input becomes the output of an Embedding over {@code table} ({@code [vocabulary][dim]}), read as a
-     * channels-first sequence {@code [B,C,T]} (rank 3) or a vector (rank 2); the other inputs are the constants given.
+     * channels-first sequence {@code [B,C,T]} (rank 3; time-major {@code [T,B,C]} with {@code timeMajor}, the input
+     * of the recurrent ops) or a vector (rank 2); the other inputs are the constants given.
      */
     static Imported importBound(OnnxModel model, String source, Bound bound) {
         return new OnnxImporter(model, source).convert(bound);
@@ -160,7 +213,8 @@ public final class OnnxImporter {
      * The binding of a single-op test: the float input is the Embedding output over T = {@code steps} steps of
      * {@code dim} channels; {@code constants} are the other graph inputs.
      */
-    record Bound(float[] table, int vocabulary, int dim, int steps, int rank, Map<String, Tensor> constants) {
+    record Bound(float[] table, int vocabulary, int dim, int steps, int rank, boolean timeMajor,
+                 Map<String, Tensor> constants) {
     }
 
     // ---------------------------------------------------------------------------------------------- graph
@@ -205,10 +259,11 @@ public final class OnnxImporter {
         if (!(out instanceof Act act)) {
             throw error("the graph output '" + outName + "' is not computed from the token ids");
         }
-        if (act.layout() == Layout.VEC && act.order() != null) {
-            throw error("the graph output '" + outName + "' is a channel-major flatten of a sequence; jlrp explains "
-                    + "outputs in (time, channel) order");
+        if (!act.whole()) {
+            throw error("the graph output '" + outName + "' is a channel-major flatten of a sequence or a part of a "
+                    + "layer's output; jlrp explains a whole layer's output in (time, channel) order");
         }
+        pruneUnread(act.layer());
         Map<String, Fact> facts = new LinkedHashMap<>();
         facts.put("opset", Fact.text("opset", String.valueOf(model.opset())));
         String producer = (model.producerName() + " " + model.producerVersion()).trim();
@@ -224,6 +279,23 @@ public final class OnnxImporter {
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }
+    }
+
+    /**
+     * Drops the layers the output does not read: a recurrent op's sequence layer when only its last step is read
+     * (that pick reads the last-state layer instead), and branches of the graph that lead nowhere.
+     */
+    private void pruneUnread(String output) {
+        Set<String> read = new HashSet<>();
+        List<String> todo = new ArrayList<>(List.of(output));
+        while (!todo.isEmpty()) {
+            String name = todo.remove(todo.size() - 1);
+            LayerSpec spec = layers.get(name);
+            if (spec != null && read.add(name)) {
+                todo.addAll(spec.inputs());
+            }
+        }
+        layers.keySet().removeIf(name -> !read.contains(name) && !(layers.get(name) instanceof InputSpec));
     }
 
     private void bindTokens(OnnxModel.Graph graph) {
@@ -288,7 +360,8 @@ public final class OnnxImporter {
             // An identity after the Embedding, so that a graph of one pass-through op still explains a layer.
             String seq = input.name();
             layers.put(seq, new IdentitySpec(seq, List.of(emb), "Input"));
-            values.put(input.name(), Act.seq(seq, Layout.SEQ_CF, bound.steps(), bound.dim()));
+            values.put(input.name(), Act.seq(seq, bound.timeMajor() ? Layout.SEQ_TM : Layout.SEQ_CF, bound.steps(),
+                    bound.dim()));
         } else {
             String flat = input.name() + "_flatten";
             layers.put(flat, new FlattenSpec(flat, List.of(emb)));
@@ -314,8 +387,9 @@ public final class OnnxImporter {
             throw error(node.describe() + " is in domain '" + node.domain() + "', which jlrp does not support");
         }
         if (!SUPPORTED.contains(op)) {
-            throw error(node.describe() + ": op " + op + " is not supported" + (RECURRENT.contains(op)
-                    ? " (recurrent ONNX models are not explained yet)" : "") + "; supported: "
+            throw error(node.describe() + ": op " + op + " is not supported" + (LOOPS.contains(op)
+                    ? " (a recurrence written as a loop; jlrp explains the LSTM, GRU and RNN ops)" : "")
+                    + "; supported: "
                     + String.join(", ", SUPPORTED));
         }
     }
@@ -335,23 +409,54 @@ public final class OnnxImporter {
             if (v == null) {
                 throw error(node.describe() + " reads '" + name + "', which no earlier node computes");
             }
-            if (v instanceof Deferred d && !op.equals("Shape")) {
+            if (v instanceof Deferred d && d.zeros() && in.isEmpty() && ZERO_PRESERVING.contains(op)) {
+                in.add(v); // a part or reshaping of the zero state (the per-layer Slice of a stacked LSTM's)
+                continue;
+            }
+            if (v instanceof Deferred d && !op.equals("Shape") && !RecurrentOps.OPS.contains(op)) {
                 throw error(node.describe() + " reads '" + name + "': " + d.why());
             }
             in.add(v);
         }
         boolean allConst = in.stream().allMatch(v -> v == null || v instanceof Const) && !op.equals("Shape");
         Value out;
-        if (op.equals("Constant")) {
+        if (!in.isEmpty() && in.get(0) instanceof Deferred d && d.zeros() && ZERO_PRESERVING.contains(op)) {
+            out = d;
+            note(node, "zero state");
+        } else if (op.equals("Constant")) {
             out = constant(node);
         } else if (allConst && !in.isEmpty()) {
-            Tensor folded = ConstFolding.fold(node, consts(in), model.opset());
-            out = folded == null ? new Deferred(node.describe() + " depends on the batch size") : new Const(folded);
+            Tensor folded;
+            try {
+                folded = ConstFolding.fold(node, consts(in), model.opset());
+            } catch (IndexOutOfBoundsException | NegativeArraySizeException | ArithmeticException e) {
+                // a corrupt file: axes, indices or shapes that do not fit the constants they apply to
+                throw error(node.describe() + ": cannot fold its constant inputs (" + e.getMessage() + ")");
+            }
+            out = folded == null ? new Deferred(node.describe() + " depends on the batch size", zeroFill(node))
+                    : new Const(folded);
             note(node, "folded");
         } else {
             out = activation(node, in);
         }
         values.put(node.outputs().get(0), out);
+    }
+
+    /** Whether a ConstantOfShape fills with zeros (its {@code value} absent or 0). */
+    private static boolean zeroFill(Node node) {
+        if (!node.opType().equals("ConstantOfShape")) {
+            return false;
+        }
+        var value = node.attribute("value");
+        if (value == null || value.t() == null) {
+            return true;
+        }
+        for (double v : value.t().values()) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<Tensor> consts(List<Value> in) {
@@ -390,6 +495,9 @@ public final class OnnxImporter {
 
     private Value activation(Node node, List<Value> in) {
         String op = node.opType();
+        if (in.isEmpty()) {
+            throw error(node.describe() + " has no input");
+        }
         Value first = in.get(0);
         switch (op) {
             case "Shape":
@@ -406,6 +514,8 @@ public final class OnnxImporter {
                 break;
             case "ConstantOfShape":
                 return new Deferred(node.describe() + " depends on the batch size");
+            case "LSTM", "GRU", "RNN":
+                return recurrent(node, in);
             default:
                 break;
         }
@@ -414,6 +524,10 @@ public final class OnnxImporter {
         }
         if (!(first instanceof Act x)) {
             throw error(node.describe() + ": its first input is not an activation of the graph");
+        }
+        if (x.timeMajor() && !Set.of("Transpose", "Squeeze", "Gather", "Reshape", "Concat").contains(op)) {
+            throw error(node.describe() + ": " + op + " of " + describe(x) + " is not supported; jlrp reads a "
+                    + "recurrent op's outputs through Squeeze, Transpose and Gather");
         }
         return switch (op) {
             case "Transpose" -> transpose(node, x);
@@ -444,6 +558,9 @@ public final class OnnxImporter {
         } else if (v instanceof Tokens) {
             dims = new long[] {-1, inputLength};
         } else if (v instanceof Act a) {
+            if (a.timeMajor()) {
+                throw error(node.describe() + ": Shape of " + describe(a) + " is not supported");
+            }
             long[] rest = a.onnxDims();
             dims = new long[rest.length + 1];
             dims[0] = -1;
@@ -468,6 +585,9 @@ public final class OnnxImporter {
     private Value gather(Node node, List<Value> in) {
         Value data = in.get(0);
         Value indices = in.size() > 1 ? in.get(1) : null;
+        if (data instanceof Act x && indices instanceof Const index) {
+            return pick(node, x, index.tensor());
+        }
         if (data instanceof Const table && indices instanceof Tokens) {
             Tensor t = table.tensor();
             if (t.rank() != 2 || !Tensor.isFloat(t.dataType())) {
@@ -490,6 +610,73 @@ public final class OnnxImporter {
                 + "indexed by the token ids) and on constants");
     }
 
+    /**
+     * {@code Gather} of one index of an activation: one direction's last state ({@code Y_h[d]}) or one time step of a
+     * sequence ({@code output[:, -1]}). The result is a part of the layer's output (a vector whose {@code order}
+     * points into it), which the next Dense reads with zero weights elsewhere; the last step of a forward recurrent
+     * layer's sequence is its last state, so that pick reads the layer that returns it instead.
+     */
+    private Value pick(Node node, Act x, Tensor index) {
+        if (index.rank() != 0 || !Tensor.isInteger(index.dataType())) {
+            throw error(node.describe() + ": Gather of " + index + " from " + describe(x) + " is not supported; jlrp "
+                    + "supports one scalar index (a time step or a direction)");
+        }
+        long axis = node.i("axis", 0);
+        long k = index.longs()[0];
+        if (x.layout() == Layout.STATES && (axis == 0 || axis == -3)) {
+            int d = checkIndex(node, k, x.steps());
+            note(node, "pick (direction " + d + ")");
+            return part(x.layer(), x.channels(), d * x.channels(), x.size());
+        }
+        String axes = SEQ_AXES.get(x.layout());
+        if (axes != null) {
+            long time = axes.indexOf('t');
+            if (axis == time || axis == time - 3) {
+                int t = checkIndex(node, k, x.steps());
+                Supplier<String> last = t == x.steps() - 1 ? lastState.get(x.layer()) : null;
+                if (last != null) {
+                    note(node, "last state (of " + x.layer() + ")");
+                    return Act.vec(last.get(), x.channels(), null);
+                }
+                String flat = flattened.computeIfAbsent(x.layer(), layer -> {
+                    String name = uniqueName(layer + "_flatten");
+                    layers.put(name, new FlattenSpec(name, List.of(layer)));
+                    return name;
+                });
+                note(node, "pick (step " + t + ")");
+                return part(flat, x.channels(), t * x.channels(), x.size());
+            }
+        }
+        throw error(node.describe() + ": Gather over axis " + axis + " of " + describe(x) + " is not supported; jlrp "
+                + "supports picking a time step or a direction");
+    }
+
+    private int checkIndex(Node node, long k, int n) {
+        long i = k < 0 ? k + n : k;
+        if (i < 0 || i >= n) {
+            throw error(node.describe() + ": index " + k + " is out of range for " + n);
+        }
+        return (int) i;
+    }
+
+    /** The {@code size} values from {@code offset} of a layer's output of {@code width} values, as a vector. */
+    private static Act part(String layer, int size, int offset, int width) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = offset + i;
+        }
+        return size == width ? Act.vec(layer, size, null) : new Act(layer, Layout.VEC, 0, 0, size, order, 2, width);
+    }
+
+    /** The Flatten layer made for picks from a sequence layer, by that layer. */
+    private final Map<String, String> flattened = new HashMap<>();
+
+    /**
+     * A forward recurrent layer returning its sequence → the layer (the same cell) returning its last state, made on
+     * first use by a pick of the last step.
+     */
+    private final Map<String, Supplier<String>> lastState = new HashMap<>();
+
     private Value transpose(Node node, Act x) {
         long[] perm = node.ints("perm");
         int rank = x.rank();
@@ -502,11 +689,6 @@ public final class OnnxImporter {
         if (perm.length != rank) {
             throw error(node.describe() + ": perm " + Arrays.toString(perm) + " does not fit rank " + rank);
         }
-        if (rank == 3 && perm[0] == 0 && perm[1] == 2 && perm[2] == 1 && x.layout() != Layout.VEC) {
-            note(node, "layout");
-            Layout flipped = x.layout() == Layout.SEQ ? Layout.SEQ_CF : Layout.SEQ;
-            return new Act(x.layer(), flipped, x.steps(), x.channels(), x.size(), null, 3);
-        }
         boolean identity = true;
         for (int i = 0; i < perm.length; i++) {
             identity &= perm[i] == i;
@@ -515,16 +697,173 @@ public final class OnnxImporter {
             note(node, "pass-through");
             return x;
         }
+        if (x.layout() == Layout.RNN_Y && Arrays.equals(perm, new long[] {0, 2, 1, 3})) { // [T,B,D,H]
+            note(node, "layout");
+            return Act.seq(x.layer(), Layout.RNN_YT, x.steps(), x.channels());
+        }
+        String axes = SEQ_AXES.get(x.layout());
+        if (rank == 3 && axes != null && isPermutation(perm)) {
+            // The sequence layouts are orders of the axes batch, time, channel; a transpose picks another order.
+            String moved = "" + axes.charAt((int) perm[0]) + axes.charAt((int) perm[1]) + axes.charAt((int) perm[2]);
+            for (Map.Entry<Layout, String> e : SEQ_AXES.entrySet()) {
+                if (e.getValue().equals(moved)) {
+                    note(node, "layout");
+                    return new Act(x.layer(), e.getKey(), x.steps(), x.channels(), x.size(), null, 3);
+                }
+            }
+        }
         throw error(node.describe() + ": Transpose " + Arrays.toString(perm) + " of " + describe(x)
-                + " is not supported; jlrp supports swapping the time and channel axes of a sequence");
+                + " is not supported; jlrp supports swapping the time and channel axes of a sequence, and the time "
+                + "and batch axes around a recurrent op");
     }
 
-    private static String describe(Act x) {
+    /**
+     * An {@code LSTM}, {@code GRU} or {@code RNN} node on a time-major sequence: a {@link RecurrentSpec} (or a
+     * {@link BidirectionalSpec} with the directions concatenated, as ONNX stacks them) for each output something
+     * reads: {@code Y} [T, D, B, H] as a layer returning its sequence, {@code Y_h} [D, B, H] as one returning its
+     * last state. A reverse direction's {@code Y} lies at the input positions, which a single jlrp layer reading
+     * backwards does not return, so it is refused; the cell state {@code Y_c} is refused when read.
+     */
+    private Value recurrent(Node node, List<Value> in) {
+        Kind kind = RecurrentOps.kind(node.opType());
+        if (!(in.get(0) instanceof Act x) || x.layout() != Layout.SEQ_TM) {
+            throw error(node.describe() + ": its input X is " + (in.get(0) instanceof Act a ? describe(a)
+                    : "not an activation") + "; jlrp supports a time-major sequence [T, batch, channels] (the "
+                    + "embedding after a Transpose(1, 0, 2))");
+        }
+        int dirs = RecurrentOps.directions(node, kind);
+        Tensor w = constInput(node, in, 1, "weight W", true);
+        Tensor r = constInput(node, in, 2, "recurrence weight R", true);
+        Tensor b = constInput(node, in, 3, "bias B", false);
+        int gates = kind.gates();
+        long hidden = node.i("hidden_size", r.rank() == 3 ? r.dim(2) : -1);
+        if (hidden < 1 || hidden > Integer.MAX_VALUE / 8) {
+            throw error(node.describe() + ": hidden_size " + hidden);
+        }
+        int units = (int) hidden;
+        requireDims(node, w, "W", dirs, (long) gates * units, x.channels());
+        requireDims(node, r, "R", dirs, (long) gates * units, units);
+        if (b != null) {
+            requireDims(node, b, "B", dirs, 2L * gates * units);
+        }
+        if (in.size() > 4 && in.get(4) != null) {
+            throw error(node.describe() + ": sequence_lens is not supported; jlrp runs every step of the sequence "
+                    + "(padding steps are real steps)");
+        }
+        requireZero(node, in, 5, "initial_h");
+        requireZero(node, in, 6, "initial_c");
+        requireZero(node, in, 7, "peephole weights P");
+        boolean reverse = node.s("direction", "forward").equals("reverse");
+        String base = !node.name().isEmpty() ? node.name()
+                : node.outputs().stream().filter(o -> !o.isEmpty()).findFirst().orElse(node.opType());
+        String input = x.layer();
+        BiFunction<String, Boolean, LayerSpec> make = (name, sequences) -> {
+            double[] wv = w.values();
+            double[] rv = r.values();
+            double[] bv = b == null ? null : b.values();
+            if (dirs == 1) {
+                return RecurrentOps.cell(node, kind, name, input, wv, rv, bv, 0, x.channels(), units, reverse,
+                        sequences);
+            }
+            return new BidirectionalSpec(name, List.of(input),
+                    RecurrentOps.cell(node, kind, name + "_forward", input, wv, rv, bv, 0, x.channels(), units,
+                            false, sequences),
+                    RecurrentOps.cell(node, kind, name + "_backward", input, wv, rv, bv, 1, x.channels(), units,
+                            true, sequences),
+                    BidirectionalSpec.Merge.CONCAT);
+        };
+        String shown = dirs == 2 ? "Bidirectional(" + kind.displayName() + ")" : kind.displayName()
+                + (reverse ? " (reverse)" : "");
+        List<String> outs = node.outputs();
+        boolean readsY = !outs.get(0).isEmpty() && readers.getOrDefault(outs.get(0), 0) > 0;
+        String[] stateLayer = new String[1];
+        Supplier<String> state = () -> {
+            if (stateLayer[0] == null) {
+                stateLayer[0] = uniqueName(readsY ? base + "_h" : base);
+                layers.put(stateLayer[0], make.apply(stateLayer[0], false));
+            }
+            return stateLayer[0];
+        };
+        Value y = new Deferred(node.describe() + ": its output Y is not read");
+        if (readsY && reverse) {
+            y = new Deferred("the sequence output Y of a reverse-direction " + node.opType() + " is not supported "
+                    + "(ONNX stores it at the input positions); its last state Y_h is");
+        } else if (readsY) {
+            String name = uniqueName(base);
+            layers.put(name, make.apply(name, true));
+            if (dirs == 1) {
+                lastState.put(name, state);
+            }
+            y = Act.seq(name, Layout.RNN_Y, x.steps(), dirs * units);
+        }
+        if (outs.size() > 1 && !outs.get(1).isEmpty() && readers.getOrDefault(outs.get(1), 0) > 0) {
+            values.put(outs.get(1), Act.seq(state.get(), Layout.STATES, dirs, units));
+        }
+        if (outs.size() > 2 && !outs.get(2).isEmpty()) {
+            values.put(outs.get(2), new Deferred("the cell state Y_c of an LSTM is not supported"));
+        }
+        note(node, shown);
+        return y;
+    }
+
+    private void requireDims(Node node, Tensor t, String what, long... dims) {
+        if (!Arrays.equals(t.dims(), dims)) {
+            throw error(node.describe() + ": " + what + " " + t + " does not have the shape "
+                    + Arrays.toString(dims));
+        }
+    }
+
+    /** An initial state (or peephole weights) must be absent or zero: jlrp's cells start from zero. */
+    private void requireZero(Node node, List<Value> in, int i, String what) {
+        Value v = i < in.size() ? in.get(i) : null;
+        if (v == null || v instanceof Deferred d && d.zeros()) {
+            return;
+        }
+        if (v instanceof Const c) {
+            boolean zero = true;
+            for (double d : c.tensor().values()) {
+                zero &= d == 0;
+            }
+            if (zero) {
+                return;
+            }
+        }
+        throw error(node.describe() + ": a non-zero " + what + " is not supported; jlrp's recurrent layers start "
+                + "from a zero state" + (what.startsWith("peephole") ? " and have no peepholes" : ""));
+    }
+
+    /** The sequence layouts as orders of the ONNX axes: b(atch), t(ime), c(hannel). */
+    private static final Map<Layout, String> SEQ_AXES = Map.of(Layout.SEQ, "btc", Layout.SEQ_CF, "bct",
+            Layout.SEQ_TM, "tbc");
+
+    private static boolean isPermutation(long[] perm) {
+        boolean[] seen = new boolean[perm.length];
+        for (long p : perm) {
+            if (p < 0 || p >= perm.length || seen[(int) p]) {
+                return false;
+            }
+            seen[(int) p] = true;
+        }
+        return true;
+    }
+
+    private String describe(Act x) {
         return switch (x.layout()) {
             case SEQ -> "a sequence [batch, " + x.steps() + ", " + x.channels() + "]";
             case SEQ_CF -> "a sequence [batch, " + x.channels() + ", " + x.steps() + "]";
+            case SEQ_TM -> "a time-major sequence [" + x.steps() + ", batch, " + x.channels() + "]";
+            case RNN_Y -> "a recurrent output Y [" + x.steps() + ", " + directions(x) + ", batch, "
+                    + x.channels() / directions(x) + "]";
+            case STATES -> "a recurrent state [" + x.steps() + ", batch, " + x.channels() + "]";
+            case RNN_YT -> "a recurrent output [" + x.steps() + ", batch, " + directions(x) + ", "
+                    + x.channels() / directions(x) + "]";
             case VEC -> x.rank() == 1 ? "a vector [batch]" : "a vector [batch, " + x.size() + "]";
         };
+    }
+
+    /** The directions of the recurrent layer whose Y this is (2 for a Bidirectional layer). */
+    private int directions(Act x) {
+        return layers.get(x.layer()) instanceof BidirectionalSpec ? 2 : 1;
     }
 
     private Tensor constInput(Node node, List<Value> in, int i, String what, boolean required) {
@@ -590,12 +929,17 @@ public final class OnnxImporter {
         }
         String name = layerName(node);
         layers.put(name, new Conv1DSpec(name, List.of(x.layer()), kernel, bias, width, channels, filters, stride,
-                dilation, window.padding(), Activation.LINEAR));
+                dilation, window.padding(), Activation.LINEAR, window.explicitLeft(), window.explicitRight()));
         note(node, "Conv1D");
         return Act.seq(name, Layout.SEQ_CF, window.outSteps(), filters);
     }
 
-    private record Window(Padding padding, int outSteps) {
+    /** A window's padding; {@code explicitLeft/Right}: the zeros of {@link Padding#EXPLICIT}, else 0. */
+    private record Window(Padding padding, int outSteps, int explicitLeft, int explicitRight) {
+
+        Window(Padding padding, int outSteps) {
+            this(padding, outSteps, 0, 0);
+        }
     }
 
     /**
@@ -655,9 +999,12 @@ public final class OnnxImporter {
         if (conv && left == span - 1 && out == sameOut) {
             return new Window(Padding.CAUSAL, out);
         }
+        if (conv && ceil == 0) { // zeros on each side, as given; a pool's padding has no such meaning in jlrp
+            return new Window(Padding.EXPLICIT, out, left, right);
+        }
         throw error(node.describe() + ": pads [" + left + ", " + right + "]" + (ceil == 1 ? " with ceil_mode" : "")
-                + " over " + steps + " steps (window " + span + ", stride " + stride + ") match neither valid, same "
-                + "nor causal padding; jlrp supports those");
+                + " over " + steps + " steps (window " + span + ", stride " + stride + ") match neither valid nor "
+                + "same padding; jlrp supports those for pooling");
     }
 
     private int single(Node node, String attribute, int fallback) {
@@ -767,7 +1114,7 @@ public final class OnnxImporter {
     private Act toVector(Node node, Act x) {
         if (x.layout() == Layout.VEC) {
             note(node, "pass-through");
-            return new Act(x.layer(), Layout.VEC, 0, 0, x.size(), x.order(), 2);
+            return new Act(x.layer(), Layout.VEC, 0, 0, x.size(), x.order(), 2, x.width());
         }
         String name = layerName(node);
         layers.put(name, new FlattenSpec(name, List.of(x.layer())));
@@ -788,6 +1135,17 @@ public final class OnnxImporter {
 
     private Value reshape(Node node, Act x, List<Value> in) {
         long[] target = constInput(node, in, 1, "shape", true).longs();
+        if (x.timeMajor()) {
+            // [T,B,D,H] → [T,B,D·H] (PyTorch's bidirectional output): the directions side by side, as jlrp holds them.
+            if (x.layout() == Layout.RNN_YT && target.length == 3 && (target[0] == 0 || target[0] == x.steps())
+                    && (target[1] == 0 || target[1] == -1 || target[1] == (long) BATCH)
+                    && (target[2] == -1 || target[2] == x.channels()) && !(target[1] == -1 && target[2] == -1)) {
+                note(node, "layout");
+                return Act.seq(x.layer(), Layout.SEQ_TM, x.steps(), x.channels());
+            }
+            throw error(node.describe() + ": Reshape of " + describe(x) + " to " + Arrays.toString(target)
+                    + " is not supported");
+        }
         long[] dims = new long[target.length];
         int unknown = -1;
         long known = 1;
@@ -877,7 +1235,18 @@ public final class OnnxImporter {
         long axis = axes[0] < 0 ? axes[0] + rank : axes[0];
         if (x.layout() == Layout.VEC && rank == 2 && axis == 1 && x.size() == 1) {
             note(node, "pass-through");
-            return new Act(x.layer(), Layout.VEC, 0, 0, 1, null, 1);
+            return new Act(x.layer(), Layout.VEC, 0, 0, 1, x.order(), 1, x.width());
+        }
+        if (x.layout() == Layout.RNN_Y && axis == 1 && directions(x) == 1) { // [T,1,B,H] → [T,B,H]
+            note(node, "layout");
+            return Act.seq(x.layer(), Layout.SEQ_TM, x.steps(), x.channels());
+        }
+        if (x.layout() == Layout.STATES && axis == 0 && x.steps() == 1) { // [1,B,H] → [B,H]
+            note(node, "pass-through");
+            return Act.vec(x.layer(), x.channels(), null);
+        }
+        if (x.timeMajor()) {
+            throw error(node.describe() + ": Squeeze of axis " + axes[0] + " of " + describe(x) + " is not supported");
         }
         if (x.layout() != Layout.VEC && rank == 3) {
             long time = x.layout() == Layout.SEQ_CF ? 2 : 1;
@@ -962,12 +1331,13 @@ public final class OnnxImporter {
                     + "] does not fit " + describe(x));
         }
         int[] order = x.order();
-        float[] kernel = new float[inSize * units];
+        // A part of a layer's output: the rows of the values it leaves out stay zero; an index read twice adds up.
+        float[] kernel = new float[x.width() * units];
         for (int k = 0; k < inSize; k++) {
             int row = order == null ? k : order[k];
             for (int u = 0; u < units; u++) {
                 double v = transposed ? w[u * inSize + k] : w[k * units + u];
-                kernel[row * units + u] = (float) (alpha * v);
+                kernel[row * units + u] += (float) (alpha * v);
             }
         }
         float[] bias = null;
@@ -975,7 +1345,8 @@ public final class OnnxImporter {
             bias = broadcastBias(node, c, units, beta);
         }
         String name = layerName(node);
-        layers.put(name, new DenseSpec(name, List.of(x.layer()), kernel, bias, inSize, units, Activation.LINEAR));
+        layers.put(name, new DenseSpec(name, List.of(x.layer()), kernel, bias, x.width(), units,
+                Activation.LINEAR));
         note(node, "Dense");
         return Act.vec(name, units, null);
     }
@@ -1011,8 +1382,7 @@ public final class OnnxImporter {
         }
         if (producer instanceof Conv1DSpec cv && cv.activation() == Activation.LINEAR && soleReader) {
             float[] bias = addBias(node, cv.bias(), c.tensor(), cv.filters(), x);
-            layers.put(cv.name(), new Conv1DSpec(cv.name(), cv.inputs(), cv.kernel(), bias, cv.width(),
-                    cv.inputChannels(), cv.filters(), cv.stride(), cv.dilation(), cv.padding(), Activation.LINEAR));
+            layers.put(cv.name(), cv.withBias(bias));
             note(node, "bias of " + cv.name());
             return x;
         }
@@ -1066,27 +1436,55 @@ public final class OnnxImporter {
         }
         List<String> names = acts.stream().map(Act::layer).toList();
         String name = layerName(node);
-        if (first.layout() == Layout.VEC && axis == 1) {
-            int total = 0;
-            boolean identity = true;
+        if (first.layout() == Layout.STATES && axis == 0) {
+            // PyTorch's h_n of a stacked recurrent net: the layers' last states one after the other.
+            int dirs = 0;
             for (Act a : acts) {
-                total += a.size();
-                identity &= a.order() == null;
-            }
-            int[] order = null;
-            if (!identity) {
-                order = new int[total];
-                int offset = 0;
-                for (Act a : acts) {
-                    for (int k = 0; k < a.size(); k++) {
-                        order[offset + k] = offset + (a.order() == null ? k : a.order()[k]);
-                    }
-                    offset += a.size();
+                if (a.channels() != first.channels()) {
+                    throw error(node.describe() + ": Concat of states of different sizes");
                 }
+                dirs += a.steps();
             }
             layers.put(name, new ConcatenateSpec(name, names, 1));
             note(node, "Concatenate");
-            return Act.vec(name, total, order);
+            return Act.seq(name, Layout.STATES, dirs, first.channels());
+        }
+        if (first.timeMajor()) {
+            throw error(node.describe() + ": Concat over axis " + axis + " of " + describe(first) + " is not "
+                    + "supported");
+        }
+        if (first.layout() == Layout.VEC && axis == 1) {
+            // Each distinct layer once (parts of one layer, such as the two directions' states, concatenate to a
+            // view of that layer); the ONNX order maps into the concatenation of those layers.
+            Map<String, Integer> offsets = new LinkedHashMap<>();
+            int width = 0;
+            int total = 0;
+            for (Act a : acts) {
+                if (!offsets.containsKey(a.layer())) {
+                    offsets.put(a.layer(), width);
+                    width += a.width();
+                }
+                total += a.size();
+            }
+            int[] order = new int[total];
+            boolean identity = total == width;
+            int k = 0;
+            for (Act a : acts) {
+                int offset = offsets.get(a.layer());
+                for (int i = 0; i < a.size(); i++, k++) {
+                    order[k] = offset + (a.order() == null ? i : a.order()[i]);
+                    identity &= order[k] == k;
+                }
+            }
+            String layer = first.layer();
+            if (offsets.size() > 1) {
+                layers.put(name, new ConcatenateSpec(name, List.copyOf(offsets.keySet()), 1));
+                note(node, "Concatenate");
+                layer = name;
+            } else {
+                note(node, "pass-through");
+            }
+            return new Act(layer, Layout.VEC, 0, 0, total, identity ? null : order, 2, width);
         }
         if (first.layout() != Layout.VEC && rank == 3 && (axis == 1 || axis == 2)) {
             boolean channels = first.layout() == Layout.SEQ_CF ? axis == 1 : axis == 2;
@@ -1108,7 +1506,8 @@ public final class OnnxImporter {
 
     /** A unique, non-empty layer name for a node; the node's first output maps to it (for the Add bias check). */
     private String layerName(Node node) {
-        String base = !node.name().isEmpty() ? node.name() : node.outputs().get(0);
+        String base = !node.name().isEmpty() ? node.name()
+                : node.outputs().stream().filter(o -> !o.isEmpty()).findFirst().orElse(node.opType());
         String name = uniqueName(base.isEmpty() ? node.opType() : base);
         layerOutputs.put(name, node.outputs().get(0));
         return name;
@@ -1125,7 +1524,7 @@ public final class OnnxImporter {
     private void note(Node node, String what) {
         mapping.add(node.opType() + " " + (node.name().isEmpty() ? node.outputs().get(0) : node.name()) + " -> "
                 + what);
-        String key = node.opType() + "→" + (what.startsWith("bias of") ? "bias" : what);
+        String key = node.opType() + "→" + (what.startsWith("bias of") ? "bias" : what.replaceAll(" \\(.*", ""));
         mappedCounts.merge(key, 1, Integer::sum);
     }
 

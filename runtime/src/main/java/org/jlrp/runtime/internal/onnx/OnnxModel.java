@@ -58,9 +58,19 @@ record OnnxModel(long irVersion, String producerName, String producerVersion, Ma
             return a == null ? null : a.ints();
         }
 
+        /** A list-of-strings attribute ({@code activations} of LSTM/GRU/RNN), or null when absent. */
+        List<String> strings(String key) {
+            Attribute a = attributes.get(key);
+            return a == null ? null : a.strings();
+        }
+
+        boolean has(String key) {
+            return attributes.containsKey(key);
+        }
+
         String s(String key, String fallback) {
             Attribute a = attributes.get(key);
-            return a == null ? fallback : a.s();
+            return a == null ? fallback : a.s() == null ? "" : a.s(); // present but not a string: no valid value
         }
 
         /** The i-th input's name, or "" when absent. */
@@ -70,7 +80,8 @@ record OnnxModel(long irVersion, String producerName, String producerVersion, Ma
     }
 
     /** {@code AttributeProto}: the scalar, list and tensor forms jlrp uses. */
-    record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints) {
+    record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints,
+                     List<String> strings) {
         static final int FLOAT = 1;
         static final int INT = 2;
         static final int STRING = 3;

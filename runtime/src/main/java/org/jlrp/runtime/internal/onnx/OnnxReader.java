@@ -24,7 +24,7 @@ import org.jlrp.runtime.internal.onnx.OnnxModel.ValueInfo;
  * onnx.proto): {@code ModelProto} (1 ir_version, 2 producer_name, 3 producer_version, 7 graph, 8 opset_import),
  * {@code OperatorSetIdProto} (1 domain, 2 version), {@code GraphProto} (1 node, 2 name, 5 initializer, 11 input,
  * 12 output), {@code NodeProto} (1 input, 2 output, 3 name, 4 op_type, 5 attribute, 7 domain), {@code AttributeProto}
- * (1 name, 2 f, 3 i, 4 s, 5 t, 7 floats, 8 ints, 20 type), {@code TensorProto} (1 dims, 2 data_type, 4 float_data,
+ * (1 name, 2 f, 3 i, 4 s, 5 t, 7 floats, 8 ints, 9 strings, 20 type), {@code TensorProto} (1 dims, 2 data_type, 4 float_data,
  * 5 int32_data, 7 int64_data, 8 name, 9 raw_data, 10 double_data, 11 uint64_data, 13 external_data, 14
  * data_location), {@code ValueInfoProto} (1 name, 2 type) with {@code TypeProto.Tensor} (1 elem_type, 2 shape) and
  * {@code TensorShapeProto.Dimension} (1 dim_value, 2 dim_param). Other fields are skipped. Sizes are checked before
@@ -178,6 +178,7 @@ final class OnnxReader {
         Tensor t = null;
         Wire.DoubleList floats = new Wire.DoubleList();
         Wire.LongList ints = new Wire.LongList();
+        List<String> strings = new ArrayList<>();
         while (w.next()) {
             switch (w.field()) {
                 case 1 -> name = w.string();
@@ -187,6 +188,7 @@ final class OnnxReader {
                 case 5 -> t = tensor(w.message());
                 case 7 -> w.floats(floats);
                 case 8 -> w.int64s(ints);
+                case 9 -> strings.add(w.string());
                 case 20 -> type = (int) w.int64();
                 default -> w.skip();
             }
@@ -196,7 +198,7 @@ final class OnnxReader {
         for (int k = 0; k < fd.length; k++) {
             ff[k] = (float) fd[k];
         }
-        return new Attribute(name, type, f, i, s, t, ff, ints.toArray());
+        return new Attribute(name, type, f, i, s, t, ff, ints.toArray(), strings);
     }
 
     private ValueInfo valueInfo(Wire w) {

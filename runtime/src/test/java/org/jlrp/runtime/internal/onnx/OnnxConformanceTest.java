@@ -46,9 +46,10 @@ class OnnxConformanceTest {
             "node/test_averagepool_1d", "node/test_globalmaxpool", "node/test_globalaveragepool",
             "node/test_reduce_max_", "node/test_reduce_mean_", "node/test_identity", "node/test_dropout_default",
             "node/test_concat_", "node/test_reshape_", "node/test_unsqueeze_", "node/test_squeeze",
-            "node/test_basic_conv_", "node/test_conv_with_");
+            "node/test_basic_conv_", "node/test_conv_with_", "node/test_lstm_", "node/test_gru_",
+            "node/test_simple_rnn_", "node/test_rnn_");
 
-    /** The tests that must pass (the ops of PyTorch text CNN exports). */
+    /** The tests that must pass (the ops of PyTorch text CNN and recurrent exports). */
     static final List<String> REQUIRED = List.of("pytorch-converted/test_Conv1d", "pytorch-converted/test_Conv1d_pad1",
             "pytorch-converted/test_Conv1d_pad1size1", "pytorch-converted/test_Conv1d_stride",
             "pytorch-converted/test_Conv1d_dilated", "pytorch-converted/test_MaxPool1d",
@@ -57,7 +58,10 @@ class OnnxConformanceTest {
             "node/test_relu", "node/test_gemm_default_vector_bias", "node/test_gemm_transposeB",
             "node/test_gemm_alpha", "node/test_gemm_beta", "node/test_matmul_2d", 
             "node/test_maxpool_1d_default", "node/test_averagepool_1d_default", "node/test_softmax_example",
-            "node/test_sigmoid", "node/test_dropout_default");
+            "node/test_sigmoid", "node/test_dropout_default", "node/test_lstm_defaults",
+            "node/test_lstm_with_initial_bias", "node/test_gru_defaults", "node/test_gru_seq_length",
+            "node/test_gru_with_initial_bias", "node/test_simple_rnn_defaults",
+            "node/test_simple_rnn_with_initial_bias", "node/test_rnn_seq_length");
 
     record Result(String test, String op, String outcome, String detail) {
     }
@@ -182,34 +186,55 @@ class OnnxConformanceTest {
         for (int k = 1; k < inputs.size(); k++) {
             constants.put(names.get(k), inputs.get(k));
         }
-        int batch = (int) x.dim(0);
-        int channels = (int) x.dim(1);
-        int steps = x.rank() == 3 ? (int) x.dim(2) : 1;
+        // The recurrent ops read a time-major [T, B, C] input; everything else [B, C, T] or [B, N].
+        boolean timeMajor = x.rank() == 3 && model.graph().nodes().stream()
+                .anyMatch(n -> RecurrentOps.OPS.contains(n.opType()));
+        int batch = (int) x.dim(timeMajor ? 1 : 0);
+        int channels = (int) x.dim(timeMajor ? 2 : 1);
+        int steps = timeMajor ? (int) x.dim(0) : x.rank() == 3 ? (int) x.dim(2) : 1;
         float[] table = new float[batch * steps * channels];
         for (int b = 0; b < batch; b++) {
             for (int c = 0; c < channels; c++) {
                 for (int t = 0; t < steps; t++) {
-                    table[((b * steps) + t) * channels + c] = (float) x.values()[(b * channels + c) * steps + t];
+                    table[((b * steps) + t) * channels + c] = (float) x.values()[timeMajor
+                            ? (t * batch + b) * channels + c : (b * channels + c) * steps + t];
                 }
             }
         }
         OnnxImporter.Imported imported = OnnxImporter.importBound(model, "model.onnx",
-                new Bound(table, batch * steps, channels, steps, x.rank(), constants));
+                new Bound(table, batch * steps, channels, steps, x.rank(), timeMajor, constants));
         Explainer explainer = Explainer.of(imported.spec(), KernelProvider.get());
         Act out = imported.output();
-        List<Double> values = new ArrayList<>();
+        double[][] perSample = new double[batch][];
         for (int b = 0; b < batch; b++) {
             int[] tokens = new int[steps];
             for (int t = 0; t < steps; t++) {
                 tokens[t] = b * steps + t;
             }
             float[] logits = explainer.logits(tokens, null);
-            double[] y = squash(explainer.network().strippedActivation(), logits);
-            for (int k = 0; k < y.length; k++) {
+            perSample[b] = squash(explainer.network().strippedActivation(), logits);
+        }
+        List<Double> values = new ArrayList<>();
+        if (out.timeMajor()) { // [T or D, B, C]: the batch is the second axis
+            int outer = out.steps();
+            int inner = out.channels();
+            for (int t = 0; t < outer; t++) {
+                for (int b = 0; b < batch; b++) {
+                    for (int c = 0; c < inner; c++) {
+                        values.add(perSample[b][t * inner + c]);
+                    }
+                }
+            }
+            return values.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        for (int b = 0; b < batch; b++) {
+            double[] y = perSample[b];
+            for (int k = 0; k < out.size(); k++) {
                 int j = switch (out.layout()) {
                     case SEQ -> k;
                     case SEQ_CF -> (k % out.steps()) * out.channels() + k / out.steps();
                     case VEC -> out.order() == null ? k : out.order()[k];
+                    default -> throw new IllegalStateException(out.layout().toString());
                 };
                 values.add(y[j]);
             }

@@ -2,7 +2,6 @@ package org.jlrp.runtime.internal.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,15 +10,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
-import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.SharedFiles;
 import org.jlrp.runtime.explain.Composite;
 import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.explain.GoldenFiles;
+import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,8 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every ONNX file of {@code ../shared/golden/onnx} against its golden (the independent float64 reference; for the
  * PyTorch re-exports of the Keras models, the Keras golden's own numbers): both golden settings, on the default
  * (folded) path and the unfolded one, logits and per-token relevance within 1e-4 relative. The re-exports are also
- * explained beside their Keras twin under the default rule and {@code epsilon-plus}: the same logits and relevance.
- * The recurrent files are refused with one line naming the op.
+ * explained beside their Keras twin under every preset, rule kind and method ({@link #twinVariants}): the same
+ * logits and relevance.
  */
 class OnnxGoldenTest {
 
@@ -59,20 +60,14 @@ class OnnxGoldenTest {
     @MethodSource("onnxFiles")
     void matchesGoldenAndKerasTwin(String name, Path model, int opset, String producer) throws IOException {
         Path dir = SharedFiles.require("golden/onnx/" + name + ".lrp.json").getParent();
-        if (name.startsWith("torch_")) {
-            // The recurrent exports: refused with one line naming the LSTM or GRU node, until the importer maps them.
-            JlrpException refusal = assertThrows(JlrpException.class, () -> Explainer.load(model), name);
-            assertFalse(refusal.getMessage().contains("\n"), refusal.getMessage());
-            assertTrue(refusal.getMessage().matches(".*(LSTM|GRU) node '[^']+': op (LSTM|GRU) is not supported.*"),
-                    refusal.getMessage());
-            return;
-        }
         Explainer explainer = Explainer.load(model);
         ModelSpec spec = explainer.network().model();
         assertEquals("onnx", spec.format());
         assertEquals(String.valueOf(opset), spec.fact("opset").value());
         assertEquals(producer, spec.fact("producer").value());
-        assertTrue(explainer.network().foldingPlanned(), name + ": the folded fast path applies");
+        boolean recurrent = name.startsWith("torch_");
+        assertEquals(!recurrent, explainer.network().foldingPlanned(), name + ": the folded fast path applies to "
+                + "the CNNs");
         double worst = 0;
         for (String file : List.of(name + ".lrp.json", name + ".lrp-target0-eps0.01.json")) {
             JsonNode golden = JSON.readTree(dir.resolve(file).toFile());
@@ -106,8 +101,9 @@ class OnnxGoldenTest {
             Path keras = dir.resolve(root.get("keras_model").asText()).normalize();
             Explainer twin = Explainer.load(keras);
             double twinWorst = 0;
-            for (String rules : List.of("epsilon", "epsilon-plus")) {
-                ExplainOptions options = ExplainOptions.DEFAULT.withRules(Composite.parse(rules));
+            for (Map.Entry<String, ExplainOptions> variant : twinVariants().entrySet()) {
+                String rules = variant.getKey();
+                ExplainOptions options = variant.getValue();
                 for (JsonNode seq : root.get("tokens")) {
                     int[] tokens = ints(seq);
                     Explanation a = twin.explain(tokens, options).get(0);
@@ -126,9 +122,35 @@ class OnnxGoldenTest {
                             + rules + ": relevance off by " + error);
                 }
             }
-            System.out.printf("%s: worst relative error vs Keras twin (epsilon, epsilon-plus) %.3g%n",
-                    model.getFileName(), twinWorst);
+            System.out.printf("%s: worst relative error vs Keras twin (%d rule strings and methods) %.3g%n",
+                    model.getFileName(), twinVariants().size(), twinWorst);
         }
+    }
+
+    /**
+     * Every composite preset with and without {@code :ignore-bias}, rule strings that use every rule kind once, and
+     * every other method (integrated gradients from both baselines): an ONNX re-export must explain exactly as its
+     * Keras file under each.
+     */
+    static Map<String, ExplainOptions> twinVariants() {
+        Map<String, ExplainOptions> out = new LinkedHashMap<>();
+        for (String preset : Composite.presets()) {
+            out.put(preset, ExplainOptions.DEFAULT.withRules(Composite.parse(preset)));
+            out.put(preset + " :ignore-bias", ExplainOptions.DEFAULT.withRules(Composite.parse(preset)
+                    .withIgnoreBias(true)));
+        }
+        for (String rules : List.of("conv1d=flat;dense=wsquare", "first=wsquare;conv1d=alphabeta:1:0;dense=zplus",
+                "conv1d=gamma:0.5;dense=epsilon:0.01", "first=zbox;dense=alphabeta:2:1")) {
+            out.put(rules, ExplainOptions.DEFAULT.withRules(Composite.parse(rules)));
+        }
+        for (Method method : Method.values()) {
+            if (method != Method.LRP) {
+                out.put("method " + method.cliName(), ExplainOptions.DEFAULT.withMethod(method));
+            }
+        }
+        out.put("method integrated-gradients, zero baseline", ExplainOptions.DEFAULT
+                .withMethod(Method.INTEGRATED_GRADIENTS).withBaseline(Method.Baseline.ZERO));
+        return out;
     }
 
     static int[] ints(JsonNode array) {

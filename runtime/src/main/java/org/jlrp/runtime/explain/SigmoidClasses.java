@@ -1,13 +1,8 @@
-package org.jlrp.runtime.render;
+package org.jlrp.runtime.explain;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.jlrp.runtime.JlrpException;
-import org.jlrp.runtime.explain.ExplainOptions;
-import org.jlrp.runtime.explain.Explainer;
-import org.jlrp.runtime.explain.Explanation;
-import org.jlrp.runtime.explain.Method;
-import org.jlrp.runtime.explain.Target;
 
 /**
  * A model with one sigmoid output unit is a binary classifier, and reports treat it as one, as Keras does: class 0
