@@ -48,7 +48,8 @@ public interface Kernels {
                           float[] c, int steps, int[] nonZero);
 
     /**
-     * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) are skipped.
+     * Dense pre-activations {@code z[j] = bias[j] + Σ_i x[i] · w[i][j]}. Zero inputs (ReLU outputs) add nothing; an
+     * implementation may skip them.
      *
      * @param bias may be null (no bias)
      */
@@ -56,6 +57,16 @@ public interface Kernels {
 
     /** The transposed Dense product of the relevance pass: {@code c[i] = Σ_j w[i][j] · s[j]}. */
     void denseTransposed(float[] s, float[] w, int in, int units, float[] c);
+
+    /**
+     * {@link #denseForward} on {@code rows} vectors sharing the kernel (the recurrent products {@code h·U} of a
+     * group of sequences): {@code x} is {@code [rows][in]}, {@code z} {@code [rows][units]}, and row {@code r} of
+     * {@code z} receives exactly, bit for bit, what {@code denseForward} writes for row {@code r} of {@code x},
+     * whatever {@code rows} and the other rows.
+     *
+     * @param bias may be null (no bias)
+     */
+    void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z);
 
     // --------------------------------------------------------------------------------------------- ε-rule
 

@@ -65,6 +65,26 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z) {
+        for (int r = 0; r < rows; r++) {
+            int zo = r * units;
+            for (int j = 0; j < units; j++) {
+                z[zo + j] = bias == null ? 0f : bias[j];
+            }
+            for (int i = 0; i < in; i++) {
+                float xv = x[r * in + i];
+                if (xv == 0f) {
+                    continue;
+                }
+                int wRow = i * units;
+                for (int j = 0; j < units; j++) {
+                    z[zo + j] += xv * w[wRow + j];
+                }
+            }
+        }
+    }
+
+    @Override
     public void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z) {
         for (int j = 0; j < units; j++) {
             z[j] = bias == null ? 0f : bias[j];

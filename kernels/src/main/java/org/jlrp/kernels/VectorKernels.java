@@ -435,32 +435,117 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@code y[yOff..] += alpha · x[xOff..]} over {@code n} elements. */
-    private void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        FloatVector av = FloatVector.broadcast(species, alpha);
-        int i = 0;
-        for (int end = bound(n); i < end; i += lanes) {
-            av.fma(FloatVector.fromArray(species, x, xOff + i), FloatVector.fromArray(species, y, yOff + i))
-                    .intoArray(y, yOff + i);
+    @Override
+    public void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z) {
+        // Blocks of four vectors of z stay in registers across all inputs (stored once, not once per input: the
+        // recurrent cells' h·U, 64 inputs × 256 units per step, was bound by those stores; 2.2× faster alone).
+        // Each z[j] is bias, then fma(x[i], w[i][j], ·) for i = 0, 1, …. Zero inputs are not skipped: a branch in
+        // this loop made C2 keep the vectors out of registers (3× slower end to end), and a zero input changes
+        // no sum (a zero sum's sign aside).
+        int j = 0;
+        for (int end = units - 4 * lanes; j <= end; j += 4 * lanes) {
+            denseBlock(x, 0, in, w, units, bias, z, 0, j);
         }
-        for (; i < n; i++) {
-            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
-        }
+        denseTail(x, 0, in, w, units, bias, z, 0, j);
     }
 
     @Override
-    public void denseForward(float[] x, int in, float[] w, int units, float[] bias, float[] z) {
-        if (bias == null) {
-            java.util.Arrays.fill(z, 0, units, 0f);
-        } else {
-            System.arraycopy(bias, 0, z, 0, units);
-        }
-        for (int i = 0; i < in; i++) {
-            float xv = x[i];
-            if (xv != 0f) {
-                axpy(xv, w, i * units, z, 0, units);
+    public void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z) {
+        // Two rows per block share each weight load; every z element sees the same fma chain as denseForward's.
+        int j = 0;
+        for (int end = units - 4 * lanes; j <= end; j += 4 * lanes) {
+            int r = 0;
+            for (; r + 1 < rows; r += 2) {
+                denseBlockTwoRows(x, r * in, in, w, units, bias, z, r * units, j);
+            }
+            if (r < rows) {
+                denseBlock(x, r * in, in, w, units, bias, z, r * units, j);
             }
         }
+        for (int r = 0; r < rows; r++) {
+            denseTail(x, r * in, in, w, units, bias, z, r * units, j);
+        }
+    }
+
+    /** Columns {@code [j, j + 4·lanes)} of one row: {@code z[zo + …] = bias + Σ_i fma(x[xo + i], w[i][…])}. */
+    private void denseBlock(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo, int j) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = start(bias, j + lanes);
+        FloatVector a2 = start(bias, j + 2 * lanes);
+        FloatVector a3 = start(bias, j + 3 * lanes);
+        for (int i = 0; i < in; i++) {
+            FloatVector xb = FloatVector.broadcast(species, x[xo + i]);
+            int r = i * units + j;
+            a0 = xb.fma(FloatVector.fromArray(species, w, r), a0);
+            a1 = xb.fma(FloatVector.fromArray(species, w, r + lanes), a1);
+            a2 = xb.fma(FloatVector.fromArray(species, w, r + 2 * lanes), a2);
+            a3 = xb.fma(FloatVector.fromArray(species, w, r + 3 * lanes), a3);
+        }
+        a0.intoArray(z, zo + j);
+        a1.intoArray(z, zo + j + lanes);
+        a2.intoArray(z, zo + j + 2 * lanes);
+        a3.intoArray(z, zo + j + 3 * lanes);
+    }
+
+    /** {@link #denseBlock} for two consecutive rows at once. */
+    private void denseBlockTwoRows(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo,
+                                   int j) {
+        FloatVector a0 = start(bias, j);
+        FloatVector a1 = start(bias, j + lanes);
+        FloatVector a2 = start(bias, j + 2 * lanes);
+        FloatVector a3 = start(bias, j + 3 * lanes);
+        FloatVector b0 = a0;
+        FloatVector b1 = a1;
+        FloatVector b2 = a2;
+        FloatVector b3 = a3;
+        for (int i = 0; i < in; i++) {
+            FloatVector xa = FloatVector.broadcast(species, x[xo + i]);
+            FloatVector xb = FloatVector.broadcast(species, x[xo + in + i]);
+            int r = i * units + j;
+            FloatVector w0 = FloatVector.fromArray(species, w, r);
+            FloatVector w1 = FloatVector.fromArray(species, w, r + lanes);
+            FloatVector w2 = FloatVector.fromArray(species, w, r + 2 * lanes);
+            FloatVector w3 = FloatVector.fromArray(species, w, r + 3 * lanes);
+            a0 = xa.fma(w0, a0);
+            a1 = xa.fma(w1, a1);
+            a2 = xa.fma(w2, a2);
+            a3 = xa.fma(w3, a3);
+            b0 = xb.fma(w0, b0);
+            b1 = xb.fma(w1, b1);
+            b2 = xb.fma(w2, b2);
+            b3 = xb.fma(w3, b3);
+        }
+        a0.intoArray(z, zo + j);
+        a1.intoArray(z, zo + j + lanes);
+        a2.intoArray(z, zo + j + 2 * lanes);
+        a3.intoArray(z, zo + j + 3 * lanes);
+        b0.intoArray(z, zo + units + j);
+        b1.intoArray(z, zo + units + j + lanes);
+        b2.intoArray(z, zo + units + j + 2 * lanes);
+        b3.intoArray(z, zo + units + j + 3 * lanes);
+    }
+
+    /** Columns {@code [j, units)} of one row: single vectors, then scalars, each the same fma chain. */
+    private void denseTail(float[] x, int xo, int in, float[] w, int units, float[] bias, float[] z, int zo, int j) {
+        for (int end = bound(units); j < end; j += lanes) {
+            FloatVector a = start(bias, j);
+            for (int i = 0; i < in; i++) {
+                a = FloatVector.broadcast(species, x[xo + i]).fma(FloatVector.fromArray(species, w, i * units + j), a);
+            }
+            a.intoArray(z, zo + j);
+        }
+        for (; j < units; j++) {
+            float a = bias == null ? 0f : bias[j];
+            for (int i = 0; i < in; i++) {
+                a = Math.fma(x[xo + i], w[i * units + j], a);
+            }
+            z[zo + j] = a;
+        }
+    }
+
+    /** The bias at {@code [j, j + lanes)}, or zeros. */
+    private FloatVector start(float[] bias, int j) {
+        return bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, j);
     }
 
     @Override

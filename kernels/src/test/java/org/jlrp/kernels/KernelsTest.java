@@ -354,6 +354,70 @@ class KernelsTest {
         }
     }
 
+    /**
+     * The SIMD denseForward keeps blocks of z in registers; each z[j] must be exactly bias, then fma(x[i], w[i][j], ·)
+     * over all x[i] in order (zeros included), at widths that cover the four-vector blocks, single vectors and the
+     * scalar tail, with and without a bias.
+     */
+    @Test
+    void simdDenseForwardIsOneFmaPerInputInOrder() {
+        Kernels simd = simd();
+        Random random = new Random(43);
+        for (int units : new int[]{1, 7, 16, 17, 63, 64, 65, 100, 130, 256, 257}) {
+            for (int in : new int[]{1, 13, 64}) {
+                float[] x = random(random, in);
+                for (int i = 0; i < in; i += 3) {
+                    x[i] = 0f; // skipped inputs
+                }
+                float[] w = random(random, in * units);
+                for (float[] b : new float[][]{null, random(random, units)}) {
+                    float[] expected = new float[units];
+                    for (int j = 0; j < units; j++) {
+                        float a = b == null ? 0f : b[j];
+                        for (int i = 0; i < in; i++) {
+                            a = Math.fma(x[i], w[i * units + j], a);
+                        }
+                        expected[j] = a;
+                    }
+                    float[] z = new float[units];
+                    simd.denseForward(x, in, w, units, b, z);
+                    assertSameBits(expected, z, units, "denseForward in=" + in + " units=" + units);
+                }
+            }
+        }
+    }
+
+    /** denseForwardRows gives every row denseForward's bits, whatever the number of rows (both kernels). */
+    @Test
+    void denseForwardRowsIsDenseForwardPerRow() {
+        Random random = new Random(44);
+        for (Kernels k : implementations()) {
+            for (int units : new int[]{1, 17, 64, 65, 130, 256, 257}) {
+                for (int in : new int[]{1, 13, 64}) {
+                    for (int rows : new int[]{1, 2, 3, 5}) {
+                        float[] x = random(random, rows * in);
+                        for (int i = 0; i < x.length; i += 4) {
+                            x[i] = 0f;
+                        }
+                        float[] w = random(random, in * units);
+                        for (float[] b : new float[][]{null, random(random, units)}) {
+                            float[] z = new float[rows * units];
+                            k.denseForwardRows(x, rows, in, w, units, b, z);
+                            for (int r = 0; r < rows; r++) {
+                                float[] row = java.util.Arrays.copyOfRange(x, r * in, (r + 1) * in);
+                                float[] one = new float[units];
+                                k.denseForward(row, in, w, units, b, one);
+                                assertSameBits(one, java.util.Arrays.copyOfRange(z, r * units, (r + 1) * units),
+                                        units, k + " denseForwardRows in=" + in + " units=" + units + " rows=" + rows
+                                                + " row " + r);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void simdAndScalarAgreeOnTheSameInputs() {
         Kernels simd = simd();

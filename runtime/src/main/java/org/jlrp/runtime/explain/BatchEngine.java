@@ -79,9 +79,12 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
-    /** {@link #GROUP} when the network has a Dense kernel worth sharing, 1 otherwise. */
+    /**
+     * {@link #GROUP} when the network has a Dense kernel worth sharing or LSTM cells (whose {@code h·U} a group runs
+     * as one product per step), 1 otherwise.
+     */
     static int groupSizeFor(Network network) {
-        return network.groupedWeightBytes() >= GROUP_MIN_WEIGHT_BYTES ? GROUP : 1;
+        return network.groupedWeightBytes() >= GROUP_MIN_WEIGHT_BYTES || network.groupsRecurrentCells() ? GROUP : 1;
     }
 
     public int threads() {

@@ -305,9 +305,9 @@ public final class ModelReport {
     }
 
     /**
-     * The folded plan: the Conv1D layers with the Embedding folded in, the tables' size, and the pools computed in the
-     * same pass. LRP takes it whenever those Conv1D layers run the ε-rule; other methods and --embedding-relevance
-     * run unfolded.
+     * The folded plan: the Conv1D (or recurrent) layers with the Embedding folded in, the tables' size, and the pools
+     * computed in the same pass. LRP takes it whenever those layers run the ε-rule; other methods and
+     * --embedding-relevance run unfolded.
      */
     private static String folding(Network network) {
         if (!network.foldingPlanned()) {

@@ -60,6 +60,45 @@ class FoldingTest {
         assertEquals(files, foldedFiles, "golden files whose model the plan folded");
     }
 
+    /**
+     * The recurrent golden models on both plans: an Embedding read by a recurrent layer alone folds each direction's
+     * input product into a table ({@code FoldedRecurrent}); both plans must reproduce the float64 references.
+     */
+    @Test
+    void recurrentGoldensOnBothPlans() throws IOException {
+        int files = 0;
+        int foldedFiles = 0;
+        for (GoldenFiles.Golden golden : GoldenFiles.all()) {
+            if (!SharedFiles.isRecurrentGolden(golden.file()) || SharedFiles.isRefusedGolden(golden.file())) {
+                continue;
+            }
+            ModelSpec model = KerasImporter.load(golden.model(), golden.architecture(), Limits.DEFAULT);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            assertFalse(unfolded.network().foldingPlanned(), golden.file());
+            files++;
+            foldedFiles += folded.network().foldingPlanned() ? 1 : 0;
+            ExplainOptions options = ExplainOptions.DEFAULT.withTarget(golden.target()).withEps(golden.eps());
+            double worst = 0;
+            for (Explainer explainer : List.of(folded, unfolded)) {
+                List<Explanation> results = explainer.explainAll(golden.tokens(), options);
+                for (int i = 0; i < results.size(); i++) {
+                    double[] reference = GoldenFiles.doubles(golden.samples().get(i).get("relevance_tokens"));
+                    double error = GoldenFiles.relativeError(golden.tokens().get(i), reference,
+                            results.get(i).relevance());
+                    worst = Math.max(worst, error);
+                    assertTrue(error <= 1e-4, golden.file() + " sequence " + i + " (folded: "
+                            + explainer.network().foldingPlanned() + "): relative error " + error);
+                }
+            }
+            System.out.printf("%s: worst relative error %.2e (folded %s)%n", golden.file(), worst,
+                    folded.network().foldingPlanned());
+        }
+        assertTrue(files >= 8, "only " + files + " recurrent golden files");
+        // The anushree1001 models are Embedding → LSTM/GRU/SimpleRNN → Dense: those at least must have folded.
+        assertTrue(foldedFiles >= 6, "only " + foldedFiles + " of " + files + " recurrent golden files folded");
+    }
+
     @Test
     void foldedAndUnfoldedAgreeToFloatPrecision() {
         for (String file : List.of("models/seed_textcnn.h5", "models/kim_textcnn.h5", "models/v0idwalker_textcnn.h5",

@@ -26,10 +26,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GroupRelevanceTest {
 
-    /** Models with a Dense after a Flatten (seed), after a Concatenate of branches (kim), and stacked Dense layers. */
+    /**
+     * Models with a Dense after a Flatten (seed), after a Concatenate of branches (kim), and stacked Dense layers;
+     * an LSTM, whose group pass runs the members' h·U as one product per step.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"seed_textcnn.h5", "kim_textcnn.h5", "v0idwalker_textcnn.h5",
-            "darshbir19_movie_cnn.keras"})
+            "darshbir19_movie_cnn.keras", "dl4j_embedding_lstm_tensorflow_2.h5"})
     void groupsGiveEverySequenceTheBitsItGetsAlone(String model) {
         Explainer explainer = Explainer.load(SharedFiles.require("models/" + model));
         int[][] sequences = randomSequences(explainer.network(), 67, model.length());

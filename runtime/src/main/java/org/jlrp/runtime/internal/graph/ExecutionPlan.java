@@ -9,31 +9,36 @@ import org.jlrp.kernels.Kernels;
 /**
  * One way to run a {@link Network}: its nodes in forward order, and which relevance buffers the relevance pass never
  * touches. Every network has the {@linkplain Network#unfoldedPlan() unfolded plan}, whose nodes are its layers; a
- * network whose Embedding is read only by Conv1D layers (through identities) may also have a
+ * network whose Embedding is read only by Conv1D or recurrent layers (through identities) may also have a
  * {@linkplain Network#foldedPlan() folded plan}, where each such Conv1D (with the MaxPooling1D that alone reads it)
- * is one {@link FoldedConv1D} node and the Embedding runs no pass at all. Both plans share the network's buffer
+ * is one {@link FoldedConv1D} node, each recurrent layer one {@link FoldedRecurrent} node, and the Embedding runs no
+ * pass at all. Both plans share the network's buffer
  * layout, so one workspace serves either; the explainer picks a plan per request. Immutable.
  */
 public final class ExecutionPlan {
 
     private final List<Layer> nodes;
     private final List<FoldedConv1D> foldedNodes;
+    private final List<FoldedRecurrent> foldedRecurrent;
     /** Per relevance slot: whether the relevance pass neither reads nor writes it, so it need not be zeroed. */
     private final boolean[] untouchedRelevance;
 
-    private ExecutionPlan(List<Layer> nodes, List<FoldedConv1D> foldedNodes, boolean[] untouchedRelevance) {
+    private ExecutionPlan(List<Layer> nodes, List<FoldedConv1D> foldedNodes, List<FoldedRecurrent> foldedRecurrent,
+                          boolean[] untouchedRelevance) {
         this.nodes = List.copyOf(nodes);
         this.foldedNodes = List.copyOf(foldedNodes);
+        this.foldedRecurrent = List.copyOf(foldedRecurrent);
         this.untouchedRelevance = untouchedRelevance;
     }
 
     static ExecutionPlan unfolded(List<Layer> layers, int relevanceSlots) {
-        return new ExecutionPlan(layers, List.of(), new boolean[relevanceSlots]);
+        return new ExecutionPlan(layers, List.of(), List.of(), new boolean[relevanceSlots]);
     }
 
     /**
      * The folded plan, or null when it does not apply: every reader of the Embedding output (through identity
-     * layers such as Dropout) must be a single-input Conv1D, all their tables must fit {@code budgetBytes}, and the
+     * layers such as Dropout) must be a single-input Conv1D or a recurrent layer, all their tables must fit
+     * {@code budgetBytes}, and the
      * explained output must not be the Embedding's. Folding is all or nothing, so that a folded pass never needs the
      * {@code [T][D]} values or relevance.
      */
@@ -44,8 +49,14 @@ public final class ExecutionPlan {
         }
         Readers embeddingReaders = Readers.of(layers, embedding);
         List<Conv1DLayer> readers = new ArrayList<>();
+        List<RecurrentLayer> recurrentReaders = new ArrayList<>();
         long floats = 0;
         for (Layer layer : embeddingReaders.readers()) {
+            if (layer instanceof RecurrentLayer recurrent) {
+                recurrentReaders.add(recurrent);
+                floats += recurrent.foldedTableBytes(embedding.vocabulary) / Float.BYTES;
+                continue;
+            }
             if (!(layer instanceof Conv1DLayer conv) || conv.inputs.size() != 1) {
                 return null; // another reader needs the [T][D] values
             }
@@ -56,7 +67,8 @@ public final class ExecutionPlan {
             }
             floats += size;
         }
-        if (readers.isEmpty() || embeddingReaders.aliases().contains(explained) || 4 * floats > budgetBytes) {
+        if (readers.isEmpty() && recurrentReaders.isEmpty() || embeddingReaders.aliases().contains(explained)
+                || 4 * floats > budgetBytes) {
             return null;
         }
         // Each folded Conv1D is replaced by its node; the Embedding and the fused pools run no pass of their own.
@@ -76,6 +88,13 @@ public final class ExecutionPlan {
                 untouched[conv.relevanceSlot] = true;
             }
         }
+        List<FoldedRecurrent> foldedRecurrent = new ArrayList<>();
+        for (RecurrentLayer recurrent : recurrentReaders) {
+            FoldedRecurrent node = new FoldedRecurrent(recurrent,
+                    recurrent.foldTables(kernels, embedding.table, embedding.vocabulary));
+            replaced.put(recurrent, node);
+            foldedRecurrent.add(node);
+        }
         List<Layer> nodes = new ArrayList<>();
         for (Layer layer : layers) {
             Layer node = replaced.containsKey(layer) ? replaced.get(layer) : layer;
@@ -83,7 +102,7 @@ public final class ExecutionPlan {
                 nodes.add(node);
             }
         }
-        return new ExecutionPlan(nodes, foldedNodes, untouched);
+        return new ExecutionPlan(nodes, foldedNodes, foldedRecurrent, untouched);
     }
 
     /**
@@ -130,11 +149,15 @@ public final class ExecutionPlan {
 
     /** Whether this plan runs folded nodes (and so yields per-token relevance without the {@code [T][D]} map). */
     public boolean isFolded() {
-        return !foldedNodes.isEmpty();
+        return !foldedNodes.isEmpty() || !foldedRecurrent.isEmpty();
     }
 
     List<FoldedConv1D> foldedNodes() {
         return foldedNodes;
+    }
+
+    List<FoldedRecurrent> foldedRecurrent() {
+        return foldedRecurrent;
     }
 
     boolean untouchedRelevance(int slot) {

@@ -155,9 +155,14 @@ public final class Network {
         return folded != null;
     }
 
-    /** The Conv1D layers the folded plan folds the Embedding into, in graph order (empty without one). */
+    /** The Conv1D, then the recurrent layers the folded plan folds the Embedding into (empty without one). */
     public List<String> foldedLayerNames() {
-        return folded == null ? List.of() : folded.foldedNodes().stream().map(node -> node.name).toList();
+        if (folded == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>(folded.foldedNodes().stream().map(node -> node.name).toList());
+        folded.foldedRecurrent().forEach(node -> names.add(node.name));
+        return names;
     }
 
     /** The MaxPooling1D layers the folded plan computes inside their Conv1D, in graph order. */
@@ -168,7 +173,8 @@ public final class Network {
 
     /** Bytes held by the folded tables (0 without a folded plan). */
     public long foldedTableBytes() {
-        return folded == null ? 0 : folded.foldedNodes().stream().mapToLong(FoldedConv1D::tableBytes).sum();
+        return folded == null ? 0 : folded.foldedNodes().stream().mapToLong(FoldedConv1D::tableBytes).sum()
+                + folded.foldedRecurrent().stream().mapToLong(FoldedRecurrent::tableBytes).sum();
     }
 
     /** Buffers for one explanation at a time. */
@@ -201,6 +207,11 @@ public final class Network {
             most = Math.max(most, layer.groupWeightBytes());
         }
         return most;
+    }
+
+    /** Whether a recurrent layer runs its cells across a group ({@link RecurrentLayer#groupsCells}). */
+    public boolean groupsRecurrentCells() {
+        return layers.stream().anyMatch(l -> l instanceof RecurrentLayer r && r.groupsCells());
     }
 
     /** Floats one workspace holds, for memory planning. */

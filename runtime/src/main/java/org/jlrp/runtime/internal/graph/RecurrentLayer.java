@@ -110,15 +110,101 @@ final class RecurrentLayer extends Layer {
         return masked && ws.tokens[pos] == 0;
     }
 
+    /**
+     * Per direction, the input product folded into an Embedding table ({@code [vocabulary][G·u]}, without the bias)
+     * for {@link FoldedRecurrent}.
+     */
+    float[][] foldTables(Kernels kernels, float[] embedding, int vocabulary) {
+        float[][] tables = new float[directions.length][];
+        for (int d = 0; d < directions.length; d++) {
+            int g = directions[d].gates * units;
+            tables[d] = new float[vocabulary * g];
+            kernels.conv1dForward(embedding, vocabulary, in, directions[d].kernel, 1, g, null, 1, 1, 0, tables[d],
+                    vocabulary);
+        }
+        return tables;
+    }
+
+    /** The bytes {@link #foldTables} takes for a vocabulary. */
+    long foldedTableBytes(int vocabulary) {
+        long total = 0;
+        for (Direction d : directions) {
+            total += (long) Float.BYTES * vocabulary * d.gates * units;
+        }
+        return total;
+    }
+
     @Override
     void forward(Workspace ws, Kernels kernels) {
-        float[] x = ws.values[input().valueSlot];
+        forward(ws, kernels, null);
+    }
+
+    /** The forward pass; with {@code tables} ({@link #foldTables}), the input product is looked up per token. */
+    void forward(Workspace ws, Kernels kernels, float[][] tables) {
+        float[] x = tables == null ? ws.values[input().valueSlot] : null;
+        float[] store = ws.preActivations[preSlot];
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].forward(ws, kernels, x, store, tables == null ? null : tables[di]);
+        }
+        writeOutput(ws);
+    }
+
+    /** Whether {@link #forwardGroup} runs the cells of a group together (LSTM); other cells run member by member. */
+    boolean groupsCells() {
+        return directions[0].kind == Kind.LSTM;
+    }
+
+    /** The recurrent kernels, read once per step for a whole group instead of once per member. */
+    @Override
+    long groupWeightBytes() {
+        long total = 0;
+        for (Direction d : directions) {
+            total += (long) Float.BYTES * d.recurrentKernel.length;
+        }
+        return total;
+    }
+
+    @Override
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels) {
+        forwardGroup(group, count, kernels, null);
+    }
+
+    /**
+     * {@link #forward} on members {@code 0…count−1}: an LSTM's {@code h·U} runs for all members as one
+     * {@link Kernels#denseForwardRows} product per step, whose rows are bit for bit the single-member products, so
+     * each member ends up exactly as {@link #forward} alone leaves it.
+     */
+    void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[][] tables) {
+        if (!groupsCells() || count == 1) {
+            for (int m = 0; m < count; m++) {
+                forward(group.members[m], kernels, tables);
+            }
+            return;
+        }
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].forwardGroup(group, count, kernels, tables == null ? null : tables[di]);
+        }
+        for (int m = 0; m < count; m++) {
+            writeOutput(group.members[m]);
+        }
+    }
+
+    @Override
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule) {
+        backwardGroup(group, count, kernels, rule, null);
+    }
+
+    /** {@link #backward} member by member (the relevance pass is not grouped yet). */
+    void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule, float[][] tables) {
+        for (int m = 0; m < count; m++) {
+            backward(group.members[m], kernels, rule, tables);
+        }
+    }
+
+    /** The output from the directions' states: every step's state, or the last one; merged. */
+    private void writeOutput(Workspace ws) {
         float[] out = ws.values[valueSlot];
         float[] store = ws.preActivations[preSlot];
-        for (Direction d : directions) {
-            d.forward(ws, kernels, x, store);
-        }
-        // The output: every step's state, or the last one; merged.
         int count = returnSequences ? steps : 1;
         for (int k = 0; k < count; k++) {
             for (int di = 0; di < directions.length; di++) {
@@ -142,11 +228,20 @@ final class RecurrentLayer extends Layer {
 
     @Override
     void backward(Workspace ws, Kernels kernels, Rule rule) {
+        backward(ws, kernels, rule, null);
+    }
+
+    /**
+     * The relevance pass; with {@code tables} ({@link #foldTables}), into the workspace's per-token relevance instead
+     * of the input's relevance slot.
+     */
+    void backward(Workspace ws, Kernels kernels, Rule rule, float[][] tables) {
         float[] rOut = ws.relevance[relevanceSlot];
         float[] store = ws.preActivations[preSlot];
         double eps = rule.eps();
         for (int di = 0; di < directions.length; di++) {
-            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di);
+            directions[di].backward(ws, kernels, rOut, store, eps, rule.ignoreBias(), di,
+                    tables == null ? null : tables[di]);
         }
     }
 
@@ -198,6 +293,12 @@ final class RecurrentLayer extends Layer {
         final float[] recurrentBias;   // [G·u] or null (GRU reset_after)
         final float[] candidateKernel;          // [in][u]: the candidate block of the kernel
         final float[] candidateRecurrentKernel; // [u][u]
+        /** The candidate's input kernel transposed, [u][in]: the relevance pass's input product for all steps at once. */
+        final float[] candidateKernelT;
+        /** The candidate's recurrent kernel transposed, [u][u] (SimpleRNN: the whole recurrent kernel). */
+        final float[] candidateRecurrentKernelT;
+        /** The candidate's gate block (LSTM g and GRU ĥ: 2; SimpleRNN: 0). */
+        final int candidateBlock;
         final Activation activation;
         final Activation recurrentActivation;
         final boolean goBackwards;
@@ -235,8 +336,22 @@ final class RecurrentLayer extends Layer {
             this.outOffset = outOffset;
             int u = spec.units();
             int block = kind == Kind.LSTM ? 2 : kind == Kind.GRU ? 2 : 0; // the candidate's gate block
+            this.candidateBlock = block;
             this.candidateKernel = block(kernel, spec.inputSize(), u, block);
             this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
+            this.candidateRecurrentKernelT = new float[u * u];
+            for (int i = 0; i < u; i++) {
+                for (int j = 0; j < u; j++) {
+                    candidateRecurrentKernelT[j * u + i] = candidateRecurrentKernel[i * u + j];
+                }
+            }
+            int inputs = spec.inputSize();
+            this.candidateKernelT = new float[u * inputs];
+            for (int i = 0; i < inputs; i++) {
+                for (int j = 0; j < u; j++) {
+                    candidateKernelT[j * inputs + i] = candidateKernel[i * u + j];
+                }
+            }
             int o = offset;
             hOffset = o;
             o += (steps + 1) * u;
@@ -282,10 +397,64 @@ final class RecurrentLayer extends Layer {
             return tokenOrder ? position(k) : k;
         }
 
-        void forward(Workspace ws, Kernels kernels, float[] x, float[] store) {
+        /**
+         * Only h·U is sequential: x·W (+ b) for every token position is one matrix product up front, or table rows;
+         * returns the workspace's {@code [steps][G·u]} array of them.
+         */
+        private float[] project(Workspace ws, Kernels kernels, float[] x, float[] table) {
+            int g = gates * units;
+            float[] zxAll = scratch(ws, "zxAll", steps * g);
+            if (table == null) {
+                kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
+            } else {
+                for (int t = 0; t < steps; t++) {
+                    int row = ws.tokens[t] * g;
+                    for (int j = 0; j < g; j++) {
+                        zxAll[t * g + j] = bias == null ? table[row + j] : table[row + j] + bias[j];
+                    }
+                }
+            }
+            return zxAll;
+        }
+
+        /** The LSTM forward pass of a group's members (see {@link RecurrentLayer#forwardGroup}). */
+        void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[] table) {
             int u = units;
             int g = gates * u;
-            float[] xt = scratch(ws, "x", in);
+            Workspace lead = group.members[0];
+            float[] hs = scratch(lead, "groupH", count * u);
+            float[] zhs = scratch(lead, "groupZh", count * g);
+            for (int m = 0; m < count; m++) {
+                Workspace ws = group.members[m];
+                float[] store = ws.preActivations[preSlot];
+                group.inputSide[m] = project(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table);
+                group.outputSide[m] = store;
+                java.util.Arrays.fill(store, hOffset, hOffset + u, 0f);
+                java.util.Arrays.fill(store, cOffset, cOffset + u, 0f);
+            }
+            for (int s = 0; s < steps; s++) {
+                int pos = position(s);
+                int h0 = hOffset + s * u;
+                for (int m = 0; m < count; m++) {
+                    System.arraycopy(group.outputSide[m], h0, hs, m * u, u);
+                }
+                kernels.denseForwardRows(hs, count, u, recurrentKernel, g, recurrentBias, zhs);
+                for (int m = 0; m < count; m++) {
+                    float[] store = group.outputSide[m];
+                    if (maskedAt(group.members[m], pos)) {
+                        System.arraycopy(store, h0, store, h0 + u, u);
+                        System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
+                        continue;
+                    }
+                    lstmCell(kernels, group.inputSide[m], pos * g, zhs, m * g, store, s);
+                }
+            }
+        }
+
+        void forward(Workspace ws, Kernels kernels, float[] x, float[] store, float[] table) {
+            int u = units;
+            int g = gates * u;
+            float[] zxAll = project(ws, kernels, x, table);
             float[] zx = scratch(ws, "zx", g);
             float[] zh = scratch(ws, "zh", g);
             float[] hPrev = scratch(ws, "h", u);
@@ -306,40 +475,17 @@ final class RecurrentLayer extends Layer {
                     }
                     continue;
                 }
-                System.arraycopy(x, pos * in, xt, 0, in);
                 System.arraycopy(store, h0, hPrev, 0, u);
-                kernels.denseForward(xt, in, kernel, g, bias, zx);
                 kernels.denseForward(hPrev, u, recurrentKernel, g, recurrentBias, zh);
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
                 int pre = gatePreOffset + s * g;
+                if (kind == Kind.LSTM) {
+                    lstmCell(kernels, zxAll, pos * g, zh, 0, store, s);
+                    continue;
+                }
+                System.arraycopy(zxAll, pos * g, zx, 0, g);
                 switch (kind) {
-                    case LSTM -> {
-                        int c0 = cOffset + s * u;
-                        int c1 = c0 + u;
-                        for (int j = 0; j < u; j++) {
-                            double zi = (double) zx[j] + zh[j];
-                            double zf = (double) zx[u + j] + zh[u + j];
-                            double zg = (double) zx[2 * u + j] + zh[2 * u + j];
-                            double zo = (double) zx[3 * u + j] + zh[3 * u + j];
-                            store[pre + j] = (float) zi;
-                            store[pre + u + j] = (float) zf;
-                            store[pre + 2 * u + j] = (float) zg;
-                            store[pre + 3 * u + j] = (float) zo;
-                            float i = (float) recurrentActivation.scalar((float) zi);
-                            float f = (float) recurrentActivation.scalar((float) zf);
-                            float gg = (float) activation.scalar((float) zg);
-                            float o = (float) recurrentActivation.scalar((float) zo);
-                            store[gate + j] = i;
-                            store[gate + u + j] = f;
-                            store[gate + 2 * u + j] = gg;
-                            store[gate + 3 * u + j] = o;
-                            store[cand + j] = (float) zg;
-                            float c = (float) ((double) f * store[c0 + j] + (double) i * gg);
-                            store[c1 + j] = c;
-                            store[h1 + j] = (float) (o * activation.scalar(c));
-                        }
-                    }
                     case GRU -> {
                         if (!resetAfter) {
                             for (int j = 0; j < u; j++) {
@@ -377,6 +523,35 @@ final class RecurrentLayer extends Layer {
                     }
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
+            }
+        }
+
+        /**
+         * One LSTM step in float, on the kernels: z = x·W + b (precomputed, at {@code zx[xo…]}) + h·U (+ b_r, in
+         * {@code zh}); the gates i, f, o through the recurrent activation and g through the activation, block by
+         * block (i and f are adjacent: Keras orders the blocks i, f, g, o); then c = f⊙c_{t−1} + i⊙g, h = o⊙tanh(c).
+         */
+        private void lstmCell(Kernels kernels, float[] zx, int xo, float[] zh, int ho, float[] store, int s) {
+            int u = units;
+            int g = 4 * u;
+            int pre = gatePreOffset + s * g;
+            int gate = gateOffset + s * g;
+            int c0 = cOffset + s * u;
+            int c1 = c0 + u;
+            int h1 = hOffset + (s + 1) * u;
+            for (int j = 0; j < g; j++) {
+                store[pre + j] = zx[xo + j] + zh[ho + j];
+            }
+            System.arraycopy(store, pre + 2 * u, store, candOffset + s * u, u);
+            activate(recurrentActivation, kernels, store, pre, store, gate, 2 * u);
+            activate(activation, kernels, store, pre + 2 * u, store, gate + 2 * u, u);
+            activate(recurrentActivation, kernels, store, pre + 3 * u, store, gate + 3 * u, u);
+            for (int j = 0; j < u; j++) {
+                store[c1 + j] = Math.fma(store[gate + u + j], store[c0 + j], store[gate + j] * store[gate + 2 * u + j]);
+            }
+            activate(activation, kernels, store, c1, store, h1, u);
+            for (int j = 0; j < u; j++) {
+                store[h1 + j] *= store[gate + 3 * u + j];
             }
         }
 
@@ -496,21 +671,26 @@ final class RecurrentLayer extends Layer {
          * The candidate's pre-activation at step s without its biases (for {@code :ignore-bias}), computed from the
          * products alone, never as z − b.
          */
-        private void biasFree(Workspace ws, Kernels kernels, float[] x, int pos, float[] store, int s, double[] out) {
+        private void biasFree(Workspace ws, Kernels kernels, float[] x, float[] table, int pos, float[] store, int s,
+                              double[] out) {
             int u = units;
             float[] xt = scratch(ws, "x", in);
             float[] hPrev = scratch(ws, "h", u);
             float[] a = scratch(ws, "zx", u);
             float[] b = scratch(ws, "zh", u);
             int gate = gateOffset + s * gates * u;
-            System.arraycopy(x, pos * in, xt, 0, in);
             System.arraycopy(store, hOffset + s * u, hPrev, 0, u);
             if (kind == Kind.GRU && !resetAfter) {
                 for (int i = 0; i < u; i++) {
                     hPrev[i] *= store[gate + u + i]; // U_h reads r⊙h_{t−1}
                 }
             }
-            kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            if (table == null) {
+                System.arraycopy(x, pos * in, xt, 0, in);
+                kernels.denseForward(xt, in, candidateKernel, u, null, a);
+            } else {
+                System.arraycopy(table, ws.tokens[pos] * gates * u + candidateBlock * u, a, 0, u);
+            }
             kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, b);
             for (int j = 0; j < u; j++) {
                 out[j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
@@ -519,18 +699,20 @@ final class RecurrentLayer extends Layer {
         }
 
         void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, boolean ignoreBias,
-                      int di) {
+                      int di, float[] table) {
             int u = units;
             int g = gates * u;
-            float[] rx = ws.relevance[input().relevanceSlot];
-            float[] x = ws.values[input().valueSlot];
+            float[] x = table == null ? ws.values[input().valueSlot] : null;
             double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
             double[] rc = new double[u]; // LSTM: relevance at c_s
             double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
-            float[] cx = scratch(ws, "cx", in);
             float[] ch = scratch(ws, "ch", u);
+            // Each step's quotients for the input product; R(x_t) += x_t ⊙ (W s_t) then runs for all steps at once.
+            float[] sAll = scratch(ws, "sAll", steps * u);
+            java.util.Arrays.fill(sAll, 0, steps * u, 0f);
+            float[] cAll = scratch(ws, "cAll", steps * in);
             // the relevance at the last state (return_sequences=False)
             if (!returnSequences) {
                 for (int j = 0; j < u; j++) {
@@ -559,7 +741,7 @@ final class RecurrentLayer extends Layer {
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
                 if (free != null) {
-                    biasFree(ws, kernels, x, pos, store, s, free);
+                    biasFree(ws, kernels, x, table, pos, store, s, free);
                 }
                 switch (kind) {
                     case LSTM -> {
@@ -575,8 +757,8 @@ final class RecurrentLayer extends Layer {
                             double zg = free != null ? free[j] : store[cand + j];
                             sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
                         }
-                        linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                cx, ch, null, false);
+                        linear(kernels, sv, sAll, pos, store, h0, rh,
+                                ch, null, false);
                     }
                     case GRU -> {
                         for (int j = 0; j < u; j++) {
@@ -593,12 +775,12 @@ final class RecurrentLayer extends Layer {
                             for (int j = 0; j < u; j++) {
                                 sr[j] = (float) ((double) store[gate + u + j] * sv[j]);
                             }
-                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                    cx, ch, sr, false);
+                            linear(kernels, sv, sAll, pos, store, h0, rh,
+                                    ch, sr, false);
                         } else {
                             // U_h reads r⊙h_{t−1}; all of that product's relevance goes to h_{t−1}
-                            linear(kernels, sv, x, pos, rx, store, h0, rh, candidateKernel, candidateRecurrentKernel,
-                                    cx, ch, null, true);
+                            linear(kernels, sv, sAll, pos, store, h0, rh,
+                                    ch, null, true);
                         }
                     }
                     case SIMPLE_RNN -> {
@@ -607,28 +789,40 @@ final class RecurrentLayer extends Layer {
                             sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
                         }
                         java.util.Arrays.fill(rh, 0);
-                        linear(kernels, sv, x, pos, rx, store, h0, rh, kernel, recurrentKernel, cx, ch, null,
-                                false);
+                        linear(kernels, sv, sAll, pos, store, h0, rh, ch, null, false);
                     }
                     default -> throw new IllegalStateException("unhandled cell " + kind);
+                }
+            }
+            if (table == null) {
+                kernels.conv1dForward(sAll, steps, u, candidateKernelT, 1, in, null, 1, 1, 0, cAll, steps);
+                kernels.multiplyAccumulate(x, cAll, ws.relevance[input().relevanceSlot], steps * in);
+            } else {
+                // Σ_c x_t[c] (W s_t)[c] = (x_t W) · s_t: the token's folded row, candidate block, times the quotients
+                // g = gates · u, as above
+                for (int t = 0; t < steps; t++) {
+                    int row = ws.tokens[t] * g + candidateBlock * u;
+                    float r = 0f;
+                    for (int j = 0; j < u; j++) {
+                        r = Math.fma(table[row + j], sAll[t * u + j], r);
+                    }
+                    ws.tokenRelevance[t] += r;
                 }
             }
         }
 
         /**
-         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: {@code R(x_t) +=
-         * x_t ⊙ (W s)} into the input's relevance, {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
+         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: they go to row
+         * {@code pos} of {@code sAll} for {@code R(x_t) += x_t ⊙ (W s)} (run for all steps after the loop),
+         * and {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
          * {@code s'} is {@code sRecurrent} when given and {@code h'} is {@code r⊙h_{t−1}} when {@code gateState}.
          */
-        private void linear(Kernels kernels, float[] s, float[] x, int pos, float[] rx, float[] store, int h0,
-                            double[] rh, float[] w, float[] uw, float[] cx, float[] ch, float[] sRecurrent,
-                            boolean gateState) {
+        private void linear(Kernels kernels, float[] s, float[] sAll, int pos, float[] store, int h0,
+                            double[] rh, float[] ch, float[] sRecurrent, boolean gateState) {
             int u = units;
-            kernels.denseTransposed(s, w, in, u, cx);
-            for (int i = 0; i < in; i++) {
-                rx[pos * in + i] += x[pos * in + i] * cx[i];
-            }
-            kernels.denseTransposed(sRecurrent != null ? sRecurrent : s, uw, u, u, ch);
+            System.arraycopy(s, 0, sAll, pos * u, u);
+            // U s' as s'·Uᵀ: the register-blocked forward product instead of a reduction per row
+            kernels.denseForward(sRecurrent != null ? sRecurrent : s, u, candidateRecurrentKernelT, u, null, ch);
             int gate = gateOffset + (h0 - hOffset) / u * gates * u;
             for (int i = 0; i < u; i++) {
                 double h = store[h0 + i];
@@ -636,6 +830,19 @@ final class RecurrentLayer extends Layer {
                     h *= store[gate + u + i];
                 }
                 rh[i] += h * ch[i];
+            }
+        }
+    }
+
+    /** {@code out[o + i] = f(x[xo + i])} in float: the vector kernels for sigmoid and tanh, else the scalar form. */
+    private static void activate(Activation f, Kernels kernels, float[] x, int xo, float[] out, int o, int n) {
+        switch (f) {
+            case SIGMOID -> kernels.sigmoid(x, xo, out, o, n);
+            case TANH -> kernels.tanh(x, xo, out, o, n);
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[o + i] = (float) f.scalar(x[xo + i]);
+                }
             }
         }
     }

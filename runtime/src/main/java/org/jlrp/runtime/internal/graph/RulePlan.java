@@ -195,6 +195,9 @@ public final class RulePlan {
 
     /** The rule a node runs with (a folded node: its Conv1D's); null for the rule-free layers. */
     Rule ruleOf(Layer node) {
+        if (node instanceof FoldedRecurrent folded) {
+            return rules.get(folded.recurrent);
+        }
         return rules.get(node instanceof FoldedConv1D folded ? folded.conv : node);
     }
 
