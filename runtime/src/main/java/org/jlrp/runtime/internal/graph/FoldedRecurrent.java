@@ -40,6 +40,12 @@ final class FoldedRecurrent extends Layer {
         recurrent.backward(ws, kernels, rule, tables);
     }
 
+    /** None: {@link Network#planFor} runs the gradient methods of a recurrent model on the unfolded plan. */
+    @Override
+    void gradient(Workspace ws, Kernels kernels) {
+        throw new IllegalStateException("folded recurrent node '" + name + "' has no gradient pass");
+    }
+
     @Override
     long groupWeightBytes() {
         return recurrent.groupWeightBytes();

@@ -144,8 +144,12 @@ public final class Network {
     public ExecutionPlan planFor(Method method, RulePlan rules, boolean needsEmbeddingMap) {
         return switch (method) {
             case LRP -> planFor(rules, needsEmbeddingMap);
-            case GRADIENT_INPUT -> folded == null || needsEmbeddingMap ? unfolded : folded;
-            case GRADIENT, GUIDED_BACKPROP, DECONVNET, OCCLUSION, SHAPLEY -> folded == null ? unfolded : folded;
+            // The gradient passes run through folded Conv1D nodes only: a folded recurrent layer has none.
+            case GRADIENT_INPUT -> folded == null || needsEmbeddingMap || !folded.foldedRecurrent().isEmpty()
+                    ? unfolded : folded;
+            case GRADIENT, GUIDED_BACKPROP, DECONVNET -> folded == null || !folded.foldedRecurrent().isEmpty()
+                    ? unfolded : folded;
+            case OCCLUSION, SHAPLEY -> folded == null ? unfolded : folded;
             default -> unfolded;
         };
     }
