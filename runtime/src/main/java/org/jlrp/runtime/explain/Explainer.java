@@ -570,18 +570,23 @@ public final class Explainer {
             for (int i = 0; i < n; i++) {
                 point[i] = (float) (baseline[i] + alpha * (input[i] - baseline[i]));
             }
-            network.forwardEmbedded(ws, point);
-            network.gradient(ws, target);
-            float[] g = network.embeddingRelevance(ws);
-            for (int i = 0; i < n; i++) {
-                sum[i] += g[i];
-            }
+            addGradientAt(network, ws, point, target, sum);
         }
         float[] map = new float[n];
         for (int i = 0; i < n; i++) {
             map[i] = (float) ((input[i] - (double) baseline[i]) * sum[i] / steps);
         }
         return map;
+    }
+
+    /** {@code sum += ∂logit/∂e} at the Embedding output {@code point} (the workspace is left on that point). */
+    private static void addGradientAt(Network network, Workspace ws, float[] point, int target, double[] sum) {
+        network.forwardEmbedded(ws, point);
+        network.gradient(ws, target);
+        float[] g = network.embeddingRelevance(ws);
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += g[i];
+        }
     }
 
     /**
@@ -607,12 +612,7 @@ public final class Explainer {
             for (int i = 0; i < n; i++) {
                 noisy[i] = (float) (input[i] + sigma * random.nextGaussian());
             }
-            network.forwardEmbedded(ws, noisy);
-            network.gradient(ws, target);
-            float[] g = network.embeddingRelevance(ws);
-            for (int i = 0; i < n; i++) {
-                sum[i] += g[i];
-            }
+            addGradientAt(network, ws, noisy, target, sum);
         }
         float[] map = new float[n];
         for (int i = 0; i < n; i++) {
