@@ -320,6 +320,8 @@ final class RecurrentLayer extends Layer {
          */
         final int gatePreOffset;
         final int size;
+        /** The inverse of {@link #stepOfOutput}: the output index of each processing step (return_sequences). */
+        final int[] outputOfStep;
 
         Direction(RecurrentSpec spec, int steps, int offset, boolean tokenOrder, int outOffset) {
             this.kind = spec.kind();
@@ -370,6 +372,10 @@ final class RecurrentLayer extends Layer {
                 o += steps * gates * u;
             }
             size = o - offset;
+            outputOfStep = new int[steps];
+            for (int k = 0; k < steps; k++) {
+                outputOfStep[stepOfOutput(k)] = k;
+            }
         }
 
         long parameterCount() {
@@ -574,12 +580,6 @@ final class RecurrentLayer extends Layer {
                     dh[j] = outputGradient(gOut, this, 0, j);
                 }
             }
-            int[] outputOfStep = new int[steps];
-            if (returnSequences) {
-                for (int k = 0; k < steps; k++) {
-                    outputOfStep[stepOfOutput(k)] = k;
-                }
-            }
             for (int s = steps - 1; s >= 0; s--) {
                 int pos = position(s);
                 if (returnSequences) {
@@ -717,12 +717,6 @@ final class RecurrentLayer extends Layer {
             if (!returnSequences) {
                 for (int j = 0; j < u; j++) {
                     rh[j] = incoming(rOut, store, di, 0, j, eps);
-                }
-            }
-            int[] outputOfStep = new int[steps];
-            if (returnSequences) {
-                for (int k = 0; k < steps; k++) {
-                    outputOfStep[stepOfOutput(k)] = k;
                 }
             }
             for (int s = steps - 1; s >= 0; s--) {
