@@ -20,10 +20,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jlrp.runtime.JlrpException;
@@ -240,9 +237,11 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 request.options().method()) : results;
         ReportData report = new ReportData(model.displayName(), model.explainer().inputLength(), request.options(),
                 shown, request.words(), model.labels(), request.unknownWords(), single);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + 200 * shown.size());
-        try (Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
-            JsonReport.write(w, report);
+        // Sized for the usual answer (about 20 bytes per token: id, relevance, word), so that it is written once.
+        int perResult = 512 + 32 * Math.max(1, model.explainer().inputLength());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + perResult * shown.size());
+        try {
+            JsonReport.write(out, report); // UTF-8 bytes directly: no character encoder and its buffers per answer
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

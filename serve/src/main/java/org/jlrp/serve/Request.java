@@ -97,7 +97,7 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
             }
             int[] seq = new int[ids.size()];
             for (int t = 0; t < seq.length; t++) {
-                seq[t] = tokenId(ids.get(t), "instance " + i + ", position " + t);
+                seq[t] = tokenId(ids.get(t), i, t);
             }
             sequences.add(fit(seq, model));
         }
@@ -164,13 +164,16 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
                     out.add(0); // one past the shape: the caller reports the count
                     return;
                 }
-                out.add(tokenId(v, "input data value " + out.size()));
+                out.add(tokenId(v, -1, out.size()));
             }
         }
     }
 
-    private static int tokenId(JsonNode v, String where) {
+    /** A token id at {@code instance} (-1: the flat V2 data) and {@code position}; the message is built on failure only. */
+    private static int tokenId(JsonNode v, int instance, int position) {
         if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            String where = instance < 0 ? "input data value " + position
+                    : "instance " + instance + ", position " + position;
             throw new JlrpException(where + ": a token id must be an integer, got " + v);
         }
         return v.intValue();

@@ -133,6 +133,10 @@ class LoadTest {
             peer(valid, phases);
             return;
         }
+        if (EXTERNAL != null) { // a jlrp serve process of its own: the generator no longer shares its JVM
+            external(valid, phases);
+            return;
+        }
         // Closed loop: a client waits for its answer, so the queue never holds more than one request per client;
         // no time bound on the queue there (it would refuse on a machine slower than the bound assumes).
         try (Server server = Server.start(model, OPTIONS.withHost(ServeOptions.LOOPBACK).withPort(0)
@@ -161,6 +165,33 @@ class LoadTest {
         }
         for (int i = 0; i < 3; i++) {
             assertEquals(0, phases.get(i).refused(), phases.get(i).name() + ": no refusal in a closed loop");
+        }
+    }
+
+    /**
+     * {@code -Djlrp.load.server=PORT}: drive a {@code jlrp serve --model MODEL --name demo} already listening on that
+     * loopback port, in its own JVM with its own settings (the model path as given to both, so that the reports'
+     * {@code model} field matches). Every answer is still checked against the library's report.
+     */
+    private static final Integer EXTERNAL = Integer.getInteger("jlrp.load.server");
+
+    private static void external(List<Probe> valid, List<Phase> phases) throws InterruptedException {
+        // The launcher runs the server on the SIMD kernels; the expected answers must come from the same kernels.
+        org.junit.jupiter.api.Assumptions.assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "-Djlrp.load.server: the run with the Vector API module checks the answers; this one is skipped");
+        closedLoop(EXTERNAL, valid, 8, SECONDS / 2); // warm-up, not reported
+        closedLoop(EXTERNAL, valid, 64, SECONDS / 2);
+        for (int clients : new int[]{1, 8, 64}) {
+            phases.add(closedLoop(EXTERNAL, valid, clients, SECONDS));
+        }
+        double capacity = phases.get(2).throughput();
+        for (double load : new double[]{0.5, 0.9, 2.0}) {
+            phases.add(openLoop(EXTERNAL, valid, load, capacity, SECONDS));
+        }
+        System.out.printf(Locale.ROOT, "jlrp serve on port %d%n%s%n", EXTERNAL, table(phases));
+        for (Phase p : phases) {
+            assertEquals(0, p.wrong(), p.name() + ": wrong answers, first: " + p.firstWrong());
+            assertEquals(p.sent(), p.answered() + p.refused(), p.name() + ": every request answered");
         }
     }
 

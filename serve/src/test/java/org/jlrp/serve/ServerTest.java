@@ -65,6 +65,19 @@ class ServerTest {
     }
 
     @Test
+    void nonAsciiWordsAndALoneSurrogateComeBackAsValidJson() throws Exception {
+        // The answer is written as UTF-8 bytes: non-ASCII words as themselves, and a lone surrogate (a valid JSON
+        // escape, but no character) escaped again rather than failing the answer or turning into '?'.
+        String body = "{\"instances\": [\"caf\u00e9 \\ud800 film \\ud83d\\ude00 was good\"]}"; // JSON escapes
+        HttpResponse<String> r = Fixture.post(server, "/v1/models/demo:explain", body);
+        assertEquals(200, r.statusCode(), r.body());
+        String decoded = "caf\u00e9 \ud800 film \ud83d\ude00 was good";
+        String expected = Fixture.explainReport(List.of(decoded), ExplainOptions.DEFAULT);
+        assertEquals(expected.replace("\ud800", "\\uD800"), r.body());
+        assertTrue(r.body().contains("\"caf\u00e9\",\"\\uD800\",\"film\",\"\ud83d\ude00\""), r.body());
+    }
+
+    @Test
     void tokenIdInstancesArePaddedAsTheCliPadsThem() throws Exception {
         HttpResponse<String> r = Fixture.post(server, "/v1/models/demo:explain",
                 "{\"instances\": [[5, 6, 8, 58, 83]]}");

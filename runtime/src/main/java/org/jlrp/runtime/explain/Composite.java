@@ -61,6 +61,8 @@ public final class Composite {
     private final Map<String, Rule> entries;
     private final double defaultEps;
     private final boolean ignoreBias;
+    /** {@link #spec()}, built once: every JSON report and served answer writes it. */
+    private String spec;
 
     private Composite(String presetName, Map<String, Rule> entries, double defaultEps, boolean ignoreBias) {
         this.presetName = presetName;
@@ -188,9 +190,13 @@ public final class Composite {
 
     /** The canonical rule string, e.g. {@code first=zbox;conv1d=gamma:0.25;dense=epsilon:1.0E-6}. */
     public String spec() {
-        StringBuilder b = new StringBuilder();
-        entries.forEach((k, r) -> b.append(b.length() == 0 ? "" : ";").append(k).append('=').append(r.spec()));
-        return b.toString();
+        String s = spec;
+        if (s == null) { // a benign race: every thread builds the same string
+            StringBuilder b = new StringBuilder();
+            entries.forEach((k, r) -> b.append(b.length() == 0 ? "" : ";").append(k).append('=').append(r.spec()));
+            spec = s = b.toString();
+        }
+        return s;
     }
 
     /** Key → rule, in the order given. */

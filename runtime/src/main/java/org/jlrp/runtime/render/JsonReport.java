@@ -26,46 +26,57 @@ public final class JsonReport {
      * {@code padding_abs_share}, {@code unknown_words} (text input) and {@code warnings}.
      */
     public static void write(Writer out, ReportData data) throws IOException {
-        ExplainOptions options = data.options();
         try (JsonGenerator g = Output.json(out)) {
-            g.writeStartObject();
-            g.writeStringField("model", data.model());
-            g.writeNumberField("input_length", data.inputLength());
-            writeRule(g, options);
-            g.writeStringField("method", options.method().cliName());
-            Method method = options.method();
-            if (method == Method.INTEGRATED_GRADIENTS) {
-                g.writeNumberField("steps", options.steps());
-            }
-            if (method == Method.INTEGRATED_GRADIENTS || method == Method.DEEPLIFT) {
-                g.writeStringField("baseline", options.baseline().cliName());
-            }
-            if (method == Method.SHAPLEY || method == Method.SMOOTHGRAD) {
-                g.writeNumberField("samples", options.samples());
-                g.writeNumberField("seed", options.seed());
-            }
-            if (method == Method.SMOOTHGRAD) {
-                g.writeNumberField("noise_level", options.noiseLevel());
-            }
-            if (data.singleSigmoid()) {
-                g.writeBooleanField("single_sigmoid", true);
-            }
-            List<String> names = data.classNames();
-            if (names != null) {
-                g.writeArrayFieldStart("labels");
-                for (String label : names) {
-                    g.writeString(label);
-                }
-                g.writeEndArray();
-            }
-            g.writeArrayFieldStart("results");
-            for (Explanation e : data.results()) {
-                writeResult(g, e, data.wordsOf(e), data.unknownWordsOf(e), data);
+            write(g, data);
+        }
+    }
+
+    /** {@link #write(Writer, ReportData)} as UTF-8 bytes, the same document. */
+    public static void write(java.io.OutputStream out, ReportData data) throws IOException {
+        try (JsonGenerator g = Output.json(out)) {
+            write(g, data);
+        }
+    }
+
+    private static void write(JsonGenerator g, ReportData data) throws IOException {
+        ExplainOptions options = data.options();
+        g.writeStartObject();
+        g.writeStringField("model", data.model());
+        g.writeNumberField("input_length", data.inputLength());
+        writeRule(g, options);
+        g.writeStringField("method", options.method().cliName());
+        Method method = options.method();
+        if (method == Method.INTEGRATED_GRADIENTS) {
+            g.writeNumberField("steps", options.steps());
+        }
+        if (method == Method.INTEGRATED_GRADIENTS || method == Method.DEEPLIFT) {
+            g.writeStringField("baseline", options.baseline().cliName());
+        }
+        if (method == Method.SHAPLEY || method == Method.SMOOTHGRAD) {
+            g.writeNumberField("samples", options.samples());
+            g.writeNumberField("seed", options.seed());
+        }
+        if (method == Method.SMOOTHGRAD) {
+            g.writeNumberField("noise_level", options.noiseLevel());
+        }
+        if (data.singleSigmoid()) {
+            g.writeBooleanField("single_sigmoid", true);
+        }
+        List<String> names = data.classNames();
+        if (names != null) {
+            g.writeArrayFieldStart("labels");
+            for (String label : names) {
+                g.writeString(label);
             }
             g.writeEndArray();
-            g.writeEndObject();
-            g.writeRaw('\n');
         }
+        g.writeArrayFieldStart("results");
+        for (Explanation e : data.results()) {
+            writeResult(g, e, data.wordsOf(e), data.unknownWordsOf(e), data);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeRaw('\n');
     }
 
     /**

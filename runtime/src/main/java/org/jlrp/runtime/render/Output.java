@@ -17,6 +17,9 @@ final class Output {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            // The byte generator otherwise escapes characters beyond the BMP as \\uD83D\\uDE00 pairs, which the
+            // character generator writes as themselves: both write the same document only with this.
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .build();
 
     private Output() {
@@ -24,6 +27,11 @@ final class Output {
 
     /** A compact JSON generator over {@code out}; closing it flushes but does not close {@code out}. */
     static JsonGenerator json(Writer out) throws IOException {
+        return FACTORY.createGenerator(out);
+    }
+
+    /** The same generator writing UTF-8 bytes: no character encoder between it and {@code out}. */
+    static JsonGenerator json(java.io.OutputStream out) throws IOException {
         return FACTORY.createGenerator(out);
     }
 

@@ -122,6 +122,18 @@ class RenderersTest {
     }
 
     @Test
+    void jsonAsBytesIsTheWritersDocumentInUtf8() throws Exception {
+        ReportData data = demoReport(List.of("this film was not good at all", "caf\u00e9 \u00fcber film \ud83d\ude00"),
+                ExplainOptions.DEFAULT.withTarget(org.jlrp.runtime.explain.Target.all()));
+        StringWriter w = new StringWriter();
+        JsonReport.write(w, data);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        JsonReport.write(bytes, data);
+        assertTrue(w.toString().contains("caf\u00e9"), w.toString());
+        assertEquals(w.toString(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void jsonWritesEveryRealNumberWithFloat32Digits() throws Exception {
         float f = 1.6f;
         Explanation e = new Explanation(0, 0, new float[]{f, 0.2f}, new float[]{0.8f, 0.2f}, f, new int[]{0, 3},
