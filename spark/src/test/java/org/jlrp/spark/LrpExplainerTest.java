@@ -64,6 +64,27 @@ class LrpExplainerTest {
     }
 
     @Test
+    void aRecurrentModelExplainsLikeThePlainEngineBitForBit() {
+        // A real Keras LSTM classifier (one sigmoid unit): the recurrent layer's batched passes on the executors.
+        Path lstm = SharedFiles.require("models/anushree1001_imdb_lstm.h5");
+        Explainer recurrent = Explainer.load(lstm);
+        List<int[]> texts = TokenFile.read(SharedFiles.require("golden/anushree1001_imdb_lstm.tokens.json"));
+        List<Row> rows = byId(new LrpExplainer().setModel(lstm).setBatchSize(3)
+                .transform(LocalSpark.tokens(texts, 2)));
+        assertEquals(texts.size(), rows.size());
+        for (Row row : rows) {
+            int id = row.getInt(0);
+            int[] ids = Sequences.pad(texts.get(id), recurrent.inputLength(), Sequences.Side.PRE,
+                    Sequences.Side.PRE, 0);
+            // One sigmoid unit: the job reports it as jlrp explain does, as two classes.
+            Explanation expected = org.jlrp.runtime.explain.SigmoidClasses.toClasses(recurrent.explain(ids,
+                    org.jlrp.runtime.explain.SigmoidClasses.unitOptions(ExplainOptions.DEFAULT)), Target.pred(),
+                    org.jlrp.runtime.explain.Method.LRP).get(0);
+            assertSameResult(expected, row.getStruct(row.fieldIndex("lrp")), "LSTM row " + id);
+        }
+    }
+
+    @Test
     void targetAllGivesOneStructPerClassAndEpsIsApplied() {
         List<Row> rows = byId(new LrpExplainer().setModel(model).setTarget("all").setEps(0.01)
                 .setOutputCol("explained").transform(LocalSpark.tokens(sequences.subList(0, 6), 2)));
