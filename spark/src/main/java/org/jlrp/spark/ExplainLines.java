@@ -17,8 +17,8 @@ import org.jlrp.runtime.text.UnknownWords;
 import scala.Tuple2;
 
 /**
- * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}} (or, with a
- * tokenizer, {@code {"id": …, "text": "…"}}), each with its 0-based input position, become
+ * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}} (or, for text
+ * input, {@code {"id": …, "text": "…"}}), each with its 0-based input position, become
  * {@code explain --format json} result objects with the {@code id} first. A record
  * that cannot be explained becomes an error naming its line (or row), so the driver decides, in input order, whether
  * to fail or skip.
@@ -32,7 +32,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     private final ExplainSettings settings;
     /** How errors name a record: "IN.jsonl line" or "IN.parquet row", followed by the 1-based number. */
     private final String recordLabel;
-    /** The field holding the input: "tokens", or with a tokenizer the text field. */
+    /** The field holding the input: "tokens", or for text input the text field. */
     private final String field;
 
     ExplainLines(ExplainSettings settings, String recordLabel, String field) {
