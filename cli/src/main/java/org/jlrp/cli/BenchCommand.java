@@ -14,7 +14,7 @@ import org.jlrp.runtime.explain.ExplainOptions;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.internal.bench.BenchReport;
 import org.jlrp.runtime.internal.bench.Benchmark;
-import org.jlrp.runtime.text.KerasTokenizer;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.runtime.text.TextBatch;
 import org.jlrp.runtime.text.TokenFile;
 
@@ -25,7 +25,7 @@ import org.jlrp.runtime.text.TokenFile;
 final class BenchCommand {
 
     private static final String SYNTAX = "jlrp bench --model FILE [--architecture FILE] [--batch N] [--threads N] "
-            + "[--seconds S] [--warmup S] [--seed N] [--tokens FILE | --texts FILE --tokenizer FILE] "
+            + "[--seconds S] [--warmup S] [--seed N] [--tokens FILE | --texts FILE [--tokenizer FILE | --vocab FILE]] "
             + "[--rule SPEC | --method NAME] [--target pred|all|N] [--embedding-relevance] [--peak S] "
             + "[--format text|json]";
 
@@ -48,10 +48,10 @@ final class BenchCommand {
         options.addOption(CommandLines.opt("warmup", "S", "warm-up time before measuring (default 5)"));
         options.addOption(CommandLines.opt("tokens", "FILE", "measure on these token-id sequences (JSON array of "
                 + "arrays), cycled, instead of random ids"));
-        options.addOption(CommandLines.opt("texts", "FILE", "measure on these texts (one per line), tokenised with "
-                + "--tokenizer and cycled: real text with its word frequencies"));
-        options.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON, "
-                + "for --texts"));
+        options.addOption(CommandLines.opt("texts", "FILE", "measure on these texts (one per line), encoded as jlrp "
+                + "explain encodes them (--tokenizer, --vocab or the model's own TextVectorization) and cycled: real "
+                + "text with its word frequencies"));
+        CommandLines.addTextOptions(options);
         CommandLines.addFittingOptions(options);
         CommandLines.addExplainOptions(options);
         // one --seed for the random token ids and the sampling methods
@@ -72,8 +72,10 @@ final class BenchCommand {
         if (line.hasOption("tokens") && line.hasOption("texts")) {
             throw new ParseException("give either --tokens or --texts, not both");
         }
-        if (line.hasOption("texts") != line.hasOption("tokenizer")) {
-            throw new ParseException("--texts and --tokenizer go together");
+        CommandLines.checkTextOptions(line);
+        if (!line.hasOption("texts") && (line.hasOption("tokenizer") || line.hasOption("vocab")
+                || line.hasOption("unknown-id"))) {
+            throw new ParseException("--tokenizer, --vocab and --unknown-id apply to --texts only");
         }
         String format = CommandLines.choice(line, "format", "text", "text", "json");
         CommandLines.Fitting fitting = CommandLines.fitting(line);
@@ -96,9 +98,10 @@ final class BenchCommand {
                 }
             } else {
                 inputName = line.getOptionValue("texts");
-                KerasTokenizer tokenizer = KerasTokenizer.load(CommandLines.path(line, "tokenizer"));
-                inputs.addAll(TextBatch.encode(tokenizer, TextBatch.readLines(CommandLines.path(line, "texts")),
-                        length, fitting.padding(), fitting.truncating(), fitting.padId()).sequences());
+                TextEncoder encoder = CommandLines.requireTextEncoder(line, explainer, null, fitting, "--texts",
+                        model);
+                inputs.addAll(TextBatch.encode(encoder, TextBatch.readLines(CommandLines.path(line, "texts")),
+                        length).sequences());
             }
             for (int i = 0; i < inputs.size(); i++) {
                 explainer.logits(inputs.get(i), null); // ids out of range fail here, before any thread starts

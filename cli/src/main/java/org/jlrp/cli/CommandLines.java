@@ -1,6 +1,7 @@
 package org.jlrp.cli;
 
 import java.io.BufferedWriter;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -25,7 +26,11 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Method;
 import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.explain.Target;
+import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TextBatch;
+import org.jlrp.runtime.text.TextEncoder;
+import org.jlrp.runtime.text.Vocabulary;
 
 /** Small helpers shared by the commands: parsing, typed option values, help, output files and formats. */
 final class CommandLines {
@@ -323,5 +328,95 @@ final class CommandLines {
         return new Fitting(Sequences.Side.parse(line.getOptionValue("padding", "pre"), "--padding"),
                 Sequences.Side.parse(line.getOptionValue("truncating", "pre"), "--truncating"),
                 intValue(line, "pad-id", 0, 0, Integer.MAX_VALUE));
+    }
+
+    /**
+     * How texts become token ids, shared by every command that takes texts: {@code --tokenizer}, or {@code --vocab}
+     * with {@code --split} and {@code --keep-case}, and {@code --unknown-id}; without a file, the model's own
+     * TextVectorization layer ({@link #textEncoder}).
+     */
+    static void addTextOptions(Options o) {
+        o.addOption(opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON (not needed for a "
+                + "model with its own TextVectorization layer)"));
+        o.addOption(opt("vocab", "FILE", "a plain vocabulary instead of --tokenizer: {\"token\": id} JSON, or "
+                + "one token per line (line number = id)"));
+        o.addOption(opt("split", "char|word|whitespace", "--vocab: one token per character, Keras-style "
+                + "words (punctuation removed) or whitespace-separated words (default word)"));
+        o.addOption(opt("keep-case", null, "--vocab: do not lower-case the text"));
+        o.addOption(opt("unknown-id", "N", "map words the tokenizer does not know to id N instead of "
+                + "dropping them (as projects that map unknown words to 0 themselves)"));
+    }
+
+    /** The text options that contradict each other, refused before any file is read. */
+    static void checkTextOptions(CommandLine line) throws ParseException {
+        if (line.hasOption("vocab") && line.hasOption("tokenizer")) {
+            throw new ParseException("give either --tokenizer or --vocab, not both");
+        }
+        if (!line.hasOption("vocab") && (line.hasOption("split") || line.hasOption("keep-case"))) {
+            throw new ParseException("--split and --keep-case apply to --vocab only");
+        }
+    }
+
+    /**
+     * The encoder of this command line's texts: {@code --tokenizer} or {@code --vocab} (with {@code --unknown-id},
+     * checked against the model's embedding, and the fitting's padding); else {@code fallback} (the built-in demo's
+     * tokenizer, or null); else the model's own TextVectorization layer; null when there is none of them.
+     */
+    static TextEncoder textEncoder(CommandLine line, Explainer explainer, KerasTokenizer fallback, Fitting fitting) {
+        Path tokenizerPath = path(line, "tokenizer");
+        Path vocabPath = path(line, "vocab");
+        KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
+                : vocabPath != null ? Vocabulary.tokenizer(Vocabulary.read(vocabPath),
+                        Vocabulary.Split.parse(line.getOptionValue("split", "word"), "--split"),
+                        !line.hasOption("keep-case"), null)
+                : fallback;
+        if (tokenizer == null) {
+            TextEncoder own = explainer.textVectorizer().orElse(null);
+            if (own != null && line.hasOption("unknown-id")) {
+                throw new JlrpException("--unknown-id applies to --tokenizer and --vocab; the model's own "
+                        + "TextVectorization layer maps unknown words to id 1");
+            }
+            return own;
+        }
+        if (line.hasOption("unknown-id")) {
+            int vocabulary = explainer.network().vocabularySize();
+            int unknownId = intValue(line, "unknown-id", 0, 0, Integer.MAX_VALUE);
+            if (unknownId >= vocabulary) {
+                throw new JlrpException("--unknown-id " + unknownId + " is out of range [0, " + vocabulary
+                        + ") of the model's embedding");
+            }
+            tokenizer = tokenizer.withUnknownId(unknownId);
+        }
+        return tokenizer.withPadding(fitting.padding(), fitting.truncating(), fitting.padId());
+    }
+
+    /**
+     * {@link #textEncoder}, or when there is none the one-line error that says what to give.
+     *
+     * @param what  the input that needs it, e.g. {@code --text/--texts}
+     * @param model the model file, for the message
+     */
+    static TextEncoder requireTextEncoder(CommandLine line, Explainer explainer, KerasTokenizer fallback,
+                                          Fitting fitting, String what, Path model) {
+        TextEncoder encoder = textEncoder(line, explainer, fallback, fitting);
+        if (encoder == null) {
+            throw new JlrpException(what + " need" + (what.contains("/") ? "" : "s") + " --tokenizer FILE (the "
+                    + "model's Keras Tokenizer.to_json() or a word->index JSON) or --vocab FILE for " + model
+                    + ", which has no TextVectorization layer");
+        }
+        return encoder;
+    }
+
+    /** The texts of {@code --text} (repeatable) and then {@code --texts FILE} ({@code -}: standard input). */
+    static List<String> texts(CommandLine line, InputStream in) {
+        List<String> texts = new ArrayList<>();
+        if (line.getOptionValues("text") != null) {
+            texts.addAll(List.of(line.getOptionValues("text")));
+        }
+        String file = line.getOptionValue("texts");
+        if (file != null) {
+            texts.addAll(file.equals("-") ? TextBatch.readLines(in, "stdin") : TextBatch.readLines(Path.of(file)));
+        }
+        return texts;
     }
 }

@@ -18,12 +18,15 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Method;
 
 import org.jlrp.runtime.render.EvaluationReport;
+import org.jlrp.runtime.text.TextBatch;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.runtime.text.TokenFile;
 
 /** {@code jlrp evaluate}: word deletion with AOPC, comparing methods and rules against a random order. */
 final class EvaluateCommand {
 
-    private static final String SYNTAX = "jlrp evaluate --model FILE --tokens FILE [--labels-file FILE] [options]";
+    private static final String SYNTAX = "jlrp evaluate --model FILE (--tokens FILE | --text STRING ... | --texts "
+            + "FILE|-) [--labels-file FILE] [options]";
     static final String DEFAULT_METHODS = "lrp:epsilon,lrp:epsilon-gamma-box,gradient-input,random";
 
     private final Streams io;
@@ -39,7 +42,11 @@ final class EvaluateCommand {
         o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
         o.addOption(CommandLines.opt("tokens", "FILE", "JSON array of token-id arrays"));
-        o.addOption(CommandLines.opt("labels-file", "FILE", "the true class of each sequence, as many as --tokens has: "
+        o.addOption(CommandLines.opt("text", "STRING", "a text to evaluate on (repeatable)"));
+        o.addOption(CommandLines.opt("texts", "FILE", "texts to evaluate on, one per line (blank lines skipped); - "
+                + "reads them from stdin"));
+        CommandLines.addTextOptions(o);
+        o.addOption(CommandLines.opt("labels-file", "FILE", "the true class of each sequence, as many as the input has: "
                 + "a JSON array or one a line, each a class index or a name from --labels (default: agreement with "
                 + "the original prediction)"));
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order, for names in --labels-file "
@@ -69,8 +76,14 @@ final class EvaluateCommand {
             return Main.OK;
         }
         Path modelPath = CommandLines.path(line, "model");
-        if (modelPath == null || !line.hasOption("tokens")) {
-            throw new ParseException("--model and --tokens are required");
+        boolean textInput = line.hasOption("text") || line.hasOption("texts");
+        if (modelPath == null || textInput == line.hasOption("tokens")) {
+            throw new ParseException(textInput ? "give either --tokens or --text/--texts, not both"
+                    : "--model and --tokens (or --text/--texts) are required");
+        }
+        CommandLines.checkTextOptions(line);
+        if (!textInput && (line.hasOption("tokenizer") || line.hasOption("vocab") || line.hasOption("unknown-id"))) {
+            throw new ParseException("--tokenizer, --vocab and --unknown-id apply to --text/--texts input only");
         }
         Path output = CommandLines.path(line, "output");
         String format = CommandLines.format(line, output, false, io.terminal(), io.env(), "table", "json", "html");
@@ -99,11 +112,25 @@ final class EvaluateCommand {
             }
         }
         int length = explainer.inputLength(); // -1: the model reads any length, sequences are kept as given
-        List<int[]> all = TokenFile.read(CommandLines.path(line, "tokens"));
-        List<int[]> sequences = new ArrayList<>();
-        for (int[] ids : all.subList(0, Math.min(limit, all.size()))) {
-            sequences.add(fitting.fit(ids, length));
+        List<int[]> all;
+        if (textInput) {
+            // As jlrp explain encodes texts: --tokenizer, --vocab or the model's own TextVectorization layer.
+            TextEncoder encoder = CommandLines.requireTextEncoder(line, explainer, null, fitting, "--text/--texts",
+                    modelPath);
+            all = TextBatch.encode(encoder, CommandLines.texts(line, io.in()), length).sequences();
+            if (encoder.padId() != padId || encoder.padding() != fitting.padding()) {
+                // A TextVectorization layer pads with 0 at the end: removed tokens become that, and deletion re-pads there.
+                padId = encoder.padId();
+                settings = settings.withPadId(padId).withPadding(encoder.padding());
+                contenders = contenders(line.getOptionValue("methods", DEFAULT_METHODS), padId);
+            }
+        } else {
+            all = new ArrayList<>();
+            for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
+                all.add(fitting.fit(ids, length));
+            }
         }
+        List<int[]> sequences = new ArrayList<>(all.subList(0, Math.min(limit, all.size())));
         int[] labels = null;
         if (line.hasOption("labels-file")) {
             boolean single = explainer.singleSigmoidOutput();

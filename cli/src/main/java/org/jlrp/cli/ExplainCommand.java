@@ -26,8 +26,7 @@ import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.render.TableReport;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.TextBatch;
-import org.jlrp.runtime.text.TextVectorizer;
-import org.jlrp.runtime.text.Vocabulary;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.runtime.text.TokenFile;
 import org.jlrp.runtime.text.UnknownWords;
 
@@ -66,14 +65,7 @@ final class ExplainCommand {
         o.addOption(CommandLines.opt("text", "STRING", "a text to explain (repeatable)"));
         o.addOption(CommandLines.opt("texts", "FILE", "texts to explain, one per line (blank lines skipped); - reads "
                 + "them from stdin"));
-        o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON"));
-        o.addOption(CommandLines.opt("vocab", "FILE", "a plain vocabulary instead of --tokenizer: {\"token\": id} JSON, or "
-                + "one token per line (line number = id)"));
-        o.addOption(CommandLines.opt("split", "char|word|whitespace", "--vocab: one token per character, Keras-style "
-                + "words (punctuation removed) or whitespace-separated words (default word)"));
-        o.addOption(CommandLines.opt("keep-case", null, "--vocab: do not lower-case the text"));
-        o.addOption(CommandLines.opt("unknown-id", "N", "map words the tokenizer does not know to id N instead of "
-                + "dropping them (as projects that map unknown words to 0 themselves)"));
+        CommandLines.addTextOptions(o);
         o.addOption(CommandLines.opt("strict", null, "a text with no word in the tokenizer's vocabulary is an error "
                 + "(exit 2) instead of a warning"));
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
@@ -106,12 +98,7 @@ final class ExplainCommand {
         if (!textInput && (line.hasOption("unknown-id") || line.hasOption("strict"))) {
             throw new ParseException("--unknown-id and --strict apply to --text/--texts input only");
         }
-        if (line.hasOption("vocab") && line.hasOption("tokenizer")) {
-            throw new ParseException("give either --tokenizer or --vocab, not both");
-        }
-        if (!line.hasOption("vocab") && (line.hasOption("split") || line.hasOption("keep-case"))) {
-            throw new ParseException("--split and --keep-case apply to --vocab only");
-        }
+        CommandLines.checkTextOptions(line);
         Path modelPath = CommandLines.path(line, "model");
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
@@ -132,21 +119,13 @@ final class ExplainCommand {
         Explainer explainer = demo ? DemoModel.explainer()
                 : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
         String modelName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
-        Path tokenizerPath = CommandLines.path(line, "tokenizer");
-        Path vocabPath = CommandLines.path(line, "vocab");
-        KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
-                : vocabPath != null ? Vocabulary.tokenizer(Vocabulary.read(vocabPath),
-                        Vocabulary.Split.parse(line.getOptionValue("split", "word"), "--split"),
-                        !line.hasOption("keep-case"), null)
-                : demo ? DemoModel.tokenizer() : null;
-        if (tokenizer != null && line.hasOption("unknown-id")) {
-            int vocabulary = explainer.network().vocabularySize();
-            int unknownId = CommandLines.intValue(line, "unknown-id", 0, 0, Integer.MAX_VALUE);
-            if (unknownId >= vocabulary) {
-                throw new JlrpException("--unknown-id " + unknownId + " is out of range [0, " + vocabulary
-                        + ") of the model's embedding");
-            }
-            tokenizer = tokenizer.withUnknownId(unknownId);
+        // --tokenizer or --vocab, else the demo's tokenizer, else the model's own TextVectorization layer
+        KerasTokenizer fallback = demo ? DemoModel.tokenizer() : null;
+        TextEncoder encoder = textInput
+                ? CommandLines.requireTextEncoder(line, explainer, fallback, fitting, "--text/--texts", modelPath)
+                : CommandLines.textEncoder(line, explainer, fallback, fitting);
+        if (textInput) {
+            explainOptions = explainOptions.withPadId(encoder.padId()); // a TextVectorization layer pads with 0
         }
         String sigmoidView = CommandLines.choice(line, "sigmoid-view", "classes", "classes", "unit");
         boolean single = SigmoidClasses.applies(explainer) && sigmoidView.equals("classes");
@@ -163,24 +142,9 @@ final class ExplainCommand {
         List<int[]> sequences;
         List<String[]> words;
         List<UnknownWords> unknown = null;
-        TextVectorizer vectorizer = tokenizer == null ? explainer.textVectorizer().orElse(null) : null;
-        if (textInput && vectorizer != null) {
-            // The model's own TextVectorization layer: its standardize, split, vocabulary, truncation and padding.
-            List<String> texts = texts(line);
-            TextBatch encoded = TextBatch.encode(vectorizer, texts, length);
-            sequences = encoded.sequences();
-            words = encoded.words();
-            unknown = encoded.unknownWords();
-            reportTextsWithoutKnownWords(texts, unknown, line.hasOption("strict"));
-        } else if (textInput) {
-            if (tokenizer == null) {
-                throw new JlrpException("--text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() "
-                        + "or a word->index JSON) or --vocab FILE for " + modelPath + ", which has no TextVectorization "
-                        + "layer");
-            }
-            List<String> texts = texts(line);
-            TextBatch encoded = TextBatch.encode(tokenizer, texts, length, fitting.padding(), fitting.truncating(),
-                    padId);
+        if (textInput) {
+            List<String> texts = CommandLines.texts(line, io.in());
+            TextBatch encoded = TextBatch.encode(encoder, texts, length);
             sequences = encoded.sequences();
             words = encoded.words();
             unknown = encoded.unknownWords();
@@ -190,8 +154,7 @@ final class ExplainCommand {
             for (int[] ids : TokenFile.read(CommandLines.path(line, "tokens"))) {
                 sequences.add(fitting.fit(ids, length));
             }
-            words = tokenizer != null ? wordsOf(sequences, tokenizer, padId)
-                    : vectorizer != null ? wordsOf(sequences, vectorizer) : null;
+            words = encoder == null ? null : wordsOf(sequences, encoder);
         }
         IntConsumer progress = progress(sequences.size());
         List<Explanation> results = new ArrayList<>();
@@ -268,18 +231,6 @@ final class ExplainCommand {
         return t.length() <= 40 ? t : t.substring(0, 37) + "...";
     }
 
-    private List<String> texts(CommandLine line) {
-        List<String> texts = new ArrayList<>();
-        if (line.getOptionValues("text") != null) {
-            texts.addAll(List.of(line.getOptionValues("text")));
-        }
-        String file = line.getOptionValue("texts");
-        if (file != null) {
-            texts.addAll(file.equals("-") ? TextBatch.readLines(io.in(), "stdin") : TextBatch.readLines(Path.of(file)));
-        }
-        return texts;
-    }
-
     static List<String> labels(String text) {
         List<String> labels = new ArrayList<>();
         for (String label : text.split(",", -1)) {
@@ -291,24 +242,11 @@ final class ExplainCommand {
         return labels;
     }
 
-    /** Token-id input of a model with its own TextVectorization layer: each id's token (none for the mask id 0). */
-    private static List<String[]> wordsOf(List<int[]> sequences, TextVectorizer vectorizer) {
-        List<String[]> out = new ArrayList<>();
-        for (int[] ids : sequences) {
-            String[] w = new String[ids.length];
-            for (int t = 0; t < ids.length; t++) {
-                w[t] = ids[t] == 0 ? null : vectorizer.wordOf(ids[t]);
-            }
-            out.add(w);
-        }
-        return out;
-    }
-
-    /** Token-id input with a tokenizer: show each id's word from index_word. */
-    private static List<String[]> wordsOf(List<int[]> sequences, KerasTokenizer tokenizer, int padId) {
+    /** Token-id input: each id's word (none at padding: a TextVectorization layer's mask id 0). */
+    private static List<String[]> wordsOf(List<int[]> sequences, TextEncoder encoder) {
         List<String[]> words = new ArrayList<>(sequences.size());
         for (int[] ids : sequences) {
-            words.add(tokenizer.words(ids, padId));
+            words.add(encoder.words(ids));
         }
         return words;
     }

@@ -9,7 +9,7 @@ import org.apache.commons.cli.ParseException;
 import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.explain.SigmoidClasses;
-import org.jlrp.runtime.text.KerasTokenizer;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.serve.ServeOptions;
 import org.jlrp.serve.ServedModel;
 import org.jlrp.serve.Server;
@@ -20,8 +20,8 @@ import org.jlrp.serve.Server;
  */
 final class ServeCommand {
 
-    private static final String SYNTAX = "jlrp serve [--model FILE [--architecture FILE]] [--tokenizer FILE] "
-            + "[--labels A,B,...] [--port 8080] [--host 127.0.0.1] [options]";
+    private static final String SYNTAX = "jlrp serve [--model FILE [--architecture FILE]] "
+            + "[--tokenizer FILE | --vocab FILE] [--labels A,B,...] [--port 8080] [--host 127.0.0.1] [options]";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -37,8 +37,7 @@ final class ServeCommand {
         o.addOption(CommandLines.opt("model", "FILE", "Keras .h5 or .keras, or ONNX .onnx model file (default: the "
                 + "built-in demo)"));
         o.addOption(CommandLines.opt("architecture", "FILE", "model.to_json() file for a weights-only .h5"));
-        o.addOption(CommandLines.opt("tokenizer", "FILE", "Keras Tokenizer.to_json() file or word->index JSON: "
-                + "lets requests send texts"));
+        CommandLines.addTextOptions(o); // lets requests send texts
         o.addOption(CommandLines.opt("labels", "A,B,...", "class names in output order (one sigmoid unit: "
                 + "negative,positive, or the positive class alone)"));
         o.addOption(CommandLines.opt("name", "NAME", "the model's name in the URLs (default: the model file's name "
@@ -107,6 +106,7 @@ final class ServeCommand {
         if (modelPath == null && line.hasOption("architecture")) {
             throw new ParseException("--architecture needs --model");
         }
+        CommandLines.checkTextOptions(line);
         CommandLines.Fitting fitting = CommandLines.fitting(line);
         ServeOptions d = ServeOptions.DEFAULT;
         ServeOptions serveOptions = d.withHost(line.getOptionValue("host", d.host()))
@@ -126,14 +126,13 @@ final class ServeCommand {
                 : Explainer.load(modelPath, CommandLines.path(line, "architecture"));
         // The explain report's "model" field, as jlrp explain writes it.
         String displayName = demo ? "built-in demo (" + DemoModel.files().model() + ")" : modelPath.toString();
-        Path tokenizerPath = CommandLines.path(line, "tokenizer");
-        KerasTokenizer tokenizer = tokenizerPath != null ? KerasTokenizer.load(tokenizerPath)
-                : demo ? DemoModel.tokenizer() : null;
+        // As jlrp explain: --tokenizer or --vocab, else the demo's tokenizer, else the model's TextVectorization.
+        TextEncoder encoder = CommandLines.textEncoder(line, explainer, demo ? DemoModel.tokenizer() : null, fitting);
         List<String> labels = line.hasOption("labels") ? ExplainCommand.labels(line.getOptionValue("labels"))
                 : demo ? DemoModel.LABELS : null;
         ExplainCommand.checkLabels(labels, explainer.outputSize(), SigmoidClasses.applies(explainer));
         String name = line.getOptionValue("name", demo ? "demo" : baseName(modelPath));
-        ServedModel model = new ServedModel(name, displayName, explainer, tokenizer, labels, fitting.padding(),
+        ServedModel model = new ServedModel(name, displayName, explainer, encoder, labels, fitting.padding(),
                 fitting.truncating(), fitting.padId());
         return new Setup(model, serveOptions);
     }

@@ -170,4 +170,32 @@ class BenchCommandTest {
         assertEquals(1, bad[2].strip().lines().count(), bad[2]);
         assertTrue(bad[2].contains("--batch"), bad[2]);
     }
+
+    /** --texts takes what explain takes: a plain vocabulary, or no file for a model with its own TextVectorization. */
+    @Test
+    void textsWithAVocabularyOrTheModelsOwnTextVectorization(@TempDir Path dir) throws Exception {
+        Path texts = Files.writeString(dir.resolve("urls.txt"), "Mail.Example.COM/Inbox\nwww.google.com/search\n");
+        Path onnx = SharedFiles.require("pairs/ycw666-phishguard-charcnn-onnx");
+        Path tv = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
+        String[][] encodings = {
+            {"--model", onnx.resolve("cnn_model.onnx").toString(), "--vocab", onnx.resolve("char2idx.json").toString(),
+                "--split", "char", "--unknown-id", "0", "--padding", "post"},
+            {"--model", tv.toString()}};
+        for (String[] encoding : encodings) {
+            List<String> args = new ArrayList<>(List.of("bench", "--texts", texts.toString(), "--batch", "2",
+                    "--threads", "1", "--seconds", "0.05", "--warmup", "0", "--format", "json"));
+            args.addAll(List.of(encoding));
+            String[] r = run(args.toArray(String[]::new));
+            assertEquals("0", r[0], r[2]);
+            assertEquals(texts.toString(), new ObjectMapper().readTree(r[1]).get("work").get("inputs").asText());
+        }
+        String kim = SharedFiles.require("models/kim_textcnn.h5").toString();
+        String[] none = run("bench", "--model", kim, "--texts", texts.toString());
+        assertEquals("2", none[0]);
+        assertEquals(1, none[2].strip().lines().count(), none[2]);
+        assertTrue(none[2].contains("--texts needs --tokenizer FILE") && none[2].contains("--vocab FILE"), none[2]);
+        String[] alone = run("bench", "--model", kim, "--vocab", texts.toString());
+        assertEquals("2", alone[0]);
+        assertTrue(alone[2].contains("apply to --texts only"), alone[2]);
+    }
 }

@@ -160,4 +160,83 @@ class EvaluateCliTest {
         assertFalse(page.contains("<script") || page.contains("src=") || page.contains("href="),
                 "no external assets");
     }
+
+    /**
+     * Texts are encoded as {@code jlrp explain} encodes them (the model's own TextVectorization layer; a plain
+     * vocabulary): evaluating them gives exactly the evaluation of the ids explain reports for them.
+     */
+    @Test
+    void textsAreEvaluatedOnTheIdsExplainEncodes() throws Exception {
+        Path tv = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
+        JsonNode own = sameAsOnExplainsIds(new String[]{"--model", tv.toString()}, new String[]{"--padding", "post"},
+                "www.google.com/search?q=lstm", "login-microsoftonline.com.account-verify.top/owa/");
+        // golden_numpy.tsv: the layer's ids of the first URL
+        assertEquals("[20,20,20,5,18,3,3,18,14,2]", idsPrefix(own.get(0).get("tokens"), 10));
+        Path onnx = SharedFiles.require("pairs/ycw666-phishguard-charcnn-onnx");
+        String[] fitting = {"--padding", "post", "--truncating", "post"};
+        JsonNode vocab = sameAsOnExplainsIds(new String[]{"--model", onnx.resolve("cnn_model.onnx").toString(),
+            "--vocab", onnx.resolve("char2idx.json").toString(), "--split", "char", "--unknown-id", "0", fitting[0],
+            fitting[1], fitting[2], fitting[3]}, fitting, "Mail.Example.COM/Inbox", "login-verify.examp1e.top");
+        // golden_numpy.tsv: m a i l . e ...
+        assertEquals("[51,39,47,50,15,43]", idsPrefix(vocab.get(0).get("tokens"), 6));
+
+        Path kim = Path.of(model);
+        Run none = CliRun.run("evaluate", "--model", kim.toString(), "--text", "a text");
+        assertEquals(2, none.code());
+        assertEquals("jlrp: --text/--texts need --tokenizer FILE (the model's Keras Tokenizer.to_json() or a "
+                + "word->index JSON) or --vocab FILE for " + kim + ", which has no TextVectorization layer",
+                none.err().strip());
+        Run both = CliRun.run("evaluate", "--model", model, "--tokens", tokens, "--vocab", "v.txt");
+        assertEquals(2, both.code());
+        assertEquals(1, both.err().lines().count(), both.err());
+        assertTrue(both.err().contains("apply to --text/--texts input only"), both.err());
+    }
+
+    private static String idsPrefix(JsonNode ids, int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (int t = 0; t < n; t++) {
+            b.append(t == 0 ? "" : ",").append(ids.get(t).asInt());
+        }
+        return b.append(']').toString();
+    }
+
+    /**
+     * Explains the texts with {@code encoding} ({@code --format json}), then evaluates the texts with the same
+     * options and the reported ids with {@code tokensFitting}; both evaluations must be identical.
+     *
+     * @return explain's results
+     */
+    private static JsonNode sameAsOnExplainsIds(String[] encoding, String[] tokensFitting, String... texts)
+            throws Exception {
+        java.util.List<String> explain = new java.util.ArrayList<>(java.util.List.of("explain"));
+        java.util.List<String> evaluate = new java.util.ArrayList<>(java.util.List.of("evaluate"));
+        explain.addAll(java.util.List.of(encoding));
+        evaluate.addAll(java.util.List.of(encoding));
+        for (String t : texts) {
+            explain.addAll(java.util.List.of("--text", t));
+            evaluate.addAll(java.util.List.of("--text", t));
+        }
+        explain.addAll(java.util.List.of("--format", "json"));
+        Run explained = CliRun.run(explain.toArray(String[]::new));
+        assertEquals(0, explained.code(), explained.err());
+        JsonNode results = JSON.readTree(explained.out()).get("results");
+        StringBuilder ids = new StringBuilder("[");
+        for (JsonNode r : results) {
+            ids.append(ids.length() == 1 ? "" : ",").append(r.get("tokens"));
+        }
+        Path file = Files.writeString(Files.createTempFile(dir, "ids", ".json"), ids.append(']'));
+        String[] options = {"--steps", "2", "--methods", "lrp,gradient-input", "--format", "json"};
+        evaluate.addAll(java.util.List.of(options));
+        Run onTexts = CliRun.run(evaluate.toArray(String[]::new));
+        assertEquals(0, onTexts.code(), onTexts.err());
+        java.util.List<String> onIdsArgs = new java.util.ArrayList<>(java.util.List.of("evaluate", encoding[0],
+                encoding[1], "--tokens", file.toString()));
+        onIdsArgs.addAll(java.util.List.of(tokensFitting));
+        onIdsArgs.addAll(java.util.List.of(options));
+        Run onIds = CliRun.run(onIdsArgs.toArray(String[]::new));
+        assertEquals(0, onIds.code(), onIds.err());
+        assertEquals(onIds.out(), onTexts.out());
+        assertEquals(texts.length, JSON.readTree(onTexts.out()).get("texts").asInt());
+        return results;
+    }
 }

@@ -184,6 +184,11 @@ class ExplainTextTest {
             assertEquals(Double.parseDouble(golden.get(i)[5]), result.get("probabilities").get(1).asDouble(), 1e-5,
                     texts.get(i));
         }
+        Run unknownId = jlrp("explain", "--model", dir.resolve("0623_lstm_model.keras").toString(), "--text", "x.com",
+                "--unknown-id", "0");
+        assertEquals(2, unknownId.code());
+        assertEquals("jlrp: --unknown-id applies to --tokenizer and --vocab; the model's own TextVectorization layer "
+                + "maps unknown words to id 1", unknownId.err().strip());
     }
 
     /**

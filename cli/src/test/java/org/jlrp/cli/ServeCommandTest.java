@@ -99,4 +99,41 @@ class ServeCommandTest {
             assertEquals(run.out(), explain(server, body));
         }
     }
+
+    /** --vocab, and a model's own TextVectorization layer: texts are encoded as jlrp explain encodes them. */
+    @Test
+    void aVocabularyAndAModelsOwnTextVectorizationEncodeTextsAsTheCliDoes() throws Exception {
+        Path onnx = SharedFiles.require("pairs/ycw666-phishguard-charcnn-onnx");
+        String[] vocab = {"--model", onnx.resolve("cnn_model.onnx").toString(), "--vocab",
+            onnx.resolve("char2idx.json").toString(), "--split", "char", "--unknown-id", "0", "--padding", "post",
+            "--truncating", "post"};
+        String[] texts = {"Mail.Example.COM/Inbox", "login-verify.examp1e.top/§"};
+        CliRun.Run run = CliRun.run(concat(concat(new String[]{"explain"}, vocab), "--text", texts[0], "--text",
+                texts[1], "--format", "json"));
+        assertEquals(0, run.code(), run.err());
+        // golden_numpy.tsv: m a i l . e ...
+        assertEquals("[51,39,47,50,15,43,62,39,51,54,50,43,15,41,53,51,16,47,52,40,53,62,0]",
+                JSON.readTree(run.out()).get("results").get(0).get("tokens").toString().substring(0, 68) + "]");
+        try (Server server = serve(vocab)) {
+            assertEquals(run.out(), explain(server, "{\"instances\": " + JSON.writeValueAsString(texts) + "}"));
+        }
+
+        Path tv = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm/0623_lstm_model.keras");
+        CliRun.Run own = CliRun.run("explain", "--model", tv.toString(), "--text", "www.google.com/search?q=lstm",
+                "--format", "json");
+        assertEquals(0, own.code(), own.err());
+        JsonNode tokens = JSON.readTree(own.out()).get("results").get(0).get("tokens");
+        Path ids = Files.writeString(Files.createTempFile("jlrp-serve-ids", ".json"), "[" + tokens + "]");
+        try (Server server = serve("--model", tv.toString())) {
+            assertEquals(own.out(), explain(server, "{\"instances\": [\"www.google.com/search?q=lstm\"]}"));
+            // token-id instances get the layer's words, as explain --tokens shows them
+            CliRun.Run byIds = CliRun.run("explain", "--model", tv.toString(), "--tokens", ids.toString(),
+                    "--format", "json");
+            assertEquals(0, byIds.code(), byIds.err());
+            assertEquals("w", JSON.readTree(byIds.out()).get("results").get(0).get("words").get(0).asText());
+            assertEquals(byIds.out(), explain(server, "{\"instances\": [" + tokens + "]}"));
+        } finally {
+            Files.deleteIfExists(ids);
+        }
+    }
 }

@@ -19,7 +19,7 @@ import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.TextBatch;
-import org.jlrp.runtime.text.TextVectorizer;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.runtime.text.UnknownWords;
 
 /**
@@ -66,11 +66,10 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
         checkCount(instances.size(), maxInstances);
         ExplainOptions options = explain ? options(root.get("parameters"), model) : predictOptions(root, model);
         if (instances.get(0).isTextual()) {
-            TextVectorizer vectorizer = model.tokenizer() == null
-                    ? model.explainer().textVectorizer().orElse(null) : null;
-            if (model.tokenizer() == null && vectorizer == null) {
+            TextEncoder encoder = model.encoder();
+            if (encoder == null) {
                 throw new JlrpException("text instances need the model's tokenizer (start the server with "
-                        + "--tokenizer FILE), or send token-id arrays");
+                        + "--tokenizer FILE or --vocab FILE), or send token-id arrays");
             }
             List<String> texts = new ArrayList<>(instances.size());
             for (int i = 0; i < instances.size(); i++) {
@@ -81,12 +80,11 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
                 }
                 texts.add(text.textValue());
             }
-            // A model with its own TextVectorization layer encodes texts itself, as jlrp explain does.
-            TextBatch batch = vectorizer != null ? TextBatch.encode(vectorizer, texts, model.explainer().inputLength())
-                    : TextBatch.encode(model.tokenizer(), texts, model.explainer().inputLength(), model.padding(),
-                    model.truncating(), model.padId());
+            // As jlrp explain encodes texts: a tokenizer, or the model's own TextVectorization layer.
+            TextBatch batch = TextBatch.encode(encoder, texts, model.explainer().inputLength());
             validate(batch.sequences(), model);
-            return of(batch.sequences(), batch.words(), batch.unknownWords(), options, model, null);
+            return of(batch.sequences(), batch.words(), batch.unknownWords(), options.withPadId(encoder.padId()),
+                    model, null);
         }
         List<int[]> sequences = new ArrayList<>(instances.size());
         for (int i = 0; i < instances.size(); i++) {
@@ -212,12 +210,12 @@ record Request(List<int[]> sequences, List<String[]> words, List<UnknownWords> u
     }
 
     private static List<String[]> wordsOf(List<int[]> sequences, ServedModel model) {
-        if (model.tokenizer() == null) {
+        if (model.encoder() == null) {
             return null;
         }
         List<String[]> words = new ArrayList<>(sequences.size());
         for (int[] ids : sequences) {
-            words.add(model.tokenizer().words(ids, model.padId()));
+            words.add(model.encoder().words(ids));
         }
         return words;
     }

@@ -24,6 +24,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.jlrp.runtime.JlrpException;
+import org.jlrp.runtime.text.Vocabulary;
 
 /**
  * {@code jlrp-spark explain}: explains a corpus of token-id sequences on Spark and writes one
@@ -136,15 +137,26 @@ public final class ExplainJob {
                 .setTruncating(options.truncating.name());
         ExplainSettings settings = explainer.settings(spark);
         String field = "tokens";
-        if (options.tokenizer != null) {
-            // Read and checked on the driver; the executors parse the same text once each.
-            String json;
-            try {
-                json = Files.readString(options.tokenizer, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new JlrpException(options.tokenizer + ": cannot read the tokenizer (" + e.getMessage() + ")", e);
+        if (options.textInput) {
+            // Read and checked on the driver; the executors build the same encoder once each, as jlrp explain does.
+            if (options.tokenizer != null) {
+                String json;
+                try {
+                    json = Files.readString(options.tokenizer, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new JlrpException(options.tokenizer + ": cannot read the tokenizer (" + e.getMessage() + ")",
+                            e);
+                }
+                settings = settings.withTokenizer(json, options.tokenizer.toString(), options.unknownId);
+            } else if (options.vocab != null) {
+                settings = settings.withVocabulary(Vocabulary.read(options.vocab), options.split, !options.keepCase,
+                        options.unknownId);
+            } else if (settings.explainer().textVectorizer().isPresent()) {
+                settings = settings.withModelTextVectorization();
+            } else {
+                throw new JlrpException("--text-field needs --tokenizer FILE or --vocab FILE for " + options.model
+                        + ", which has no TextVectorization layer");
             }
-            settings = settings.withTokenizer(json, options.tokenizer.toString(), options.unknownId);
             int vocabulary = settings.explainer().network().vocabularySize();
             if (options.unknownId != null && options.unknownId >= vocabulary) {
                 throw new JlrpException("--unknown-id " + options.unknownId + " is out of range [0, " + vocabulary
@@ -252,6 +264,9 @@ public final class ExplainJob {
         }
         if (options.tokenizer != null && !Files.isRegularFile(options.tokenizer)) {
             throw new JlrpException(options.tokenizer + ": no such tokenizer file");
+        }
+        if (options.vocab != null && !Files.isRegularFile(options.vocab)) {
+            throw new JlrpException(options.vocab + ": no such vocabulary file");
         }
         if (options.architecture != null && !Files.isRegularFile(options.architecture)) {
             throw new JlrpException(options.architecture + ": no such architecture file");

@@ -12,13 +12,13 @@ import org.jlrp.runtime.explain.Explainer;
 import org.jlrp.runtime.explain.Explanation;
 import org.jlrp.runtime.render.JsonReport;
 import org.jlrp.runtime.text.KerasTokenizer;
-import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TextEncoder;
 import org.jlrp.runtime.text.UnknownWords;
 import scala.Tuple2;
 
 /**
- * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}} (or, with a
- * tokenizer, {@code {"id": …, "text": "…"}}), each with its 0-based input position, become
+ * The corpus job's work on one partition: JSON input records {@code {"id": …, "tokens": [ids…]}} (or, for text
+ * input, {@code {"id": …, "text": "…"}}), each with its 0-based input position, become
  * {@code explain --format json} result objects with the {@code id} first. A record
  * that cannot be explained becomes an error naming its line (or row), so the driver decides, in input order, whether
  * to fail or skip.
@@ -32,7 +32,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     private final ExplainSettings settings;
     /** How errors name a record: "IN.jsonl line" or "IN.parquet row", followed by the 1-based number. */
     private final String recordLabel;
-    /** The field holding the input: "tokens", or with a tokenizer the text field. */
+    /** The field holding the input: "tokens", or for text input the text field. */
     private final String field;
 
     ExplainLines(ExplainSettings settings, String recordLabel, String field) {
@@ -56,7 +56,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
     @Override
     public Iterator<JobRecord> call(Iterator<Tuple2<String, Long>> records) {
         Explainer explainer = settings.explainer();
-        KerasTokenizer tokenizer = settings.tokenizer();
+        TextEncoder encoder = settings.encoder();
         int length = explainer.inputLength(); // -1: any length, sequences kept as given
         return new Batched<>(records, settings.batchSize(), batch -> {
             List<Input> inputs = new ArrayList<>(batch.size());
@@ -65,7 +65,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
                 if (record._1().isBlank()) {
                     continue; // a blank line (e.g. at the end of a hand-edited file) is no record
                 }
-                Input input = parse(record._1(), record._2(), tokenizer, length);
+                Input input = parse(record._1(), record._2(), encoder, length);
                 inputs.add(input);
                 if (input.tokens() != null) {
                     tokens.add(input.tokens());
@@ -97,7 +97,7 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
         return recordLabel + " " + (index + 1) + ": ";
     }
 
-    private Input parse(String line, long index, KerasTokenizer tokenizer, int length) {
+    private Input parse(String line, long index, TextEncoder encoder, int length) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
@@ -106,19 +106,19 @@ final class ExplainLines implements FlatMapFunction<Iterator<Tuple2<String, Long
         }
         if (node == null || !node.isObject()) {
             return Input.failed(index, "expected a JSON object {\"id\": ..., \"" + field + "\": "
-                    + (tokenizer == null ? "[...]" : "\"...\"") + "}");
+                    + (encoder == null ? "[...]" : "\"...\"") + "}");
         }
         JsonNode id = node.get("id");
         String idJson = id == null ? "null" : id.toString();
-        if (tokenizer != null) {
+        if (encoder != null) {
             JsonNode text = node.get(field);
             if (text == null || !text.isTextual()) {
                 return Input.failed(index, "no \"" + field + "\" string");
             }
-            KerasTokenizer.Encoded encoded = tokenizer.encode(text.asText());
-            // The words are placed as the ids will be: the same pad_sequences settings.
-            String[] words = Sequences.padWords(encoded.words(), length, settings.padding(), settings.truncating());
-            return new Input(index, idJson, encoded.ids(), words, encoded.unknownWords(), null);
+            KerasTokenizer.Encoded encoded = encoder.encode(text.asText());
+            // Fitted here with the encoder's padding (a TextVectorization layer's own: id 0 at the end), words alike.
+            return new Input(index, idJson, encoder.fit(encoded.ids(), length), encoder.fitWords(encoded.words(),
+                    length), encoded.unknownWords(), null);
         }
         JsonNode tokens = node.get(field);
         if (tokens == null || !tokens.isArray()) {

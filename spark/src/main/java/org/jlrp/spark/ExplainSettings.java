@@ -2,7 +2,9 @@ package org.jlrp.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.broadcast.Broadcast;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Composite;
@@ -13,6 +15,8 @@ import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.explain.SigmoidClasses;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.TextEncoder;
+import org.jlrp.runtime.text.Vocabulary;
 
 /**
  * What a task needs to explain its rows: the broadcast model and the explain options, in a serialisable form (the
@@ -32,22 +36,30 @@ final class ExplainSettings implements Serializable {
     private final int batchSize;
     private final Sequences.Side padding;
     private final Sequences.Side truncating;
-    /** Text input: the tokenizer file's JSON text and name, and the unknown id (or null); null for token ids. */
+    /**
+     * Text input: the tokenizer file's JSON text and name, or a plain vocabulary with its split and case, or neither
+     * (the model's own TextVectorization layer); and the unknown id (or null).
+     */
+    private final boolean textInput;
     private final String tokenizerJson;
     private final String tokenizerSource;
+    private final LinkedHashMap<String, Integer> vocabulary;
+    private final Vocabulary.Split split;
+    private final boolean lower;
     private final Integer unknownId;
     private transient ExplainOptions options;
-    private transient KerasTokenizer tokenizer;
+    private transient TextEncoder encoder;
 
     ExplainSettings(Broadcast<ModelFiles> model, String target, String rule, double eps, boolean ignoreBias, int padId,
                     int batchSize, Sequences.Side padding, Sequences.Side truncating) {
-        this(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, null, null, null);
+        this(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, false, null, null, null, null,
+                true, null);
     }
 
     private ExplainSettings(Broadcast<ModelFiles> model, String target, String rule, double eps, boolean ignoreBias,
-                            int padId,
-                            int batchSize, Sequences.Side padding, Sequences.Side truncating, String tokenizerJson,
-                            String tokenizerSource, Integer unknownId) {
+                            int padId, int batchSize, Sequences.Side padding, Sequences.Side truncating,
+                            boolean textInput, String tokenizerJson, String tokenizerSource,
+                            Map<String, Integer> vocabulary, Vocabulary.Split split, boolean lower, Integer unknownId) {
         this.model = model;
         this.target = target;
         this.rule = rule;
@@ -57,30 +69,63 @@ final class ExplainSettings implements Serializable {
         this.batchSize = batchSize;
         this.padding = padding;
         this.truncating = truncating;
+        this.textInput = textInput;
         this.tokenizerJson = tokenizerJson;
         this.tokenizerSource = tokenizerSource;
+        this.vocabulary = vocabulary == null ? null : new LinkedHashMap<>(vocabulary);
+        this.split = split;
+        this.lower = lower;
         this.unknownId = unknownId;
         options(); // validates on the driver
         tokenizer();
     }
 
     /**
-     * These settings for text input: the tokenizer file's JSON (read on the driver, shipped with the settings and
-     * parsed once per executor JVM task), mapping unknown words to {@code unknownId} when it is not null.
+     * These settings for text input with a tokenizer: the file's JSON (read on the driver, shipped with the settings
+     * and parsed once per executor JVM task), mapping unknown words to {@code unknownId} when it is not null.
      */
     ExplainSettings withTokenizer(String json, String source, Integer unknownIdOrNull) {
-        return new ExplainSettings(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, json,
-                source,
-                unknownIdOrNull);
+        return new ExplainSettings(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, true,
+                json, source, null, null, true, unknownIdOrNull);
     }
 
-    /** The tokenizer of text input; null for token-id input. */
-    KerasTokenizer tokenizer() {
-        if (tokenizer == null && tokenizerJson != null) {
-            KerasTokenizer parsed = KerasTokenizer.parse(tokenizerJson, tokenizerSource);
-            tokenizer = unknownId == null ? parsed : parsed.withUnknownId(unknownId);
+    /** These settings for text input with a plain vocabulary, as {@code jlrp explain --vocab} reads one. */
+    ExplainSettings withVocabulary(Map<String, Integer> vocabularyIndex, Vocabulary.Split splitting, boolean lowerCase,
+                                   Integer unknownIdOrNull) {
+        return new ExplainSettings(model, target, rule, eps, ignoreBias, padId, batchSize, padding, truncating, true,
+                null, null, vocabularyIndex, splitting, lowerCase, unknownIdOrNull);
+    }
+
+    /**
+     * These settings for text input encoded by the model's own TextVectorization layer, which pads with id 0 at the
+     * end whatever {@code --padding} and {@code --pad-id} say (as {@code jlrp explain} does).
+     */
+    ExplainSettings withModelTextVectorization() {
+        return new ExplainSettings(model, target, rule, eps, ignoreBias, 0, batchSize, Sequences.Side.POST,
+                Sequences.Side.POST, true, null, null, null, null, true, null);
+    }
+
+    /** The tokenizer of text input, with the job's padding; null for token ids and the model's own layer. */
+    private KerasTokenizer tokenizer() {
+        KerasTokenizer t = tokenizerJson != null ? KerasTokenizer.parse(tokenizerJson, tokenizerSource)
+                : vocabulary != null ? Vocabulary.tokenizer(vocabulary, split, lower, null) : null;
+        if (t == null) {
+            return null;
         }
-        return tokenizer;
+        return (unknownId == null ? t : t.withUnknownId(unknownId)).withPadding(padding, truncating, padId);
+    }
+
+    /**
+     * The encoder of text input (a tokenizer, or the model's own TextVectorization layer), built once per executor
+     * JVM task; null for token-id input.
+     */
+    TextEncoder encoder() {
+        if (encoder == null && textInput) {
+            KerasTokenizer t = tokenizer();
+            encoder = t != null ? t : explainer().textVectorizer().orElseThrow(() -> new JlrpException(
+                    "text input needs --tokenizer or --vocab: the model has no TextVectorization layer"));
+        }
+        return encoder;
     }
 
     ExplainOptions options() {

@@ -9,6 +9,7 @@ import org.jlrp.runtime.explain.Rule;
 import org.jlrp.runtime.JlrpException;
 import org.jlrp.runtime.explain.Target;
 import org.jlrp.runtime.text.Sequences;
+import org.jlrp.runtime.text.Vocabulary;
 
 /**
  * The options of {@code jlrp-spark explain}, parsed and checked before Spark starts, so a typo costs no cluster time.
@@ -30,7 +31,8 @@ final class JobOptions {
             "                          [--master local[2]] [--target pred|all|N] [--rule SPEC] [--eps X]",
             "                          [--input-format jsonl|parquet] [--output-format jsonl|parquet]",
             "                          [--on-error fail|skip] [--ignore-bias] [--pad-id N] [--batch N]",
-            "                          [--tokenizer FILE [--text-field NAME] [--unknown-id N]]",
+            "                          [--tokenizer FILE | --vocab FILE [--split char|word|whitespace] [--keep-case]]",
+            "                          [--text-field NAME] [--unknown-id N]",
             "                          [--padding pre|post] [--truncating pre|post]",
             "",
             "  --model FILE          Keras .h5 or .keras model file (read on the driver, broadcast to executors)",
@@ -49,16 +51,21 @@ final class JobOptions {
             "  --truncating pre|post which end of long sequences is cut (default pre)",
             "  --tokenizer FILE      text input: the model's Keras Tokenizer.to_json() file or word->index JSON;",
             "                        the output lines then have \"words\" and \"unknown_words\", as jlrp explain's",
-            "  --text-field NAME     with --tokenizer: the field (or Parquet column) holding the text (default text)",
-            "  --unknown-id N        with --tokenizer: map unknown words to id N instead of dropping them",
+            "  --vocab FILE          text input with a plain vocabulary instead: {\"token\": id} JSON or one token",
+            "                        a line (line number = id), as jlrp explain --vocab reads it",
+            "  --split S             --vocab: char, word (Keras-style, the default) or whitespace",
+            "  --keep-case           --vocab: do not lower-case the text",
+            "  --text-field NAME     text input: the field (or Parquet column) holding the text (default text); alone,",
+            "                        the model's own TextVectorization layer encodes the texts",
+            "  --unknown-id N        with --tokenizer or --vocab: map unknown words to id N instead of dropping them",
             "  --on-error MODE       a bad record fails the job (fail, default) or is skipped with a warning (skip)",
             "  --batch N             records per engine call within a partition (default 64)",
             "");
 
     private static final Set<String> VALUED = Set.of("model", "architecture", "input", "output", "master", "target",
             "rule", "eps", "input-format", "output-format", "on-error", "pad-id", "batch", "tokenizer", "text-field",
-            "padding", "truncating", "unknown-id");
-    private static final Set<String> FLAGS = Set.of("ignore-bias", "help");
+            "padding", "truncating", "unknown-id", "vocab", "split");
+    private static final Set<String> FLAGS = Set.of("ignore-bias", "help", "keep-case");
 
     final Path model;
     final Path architecture;
@@ -76,6 +83,11 @@ final class JobOptions {
     final boolean skipBadRecords;
     final boolean help;
     final Path tokenizer;
+    final Path vocab;
+    final Vocabulary.Split split;
+    final boolean keepCase;
+    /** Whether records hold texts: with --tokenizer, --vocab or --text-field. */
+    final boolean textInput;
     final String textField;
     final Integer unknownId;
     final Sequences.Side padding;
@@ -98,13 +110,23 @@ final class JobOptions {
         parquetOutput = choice(values, "output-format", "jsonl", "parquet");
         skipBadRecords = choice(values, "on-error", "fail", "skip");
         tokenizer = values.containsKey("tokenizer") ? Path.of(values.get("tokenizer")) : null;
+        vocab = values.containsKey("vocab") ? Path.of(values.get("vocab")) : null;
+        split = Vocabulary.Split.parse(values.getOrDefault("split", "word"), "--split");
+        keepCase = values.containsKey("keep-case");
+        textInput = tokenizer != null || vocab != null || values.containsKey("text-field");
         textField = values.getOrDefault("text-field", "text");
         unknownId = values.containsKey("unknown-id") ? (int) integer(values, "unknown-id", 0, 0, Integer.MAX_VALUE)
                 : null;
         padding = Sequences.Side.parse(values.getOrDefault("padding", "pre"), "--padding");
         truncating = Sequences.Side.parse(values.getOrDefault("truncating", "pre"), "--truncating");
-        if (tokenizer == null && (values.containsKey("text-field") || values.containsKey("unknown-id"))) {
-            throw new UsageException("--text-field and --unknown-id need --tokenizer");
+        if (tokenizer != null && vocab != null) {
+            throw new UsageException("give either --tokenizer or --vocab, not both");
+        }
+        if (vocab == null && (values.containsKey("split") || keepCase)) {
+            throw new UsageException("--split and --keep-case apply to --vocab only");
+        }
+        if (tokenizer == null && vocab == null && values.containsKey("unknown-id")) {
+            throw new UsageException("--unknown-id needs --tokenizer or --vocab");
         }
     }
 

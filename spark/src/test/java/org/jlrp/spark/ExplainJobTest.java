@@ -202,6 +202,54 @@ class ExplainJobTest {
         assertEquals("too", first.get("words").get(0).asText(), "post-padding: the words come first");
     }
 
+    /**
+     * Texts without a tokenizer file: a model's own TextVectorization layer (--text-field alone), and a plain
+     * vocabulary (--vocab, as jlrp explain --vocab): the ids are the pairs' golden ones, as explain encodes them.
+     */
+    @Test
+    void textInputWithTheModelsOwnTextVectorizationOrAVocabulary() throws IOException {
+        Path tvDir = SharedFiles.require("pairs/ycw666-phishguard-textvec-bilstm");
+        Path input = dir.resolve("urls.jsonl");
+        Files.write(input, List.of("{\"id\": 7, \"url\": \"www.google.com/search?q=lstm\"}"));
+        Path output = dir.resolve("tv.jsonl");
+        Run run = job("explain", "--model", tvDir.resolve("0623_lstm_model.keras").toString(), "--input",
+                input.toString(), "--output", output.toString(), "--text-field", "url", "--pad-id", "3");
+        assertEquals(0, run.code, run.err);
+        JsonNode line = JSON.readTree(Files.readAllLines(output).get(0));
+        String golden = Files.readAllLines(tvDir.resolve("golden_numpy.tsv")).get(1).split("\t")[4].trim();
+        assertEquals(golden, ids(line), "the layer's ids, 0-padded at the end whatever --pad-id says");
+        assertEquals("w", line.get("words").get(0).asText());
+        assertTrue(line.get("words").get(199).isNull());
+
+        // The ISEAR emotion CNN with its {"word": id} dict: whitespace words, unknown -> 0, padded at the end.
+        Path isear = SharedFiles.require("pairs/swswy-isear-emotion-cnn");
+        String[] row = Files.readAllLines(isear.resolve("golden_numpy.tsv")).get(1).split("\t");
+        Files.write(input, List.of(JSON.createObjectNode().put("id", 8).put("text", row[2]).toString()));
+        Path vocabOut = dir.resolve("vocab.jsonl");
+        Run vocab = job("explain", "--model", isear.resolve("cnn_model.h5").toString(), "--input", input.toString(),
+                "--output", vocabOut.toString(), "--vocab", isear.resolve("dict.json").toString(), "--split",
+                "whitespace", "--unknown-id", "0", "--padding", "post");
+        assertEquals(0, vocab.code, vocab.err);
+        JsonNode encoded = JSON.readTree(Files.readAllLines(vocabOut).get(0));
+        assertEquals(row[4].trim(), ids(encoded), "the golden ids, as ExplainTextTest/VocabularyTest read them");
+        assertEquals("a", encoded.get("words").get(0).asText());
+        assertEquals("neurotic", encoded.get("unknown_words").get("oov").get(0).asText(), "mapped to --unknown-id 0");
+
+        Run none = job("explain", "--model", model.toString(), "--input", input.toString(), "--output",
+                dir.resolve("none.jsonl").toString(), "--text-field", "text");
+        assertEquals(2, none.code);
+        assertTrue(none.err.contains("--text-field needs --tokenizer FILE or --vocab FILE"), none.err);
+        Run both = job("explain", "--model", model.toString(), "--input", "x", "--output", "y", "--split", "char");
+        assertEquals(2, both.code);
+        assertTrue(both.err.contains("--split and --keep-case apply to --vocab only"), both.err);
+    }
+
+    private static String ids(JsonNode line) {
+        StringBuilder b = new StringBuilder();
+        line.get("tokens").forEach(t -> b.append(b.length() == 0 ? "" : " ").append(t.asInt()));
+        return b.toString();
+    }
+
     @Test
     void usageAndMissingFilesExitWithTwoAndOneLine() {
         Run unknown = job("explain", "--model", model.toString(), "--bogus", "1");

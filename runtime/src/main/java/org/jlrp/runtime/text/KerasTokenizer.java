@@ -29,7 +29,9 @@ import org.jlrp.runtime.JlrpException;
  *       index become the OOV token's id when {@code oov_token} is set, and are dropped otherwise.</li>
  * </ol>
  * Reads a {@code Tokenizer.to_json()} file (where {@code word_index} and friends are JSON strings inside the
- * config) or a plain {@code {"word": id}} JSON, which gets Keras's default settings. Instances are immutable.
+ * config) or a plain {@code {"word": id}} JSON, which gets Keras's default settings. As a {@link TextEncoder} it fits
+ * ids to a model's length with {@code pad_sequences}' defaults (pre, pre, id 0) unless {@link #withPadding} says
+ * otherwise. Instances are immutable.
  *
  * <pre>{@code
  * KerasTokenizer tokenizer = KerasTokenizer.load(Path.of("tokenizer.json"));
@@ -38,7 +40,7 @@ import org.jlrp.runtime.JlrpException;
  * String[] words = Sequences.padWords(e.words(), 50, Sequences.Side.PRE, Sequences.Side.PRE);
  * }</pre>
  */
-public final class KerasTokenizer {
+public final class KerasTokenizer implements TextEncoder {
 
     /** Keras's default {@code filters}: punctuation, tab and newline (the apostrophe is not among them). */
     public static final String DEFAULT_FILTERS = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
@@ -55,6 +57,9 @@ public final class KerasTokenizer {
     private final boolean charLevel;
     private final String oovToken;
     private final Integer unknownId;
+    private final Sequences.Side padding;
+    private final Sequences.Side truncating;
+    private final int padId;
 
     /**
      * A tokenizer with explicit settings, as {@code Tokenizer(num_words, filters, lower, split, char_level,
@@ -65,12 +70,13 @@ public final class KerasTokenizer {
      */
     public KerasTokenizer(Map<String, Integer> wordIndex, Integer numWords, String filters, boolean lower, String split,
                           boolean charLevel, String oovToken) {
-        this(wordIndex, null, numWords, filters, lower, split, charLevel, oovToken, null);
+        this(wordIndex, null, numWords, filters, lower, split, charLevel, oovToken, null, Sequences.Side.PRE,
+                Sequences.Side.PRE, 0);
     }
 
     private KerasTokenizer(Map<String, Integer> wordIndex, Map<Integer, String> indexWord, Integer numWords,
                            String filters, boolean lower, String split, boolean charLevel, String oovToken,
-                           Integer unknownId) {
+                           Integer unknownId, Sequences.Side padding, Sequences.Side truncating, int padId) {
         if (split == null || split.isEmpty()) {
             throw new JlrpException("the tokenizer's split string is empty");
         }
@@ -91,6 +97,12 @@ public final class KerasTokenizer {
         this.charLevel = charLevel;
         this.oovToken = oovToken;
         this.unknownId = unknownId;
+        if (padding == null || truncating == null) {
+            throw new JlrpException("the tokenizer's padding and truncating sides must be given");
+        }
+        this.padding = padding;
+        this.truncating = truncating;
+        this.padId = padId;
     }
 
     /** A plain word→index map with Keras's defaults: default filters, lower-case, split on " ", unknown dropped. */
@@ -104,7 +116,33 @@ public final class KerasTokenizer {
      * unknown words to 0 themselves.
      */
     public KerasTokenizer withUnknownId(int id) {
-        return new KerasTokenizer(wordIndex, indexWord, numWords, filters, lower, split, charLevel, oovToken, id);
+        return new KerasTokenizer(wordIndex, indexWord, numWords, filters, lower, split, charLevel, oovToken, id,
+                padding, truncating, padId);
+    }
+
+    /**
+     * This tokenizer, fitting texts to a model's length as {@code pad_sequences(padding=..., truncating=...,
+     * value=padId)} does; a tokenizer pads and truncates at the start with id 0 (Keras's defaults) until told
+     * otherwise.
+     */
+    public KerasTokenizer withPadding(Sequences.Side padding, Sequences.Side truncating, int padId) {
+        return new KerasTokenizer(wordIndex, indexWord, numWords, filters, lower, split, charLevel, oovToken,
+                unknownId, padding, truncating, padId);
+    }
+
+    @Override
+    public Sequences.Side padding() {
+        return padding;
+    }
+
+    @Override
+    public Sequences.Side truncating() {
+        return truncating;
+    }
+
+    @Override
+    public int padId() {
+        return padId;
     }
 
     /**
@@ -187,7 +225,7 @@ public final class KerasTokenizer {
         return new KerasTokenizer(wordIndex, indexWord, n,
                 filters == null || filters.isNull() ? DEFAULT_FILTERS : filters.asText(),
                 config.path("lower").asBoolean(true), split, config.path("char_level").asBoolean(false),
-                oov == null || oov.isNull() ? null : oov.asText(), null);
+                oov == null || oov.isNull() ? null : oov.asText(), null, Sequences.Side.PRE, Sequences.Side.PRE, 0);
     }
 
     /** Keras stores {@code word_index} etc. as JSON text inside the config; some hand-made files inline them. */
@@ -275,6 +313,7 @@ public final class KerasTokenizer {
     }
 
     /** {@code texts_to_sequences([text])[0]}, with the token behind each id. */
+    @Override
     public Encoded encode(String text) {
         Integer oovIndex = oovToken == null ? null : wordIndex.get(oovToken);
         List<String> tokens = tokens(text);
@@ -310,6 +349,7 @@ public final class KerasTokenizer {
     }
 
     /** The word for an id ({@code index_word}), or null. */
+    @Override
     public String wordOf(int id) {
         return indexWord.get(id);
     }

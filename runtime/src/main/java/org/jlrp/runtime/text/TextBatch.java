@@ -12,8 +12,9 @@ import java.util.List;
 import org.jlrp.runtime.JlrpException;
 
 /**
- * Texts made ready for a model: tokenised with a {@link KerasTokenizer}, padded or truncated to the input length,
- * with the word behind every position kept (null at padding) so reports can show words.
+ * Texts made ready for a model: encoded with a {@link TextEncoder} (a tokenizer or a TextVectorization layer),
+ * padded or truncated to the input length, with the word behind every position kept (null at padding) so reports can
+ * show words.
  *
  * @param sequences    the token ids, each exactly the model's input length
  * @param words        per sequence, the word at each position, null at padding
@@ -21,38 +22,31 @@ import org.jlrp.runtime.JlrpException;
  */
 public record TextBatch(List<int[]> sequences, List<String[]> words, List<UnknownWords> unknownWords) {
 
-    /** Tokenises and pads each text, as {@code pad_sequences(tokenizer.texts_to_sequences(texts), ...)}. */
-    public static TextBatch encode(KerasTokenizer tokenizer, List<String> texts, int length, Sequences.Side padding,
-                                   Sequences.Side truncating, int padId) {
+    /**
+     * Encodes each text and fits its ids to {@code length} (the model's input length; {@code -1}: any length, each
+     * text keeping its own, at least 1), with the encoder's padding: a tokenizer's, or a TextVectorization layer's
+     * (id 0 at the end).
+     */
+    public static TextBatch encode(TextEncoder encoder, List<String> texts, int length) {
         List<int[]> sequences = new ArrayList<>(texts.size());
         List<String[]> words = new ArrayList<>(texts.size());
         List<UnknownWords> unknown = new ArrayList<>(texts.size());
         for (String text : texts) {
-            KerasTokenizer.Encoded e = tokenizer.encode(text);
-            sequences.add(Sequences.pad(e.ids(), length, padding, truncating, padId));
-            words.add(Sequences.padWords(e.words(), length, padding, truncating));
+            KerasTokenizer.Encoded e = encoder.encode(text);
+            sequences.add(encoder.fit(e.ids(), length));
+            words.add(encoder.fitWords(e.words(), length));
             unknown.add(e.unknownWords());
         }
         return new TextBatch(sequences, words, unknown);
     }
 
     /**
-     * Tokenises each text with a model's own TextVectorization layer: its standardize, split and vocabulary, truncated
-     * and padded with id 0 at the end, as the layer does, to {@code length} (the model's input length), or for a model
-     * of any length ({@code length < 0}) to the text's own length (at least 1).
+     * Tokenises and pads each text, as {@code pad_sequences(tokenizer.texts_to_sequences(texts), ...)}: the same as
+     * {@code encode(tokenizer.withPadding(padding, truncating, padId), texts, length)}.
      */
-    public static TextBatch encode(TextVectorizer vectorizer, List<String> texts, int length) {
-        List<int[]> sequences = new ArrayList<>(texts.size());
-        List<String[]> words = new ArrayList<>(texts.size());
-        List<UnknownWords> unknown = new ArrayList<>(texts.size());
-        for (String text : texts) {
-            KerasTokenizer.Encoded e = vectorizer.encode(text);
-            int n = length > 0 ? length : Math.max(1, e.ids().length);
-            sequences.add(Sequences.pad(e.ids(), n, Sequences.Side.POST, Sequences.Side.POST, 0));
-            words.add(Sequences.padWords(e.words(), n, Sequences.Side.POST, Sequences.Side.POST));
-            unknown.add(e.unknownWords());
-        }
-        return new TextBatch(sequences, words, unknown);
+    public static TextBatch encode(KerasTokenizer tokenizer, List<String> texts, int length, Sequences.Side padding,
+                                   Sequences.Side truncating, int padId) {
+        return encode(tokenizer.withPadding(padding, truncating, padId), texts, length);
     }
 
     /** Reads one text per line (UTF-8); blank lines are skipped. */

@@ -19,7 +19,7 @@ import org.jlrp.runtime.JlrpException;
  *       ({@code [UNK]}, id 1): an unknown token gets id 1;</li>
  *   <li>with an {@code output_sequence_length}, keep the first ids and pad with 0 at the end.</li>
  * </ol>
- * Immutable.
+ * As a {@link TextEncoder} it pads and truncates at the end with id 0, as the layer does. Immutable.
  *
  * <pre>{@code
  * TextVectorizer v = new TextVectorizer(List.of("", "[UNK]", "good", "film"), "lower_and_strip_punctuation",
@@ -27,7 +27,7 @@ import org.jlrp.runtime.JlrpException;
  * int[] ids = v.vectorize("A good film!");   // 1 2 3 0 0
  * }</pre>
  */
-public final class TextVectorizer {
+public final class TextVectorizer implements TextEncoder {
 
     /** Keras's {@code DEFAULT_STRIP_REGEX} as a set: the ASCII punctuation characters. */
     private static final String PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
@@ -148,6 +148,7 @@ public final class TextVectorizer {
      * each id and the tokens that got the OOV id; pad with {@link Sequences#pad} at the end
      * ({@link Sequences.Side#POST}, id 0) or use {@link #vectorize}.
      */
+    @Override
     public KerasTokenizer.Encoded encode(String text) {
         List<String> tokens = tokens(text);
         int n = outputSequenceLength < 0 ? tokens.size() : Math.min(outputSequenceLength, tokens.size());
@@ -172,7 +173,26 @@ public final class TextVectorizer {
         return outputSequenceLength < 0 ? ids : java.util.Arrays.copyOf(ids, outputSequenceLength);
     }
 
+    /** The layer pads at the end. */
+    @Override
+    public Sequences.Side padding() {
+        return Sequences.Side.POST;
+    }
+
+    /** The layer keeps the first ids. */
+    @Override
+    public Sequences.Side truncating() {
+        return Sequences.Side.POST;
+    }
+
+    /** The mask id, 0. */
+    @Override
+    public int padId() {
+        return 0;
+    }
+
     /** The token of an id, or null when the vocabulary has none. */
+    @Override
     public String wordOf(int id) {
         return id >= 0 && id < vocabulary.size() ? vocabulary.get(id) : null;
     }
