@@ -79,7 +79,7 @@ public final class LrpExplainer {
     /**
      * The model's bytes, as they would be in a file.
      *
-     * @param name what error messages call the model
+     * @param name what error messages call the model; an ONNX model's name ends in {@code .onnx}, as its file's would
      */
     public LrpExplainer setModel(byte[] modelBytes, String name) {
         return setModel(new ModelFiles(name, modelBytes.clone(), null));

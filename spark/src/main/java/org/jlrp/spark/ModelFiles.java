@@ -12,7 +12,7 @@ import org.jlrp.runtime.explain.Explainer;
  * executors need no access to the file itself.
  *
  * @param name         what error messages call the model: the driver-side path, or a caller-chosen label
- * @param model        the {@code .h5} or {@code .keras} file's bytes
+ * @param model        the {@code .h5}, {@code .keras} or {@code .onnx} file's bytes
  * @param architecture the {@code model.to_json()} file's bytes; null for a full model
  */
 record ModelFiles(String name, byte[] model, byte[] architecture) implements Serializable {
@@ -32,14 +32,14 @@ record ModelFiles(String name, byte[] model, byte[] architecture) implements Ser
     }
 
     /**
-     * Builds an explainer from the bytes. The loader reads files, so the bytes go to private temporary files first;
-     * the model format is detected from the content, never from the name.
+     * Builds an explainer from the bytes. The loader reads files, so the bytes go to private temporary files first,
+     * with the model's own extension: the loader tells ONNX files by theirs ({@code .onnx}), Keras files by content.
      */
     Explainer load() {
         Path modelFile = null;
         Path architectureFile = null;
         try {
-            modelFile = Files.createTempFile("jlrp-model-", ".bin");
+            modelFile = Files.createTempFile("jlrp-model-", extension(name));
             Files.write(modelFile, model);
             if (architecture != null) {
                 architectureFile = Files.createTempFile("jlrp-architecture-", ".json");
@@ -59,6 +59,14 @@ record ModelFiles(String name, byte[] model, byte[] architecture) implements Ser
             deleteQuietly(modelFile);
             deleteQuietly(architectureFile);
         }
+    }
+
+    /** The file name's extension ({@code .onnx}, {@code .h5}, ...), or {@code .bin} when it has none. */
+    static String extension(String name) {
+        String file = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+        int dot = file.lastIndexOf('.');
+        String ext = dot <= 0 ? "" : file.substring(dot).toLowerCase(java.util.Locale.ROOT);
+        return ext.matches("\\.[a-z0-9]{1,8}") ? ext : ".bin";
     }
 
     private static byte[] readBytes(Path file, String what) {

@@ -85,6 +85,22 @@ class LrpExplainerTest {
     }
 
     @Test
+    void anOnnxModelExplainsLikeThePlainEngineBitForBit() {
+        // The executors load the broadcast bytes from a temporary file that keeps the .onnx extension.
+        Path onnx = SharedFiles.require("models/onnx/seed_textcnn.opset13.onnx");
+        Explainer fromOnnx = Explainer.load(onnx);
+        List<int[]> some = sequences.subList(0, 8);
+        List<Row> rows = byId(new LrpExplainer().setModel(onnx).setBatchSize(3).transform(LocalSpark.tokens(some, 2)));
+        assertEquals(some.size(), rows.size());
+        for (Row row : rows) {
+            int id = row.getInt(0);
+            int[] ids = Sequences.pad(some.get(id), fromOnnx.inputLength(), Sequences.Side.PRE, Sequences.Side.PRE, 0);
+            assertSameResult(fromOnnx.explain(ids, ExplainOptions.DEFAULT).get(0),
+                    row.getStruct(row.fieldIndex("lrp")), "ONNX row " + id);
+        }
+    }
+
+    @Test
     void targetAllGivesOneStructPerClassAndEpsIsApplied() {
         List<Row> rows = byId(new LrpExplainer().setModel(model).setTarget("all").setEps(0.01)
                 .setOutputCol("explained").transform(LocalSpark.tokens(sequences.subList(0, 6), 2)));
