@@ -2,6 +2,7 @@ package org.jlrp.runtime.explain;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -474,11 +475,24 @@ public final class Explainer {
                 }
             }
             case INTEGRATED_GRADIENTS -> {
-                float[] baseline = baseline(network, options);
-                map = integratedGradients(network, ws, target, baseline, options.steps());
-                network.forwardEmbedded(ws, baseline);
-                baselineLogit = network.logits(ws)[target];
-                network.forward(ws, tokens); // the workspace holds this input's forward pass again
+                if (plan.isFolded()) { // every path point from two table sums per Conv1D; per token directly
+                    int[] baselineIds = null;
+                    if (options.baseline() == Method.Baseline.PADDING) {
+                        baselineIds = new int[tokens.length];
+                        Arrays.fill(baselineIds, checkedPadId(options));
+                    }
+                    baselineLogit = network.integratedGradients(plan, ws, tokens, baselineIds, target,
+                            options.steps());
+                    network.tokenRelevance(plan, ws, perToken);
+                    checkFinite(sequence, perToken);
+                    network.forward(plan, ws, tokens); // the workspace holds this input's forward pass again
+                } else {
+                    float[] baseline = baseline(network, options);
+                    map = integratedGradients(network, ws, target, baseline, options.steps());
+                    network.forwardEmbedded(ws, baseline);
+                    baselineLogit = network.logits(ws)[target];
+                    network.forward(ws, tokens); // the workspace holds this input's forward pass again
+                }
             }
             case OCCLUSION -> {
                 return occlusion(network, plan, ws, sequence, tokens, logits, probabilities, target, options);

@@ -127,6 +127,112 @@ final class FoldedConv1D extends Layer {
     }
 
     /**
+     * Integrated Gradients, folded: the Conv1D's pre-activation without its bias, {@code Σ_k table rows}, of token
+     * ids {@code ids} into {@code out} ({@code [outSteps][filters]}). The Conv1D is linear in the Embedding output, so
+     * at the path point {@code e' + α(e − e')} its pre-activation is {@code b + z' + α(z − z')}: two of these sums
+     * give every point of the path, without the {@code [T][D]} input.
+     */
+    void rowSums(Kernels kernels, int[] ids, float[] out) {
+        Conv1DLayer c = conv;
+        kernels.foldedConv1dForward(ids, c.inSteps, tables, vocabulary, c.width, c.filters, null, c.stride,
+                c.dilation, c.padLeft, out, c.outSteps);
+    }
+
+    /**
+     * The forward pass at the path point {@code α} from {@link #rowSums} of the input ({@code zx}) and of the
+     * baseline ({@code zb}): {@code z = b + zb + α(zx − zb)}, then the activation, or the fused pool as
+     * {@link Kernels#foldedConv1dMaxPool} leaves it (window maxima of z in z's buffer, first winners, pooled
+     * activations). {@code zPoint} is scratch of {@code [outSteps][filters]}.
+     */
+    void forwardAt(Workspace ws, Kernels kernels, float[] zx, float[] zb, float alpha, float[] zPoint) {
+        Conv1DLayer c = conv;
+        int filters = c.filters;
+        float[] bias = c.bias;
+        for (int t = 0; t < c.outSteps; t++) { // step by step, with no branch inside, so that it vectorises
+            int row = t * filters;
+            if (bias == null) {
+                for (int f = 0; f < filters; f++) {
+                    zPoint[row + f] = 0f + (zb[row + f] + alpha * (zx[row + f] - zb[row + f]));
+                }
+            } else {
+                for (int f = 0; f < filters; f++) {
+                    zPoint[row + f] = bias[f] + (zb[row + f] + alpha * (zx[row + f] - zb[row + f]));
+                }
+            }
+        }
+        float[] z = c.preActivations(ws);
+        if (pool == null) {
+            System.arraycopy(zPoint, 0, z, 0, c.outSteps * filters);
+            c.activate(ws, kernels, z);
+            return;
+        }
+        int[] winners = ws.winners[pool.winnerSlot];
+        int pooledSize = pool.outSteps * filters;
+        kernels.maxPool1d(zPoint, c.outSteps, filters, pool.pool, pool.stride, 0, z, winners, pool.outSteps);
+        float[] pooled = ws.values[pool.valueSlot];
+        if (c.activation == Activation.RELU) {
+            kernels.relu(z, pooled, pooledSize);
+            for (int o = 0; o < pooledSize; o++) { // as the fused kernel: a window of z <= 0 is won by its first step
+                if (!(z[o] > 0f)) {
+                    winners[o] = (o / filters) * pool.stride;
+                }
+            }
+        } else {
+            System.arraycopy(z, 0, pooled, 0, pooledSize);
+        }
+    }
+
+    /**
+     * After the gradient pass at a path point ({@link #forwardAt}): {@code g_z}, the gradient at this Conv1D's
+     * pre-activation, added to {@code sum} ({@code [outSteps][filters]}; with a fused pool, at each window's winner).
+     */
+    void addPathGradient(Workspace ws, Kernels kernels, double[] sum) {
+        Conv1DLayer c = conv;
+        float[] z = c.preActivations(ws);
+        if (pool == null) {
+            float[] g = ws.relevance[c.relevanceSlot];
+            GradientRule.GRADIENT.scale(c.activation, kernels, z, null, null, null, g, ws.quotients, c.outSize);
+            for (int i = 0; i < c.outSize; i++) {
+                sum[i] += g[i];
+            }
+            return;
+        }
+        int pooledSize = pool.outSteps * c.filters;
+        float[] g = ws.relevance[pool.relevanceSlot];
+        GradientRule.GRADIENT.scale(c.activation, kernels, z, null, null, null, g, ws.quotients, pooledSize);
+        int[] winners = ws.winners[pool.winnerSlot];
+        int filters = c.filters;
+        for (int w = 0, p = 0; w < pool.outSteps; w++) {
+            for (int f = 0; f < filters; f++, p++) {
+                if (g[p] != 0f) { // most windows under ReLU pass nothing back
+                    sum[winners[p] * filters + f] += g[p];
+                }
+            }
+        }
+    }
+
+    /**
+     * Integrated Gradients per token from the mean path gradient {@code gz} at the pre-activation:
+     * {@code Σ_d (e − e')_{t,d} · mean ∂logit/∂e_{t,d} = Σ_{k,f} (T[x_t] − T[b_t])[k][f] · gz[t−k][f]}, the ε-pass's
+     * transposed table product of the input's rows minus the baseline's ({@code baselineIds}, or none for the zero
+     * baseline), added to the workspace's per-token relevance. {@code scratch}: {@code inSteps} floats.
+     */
+    void addIntegratedTokenRelevance(Workspace ws, Kernels kernels, float[] gz, int[] ids, int[] baselineIds,
+                                     float[] scratch) {
+        Conv1DLayer c = conv;
+        kernels.foldedConv1dTokenRelevance(gz, c.outSteps, c.filters, ids, c.inSteps, tables, vocabulary, c.width,
+                c.stride, c.dilation, c.padLeft, ws.tokenRelevance);
+        if (baselineIds != null) {
+            java.util.Arrays.fill(scratch, 0, c.inSteps, 0f);
+            kernels.foldedConv1dTokenRelevance(gz, c.outSteps, c.filters, baselineIds, c.inSteps, tables, vocabulary,
+                    c.width, c.stride, c.dilation, c.padLeft, scratch);
+            for (int t = 0; t < c.inSteps; t++) {
+                ws.tokenRelevance[t] -= scratch[t];
+            }
+        }
+    }
+
+    /**
      * The {@code [T][D]} gradient pass after the folded forward pass: the Conv1D's gradient needs its kernel and
      * {@code g_z}, not its input. With a fused pool, {@code g_z} is scaled at the window maxima (the winners' z) and
      * scattered to the winners, as the unfolded max-pool routing and activation leave it. Not for

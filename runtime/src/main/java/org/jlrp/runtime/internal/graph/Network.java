@@ -150,6 +150,9 @@ public final class Network {
             case GRADIENT, GUIDED_BACKPROP, DECONVNET -> folded == null || !folded.foldedRecurrent().isEmpty()
                     ? unfolded : folded;
             case OCCLUSION, SHAPLEY -> folded == null ? unfolded : folded;
+            // Its path points are no token's, but a Conv1D's pre-activation at one is a mix of two table sums.
+            case INTEGRATED_GRADIENTS -> folded == null || needsEmbeddingMap || !folded.foldedRecurrent().isEmpty()
+                    ? unfolded : folded;
             default -> unfolded;
         };
     }
@@ -440,6 +443,88 @@ public final class Network {
                 folded.gradientTimesInput(ws, kernels);
             } else {
                 node.gradient(ws, reference, kernels, rule);
+            }
+        }
+    }
+
+    /**
+     * Integrated Gradients per token on the folded plan, into {@link #tokenRelevance}: the right Riemann sum of
+     * {@code steps} points on the straight path from the baseline to the input, as the unfolded method computes it,
+     * but with every first Conv1D's pre-activation at a point taken from two table sums (see
+     * {@link FoldedConv1D#rowSums}) and its mean gradient multiplied back through the tables once
+     * ({@link FoldedConv1D#addIntegratedTokenRelevance}): no {@code [T][D]} input, gradient or product at any point.
+     * Leaves the workspace on the baseline's forward pass.
+     *
+     * @param baselineIds the padding id at every position (the padding baseline), or null (the zero baseline)
+     * @return the baseline's logit {@code target}
+     */
+    public float integratedGradients(ExecutionPlan plan, Workspace ws, int[] ids, int[] baselineIds, int target,
+                                     int steps) {
+        if (!plan.isFolded() || !plan.foldedRecurrent().isEmpty()) {
+            throw new IllegalArgumentException("folded Integrated Gradients needs the folded plan of Conv1D nodes");
+        }
+        if (gradientRefusal != null) {
+            throw new JlrpException(gradientRefusal);
+        }
+        List<Layer> nodes = plan.nodes();
+        List<FoldedConv1D> folded = new ArrayList<>();
+        for (Layer node : nodes) {
+            if (node instanceof FoldedConv1D f) {
+                folded.add(f);
+            }
+        }
+        int count = folded.size();
+        float[][] zx = new float[count][];
+        float[][] zb = new float[count][];
+        double[][] sum = new double[count][];
+        int largest = 0;
+        for (int i = 0; i < count; i++) {
+            FoldedConv1D f = folded.get(i);
+            int n = f.conv.outSteps * f.conv.filters;
+            largest = Math.max(largest, n);
+            zx[i] = new float[n];
+            f.rowSums(kernels, ids, zx[i]);
+            zb[i] = new float[n];
+            if (baselineIds != null) {
+                f.rowSums(kernels, baselineIds, zb[i]);
+            }
+            sum[i] = new double[n];
+        }
+        float[] point = new float[largest];
+        for (int k = 1; k <= steps; k++) {
+            forwardAt(nodes, folded, ws, zx, zb, (float) ((double) k / steps), point);
+            seed(plan, ws, target, 1f);
+            for (int j = nodes.size() - 1; j >= 0; j--) {
+                Layer node = nodes.get(j);
+                if (node instanceof FoldedConv1D f) {
+                    f.addPathGradient(ws, kernels, sum[folded.indexOf(f)]);
+                } else {
+                    node.gradient(ws, null, kernels, GradientRule.GRADIENT);
+                }
+            }
+        }
+        Arrays.fill(ws.tokenRelevance, 0f);
+        float[] scratch = new float[inputLength()];
+        for (int i = 0; i < count; i++) {
+            float[] mean = point;
+            for (int j = 0; j < sum[i].length; j++) {
+                mean[j] = (float) (sum[i][j] / steps);
+            }
+            folded.get(i).addIntegratedTokenRelevance(ws, kernels, mean, ids, baselineIds, scratch);
+        }
+        forwardAt(nodes, folded, ws, zx, zb, 0f, point);
+        return logits(ws)[target];
+    }
+
+    /** The folded plan's forward pass at path point {@code alpha} (see {@link FoldedConv1D#forwardAt}). */
+    private void forwardAt(List<Layer> nodes, List<FoldedConv1D> folded, Workspace ws, float[][] zx, float[][] zb,
+                           float alpha, float[] point) {
+        for (Layer node : nodes) {
+            if (node instanceof FoldedConv1D f) {
+                int i = folded.indexOf(f);
+                f.forwardAt(ws, kernels, zx[i], zb[i], alpha, point);
+            } else {
+                node.forward(ws, kernels);
             }
         }
     }
