@@ -729,7 +729,8 @@ final class RecurrentLayer extends Layer {
             double[] rc = ws.doubleScratch(this, "rc", u); // LSTM: relevance at c_s
             java.util.Arrays.fill(rh, 0, u, 0);
             java.util.Arrays.fill(rc, 0, u, 0);
-            double[] free = ignoreBias ? ws.doubleScratch(this, "free", u) : null; // the bias-free candidate pre-activation
+            // the bias-free candidate pre-activation
+            double[] free = ignoreBias ? ws.doubleScratch(this, "free", u) : null;
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
             float[] ch = scratch(ws, "ch", u);
