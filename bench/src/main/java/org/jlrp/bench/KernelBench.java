@@ -7,6 +7,7 @@ import org.jlrp.kernels.KernelProvider;
 import org.jlrp.kernels.Kernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
@@ -74,6 +75,19 @@ public class KernelBench {
     float[][] groupS;
     float[][] groupC;
     int[] ids;
+    /** The recurrent workload's cell (bench/make_lstm_model.py): LSTM(64), four gates. */
+    static final int CELL_UNITS = 64;
+    static final int CELL_GATES = 4 * CELL_UNITS;
+    float[] cellU;
+    float[] cellUgT;
+    float[] cellH;
+    float[] cellZh;
+    float[] cellS;
+    float[] cellCh;
+    float[][] cellRowsH;
+    float[][] cellRowsZh;
+    float[] cellPre;
+    float[] cellGates;
     int[] nonZero = new int[FILTERS];
     float[] zMax;
     float[] sPooled;
@@ -131,6 +145,22 @@ public class KernelBench {
                 }
             }
         }
+        cellU = gaussian(random, CELL_UNITS * CELL_GATES);
+        cellUgT = gaussian(random, CELL_UNITS * CELL_UNITS);
+        cellH = gaussian(random, group * CELL_UNITS);
+        cellZh = new float[group * CELL_GATES];
+        cellS = gaussian(random, group * CELL_UNITS);
+        cellCh = new float[group * CELL_UNITS];
+        cellRowsH = new float[group][];
+        cellRowsZh = new float[group][CELL_GATES];
+        for (int g = 0; g < group; g++) {
+            cellRowsH[g] = java.util.Arrays.copyOfRange(cellH, g * CELL_UNITS, (g + 1) * CELL_UNITS);
+        }
+        cellPre = gaussian(random, group * CELL_GATES);
+        for (int i = 0; i < cellPre.length; i++) {
+            cellPre[i] *= 20; // pre-activations of a few units, not all near 0
+        }
+        cellGates = new float[group * CELL_GATES];
         tables = gaussian(random, WIDTH * VOCABULARY * FILTERS);
         tokenPool = new int[4096][STEPS];
         for (int[] pool : tokenPool) {
@@ -296,5 +326,57 @@ public class KernelBench {
     public float[][] denseTransposedUnitsMajorGroup() {
         k.denseTransposedUnitsMajorGroup(groupS, group, denseW, DENSE_IN, UNITS, groupC);
         return groupC;
+    }
+
+    // ------------------------------------------------------------------ recurrent cells (bench/make_lstm_model.py)
+
+    /** One step's {@code h·U} of {@code group} sequences, one at a time: [1,64]·[64,256] each. */
+    @Benchmark
+    public float[][] lstmRecurrentProductOneByOne() {
+        for (int g = 0; g < group; g++) {
+            k.denseForward(cellRowsH[g], CELL_UNITS, cellU, CELL_GATES, null, cellRowsZh[g]);
+        }
+        return cellRowsZh;
+    }
+
+    /** The same as one [group,64]·[64,256] product ({@code -p group=4,8,16}). */
+    @Benchmark
+    public float[] lstmRecurrentProductRows() {
+        k.denseForwardRows(cellH, group, CELL_UNITS, cellU, CELL_GATES, null, cellZh);
+        return cellZh;
+    }
+
+    /** The relevance pass's per-step {@code s'·U_gᵀ} of a group: [group,64]·[64,64]. */
+    @Benchmark
+    public float[] lstmRelevanceProductRows() {
+        k.denseForwardRows(cellS, group, CELL_UNITS, cellUgT, CELL_UNITS, null, cellCh);
+        return cellCh;
+    }
+
+    /**
+     * One step's gate functions of a group: i, f, o through sigmoid and g through tanh, row by row, each kernel call
+     * in its own compiled method as in the cell. Caveat: under JMH on JDK 17 these calls allocate (27 KB per call of
+     * four rows, 2026-12-03; cause not found), while the same kernels in the explainer allocate nothing (thread
+     * allocation counters around BatchEngine.relevance): read this figure as an upper bound.
+     */
+    @Benchmark
+    public float[] lstmGates() {
+        for (int g = 0; g < group; g++) {
+            int o = g * CELL_GATES;
+            sigmoid(o, 2 * CELL_UNITS);
+            tanh(o + 2 * CELL_UNITS, CELL_UNITS);
+            sigmoid(o + 3 * CELL_UNITS, CELL_UNITS);
+        }
+        return cellGates;
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private void sigmoid(int o, int n) {
+        k.sigmoid(cellPre, o, cellGates, o, n);
+    }
+
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+    private void tanh(int o, int n) {
+        k.tanh(cellPre, o, cellGates, o, n);
     }
 }

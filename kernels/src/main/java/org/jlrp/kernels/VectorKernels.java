@@ -721,27 +721,36 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@link Elementary#exp}, lane by lane: the same float operations in the same order. */
-    private static FloatVector exp(FloatVector x) {
-        x = x.max(Elementary.MIN_X).min(Elementary.MAX_X);
-        FloatVector k = x.mul(Elementary.LOG2E).add(Elementary.ROUNDER).sub(Elementary.ROUNDER);
-        FloatVector r = x.sub(k.mul(Elementary.C1));
-        r = r.sub(k.mul(Elementary.C2));
-        FloatVector z = r.mul(r);
-        FloatVector y = k.broadcast(Elementary.P0).mul(r).add(Elementary.P1).mul(r).add(Elementary.P2).mul(r)
-                .add(Elementary.P3).mul(r).add(Elementary.P4).mul(r).add(Elementary.P5);
-        y = y.mul(z).add(r).add(1f);
-        IntVector bits = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return y.mul(bits.reinterpretAsFloats());
-    }
+    /** The bits of {@code 1.5·2^23} less the exponent bias: {@code bits(t) − this = k + 127}. */
+    private static final int ROUNDER_BITS_LESS_BIAS = Float.floatToRawIntBits(Elementary.ROUNDER) - 127;
+
+    /*
+     * Elementary's exp, sigmoid and tanh, lane by lane: the same float operations in the same order. exp's body is
+     * written out in each kernel's loop rather than called: a method taking and returning vectors that C2 does not
+     * inline boxes them (see docs/performance.md, "Kernel notes"), and on JDK 17 whether C2 inlined such a helper
+     * varied from run to run once the kernels were inlined into the recurrent cell (20–100 MB per batch of 64 in some
+     * runs, none in others). 2^k comes from the bits of the rounded sum t = x·log2e + 1.5·2^23, which are those of
+     * 1.5·2^23 plus k: no float-to-int conversion, which C2 on JDK 17 does not intrinsify (convert(F2I) ran in Java,
+     * boxing every vector: 10 ns per sigmoid instead of 1.2).
+     */
 
     @Override
     public void sigmoid(float[] x, int xo, float[] out, int o, int n) {
         int i = 0;
         for (int end = bound(n); i < end; i += lanes) {
             FloatVector v = FloatVector.fromArray(species, x, xo + i);
+            // e = exp(−v)
+            FloatVector e = v.neg().max(Elementary.MIN_X).min(Elementary.MAX_X);
+            FloatVector t = e.mul(Elementary.LOG2E).add(Elementary.ROUNDER);
+            FloatVector k = t.sub(Elementary.ROUNDER);
+            FloatVector r = e.sub(k.mul(Elementary.C1)).sub(k.mul(Elementary.C2));
+            FloatVector y = k.broadcast(Elementary.P0).mul(r).add(Elementary.P1).mul(r).add(Elementary.P2).mul(r)
+                    .add(Elementary.P3).mul(r).add(Elementary.P4).mul(r).add(Elementary.P5);
+            y = y.mul(r.mul(r)).add(r).add(1f);
+            e = y.mul(t.reinterpretAsInts().sub(ROUNDER_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats());
             FloatVector one = v.broadcast(1f);
-            one.div(one.add(exp(v.neg()))).intoArray(out, o + i);
+            one.div(one.add(e)).intoArray(out, o + i);
         }
         for (; i < n; i++) {
             out[o + i] = Elementary.sigmoid(x[xo + i]);
@@ -757,12 +766,22 @@ final class VectorKernels implements Kernels {
             FloatVector s = a.mul(a);
             FloatVector small = s.mul(Elementary.T0).add(Elementary.T1).mul(s).add(Elementary.T2).mul(s)
                     .add(Elementary.T3).mul(s).add(Elementary.T4).mul(s).mul(a).add(a);
+            // e = exp(2|v|)
+            FloatVector e = a.add(a).max(Elementary.MIN_X).min(Elementary.MAX_X);
+            FloatVector t = e.mul(Elementary.LOG2E).add(Elementary.ROUNDER);
+            FloatVector k = t.sub(Elementary.ROUNDER);
+            FloatVector r = e.sub(k.mul(Elementary.C1)).sub(k.mul(Elementary.C2));
+            FloatVector y = k.broadcast(Elementary.P0).mul(r).add(Elementary.P1).mul(r).add(Elementary.P2).mul(r)
+                    .add(Elementary.P3).mul(r).add(Elementary.P4).mul(r).add(Elementary.P5);
+            y = y.mul(r.mul(r)).add(r).add(1f);
+            e = y.mul(t.reinterpretAsInts().sub(ROUNDER_BITS_LESS_BIAS).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats());
             FloatVector one = v.broadcast(1f);
-            FloatVector large = one.sub(one.add(one).div(exp(a.add(a)).add(1f)));
-            FloatVector y = large.blend(small, a.lt(Elementary.TANH_SMALL));
+            FloatVector large = one.sub(one.add(one).div(e.add(1f)));
+            FloatVector m = large.blend(small, a.lt(Elementary.TANH_SMALL));
             // copySign: the magnitude's bits with the input's sign bit
             IntVector sign = v.reinterpretAsInts().and(0x8000_0000);
-            y.reinterpretAsInts().and(0x7fff_ffff).or(sign).reinterpretAsFloats().intoArray(out, o + i);
+            m.reinterpretAsInts().and(0x7fff_ffff).or(sign).reinterpretAsFloats().intoArray(out, o + i);
         }
         for (; i < n; i++) {
             out[o + i] = Elementary.tanh(x[xo + i]);

@@ -394,7 +394,7 @@ class KernelsTest {
         for (Kernels k : implementations()) {
             for (int units : new int[]{1, 17, 64, 65, 130, 256, 257}) {
                 for (int in : new int[]{1, 13, 64}) {
-                    for (int rows : new int[]{1, 2, 3, 5}) {
+                    for (int rows : new int[]{1, 2, 3, 4, 5, 7, 9, 16}) {
                         float[] x = random(random, rows * in);
                         for (int i = 0; i < x.length; i += 4) {
                             x[i] = 0f;

@@ -28,7 +28,8 @@ class GroupRelevanceTest {
 
     /**
      * Models with a Dense after a Flatten (seed), after a Concatenate of branches (kim), and stacked Dense layers;
-     * an LSTM, whose group pass runs the members' h·U as one product per step.
+     * an LSTM (return_sequences), whose group passes run the members' h·U and, backwards in time, s'·U_gᵀ as one
+     * product per step (masked and Bidirectional LSTMs: RecurrentReferenceTest).
      */
     @ParameterizedTest
     @ValueSource(strings = {"seed_textcnn.h5", "kim_textcnn.h5", "v0idwalker_textcnn.h5",

@@ -19,6 +19,8 @@ import org.jlrp.runtime.internal.model.ModelSpec;
 import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Random small recurrent models (odd sizes) against a double-precision reference written here from the rule set's
@@ -750,14 +752,19 @@ class RecurrentReferenceTest {
 
     // ------------------------------------------------------------------------------------------- batch engine
 
-    /** The batch engine (two threads, both of its paths) gives each sequence exactly what explain gives it alone. */
-    @Test
-    void theBatchEngineIsBitIdenticalToExplainOnRecurrentModels() {
-        Explainer explainer = Explainer.of(build(141, Kind.LSTM, false, "sigmoid", true, false, true, STEPS).model(),
+    /**
+     * The batch engine (two threads, both of its paths) gives each sequence exactly what explain gives it alone: a
+     * masked Bidirectional LSTM (its backward half goes backwards), concatenated and summed, whose group passes run
+     * members with different masks together.
+     */
+    @ParameterizedTest
+    @EnumSource(value = BidirectionalSpec.Merge.class, names = {"CONCAT", "SUM"})
+    void theBatchEngineIsBitIdenticalToExplainOnRecurrentModels(BidirectionalSpec.Merge merge) {
+        Explainer explainer = Explainer.of(build(141, Kind.LSTM, false, "sigmoid", merge, false, true, STEPS).model(),
                 KernelProvider.get());
         List<int[]> sequences = new ArrayList<>();
         Random rnd = new Random(5);
-        for (int i = 0; i < 9; i++) {
+        for (int i = 0; i < 23; i++) {
             int[] tokens = new int[STEPS];
             for (int t = 0; t < STEPS; t++) {
                 tokens[t] = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(VOCAB - 1);

@@ -194,10 +194,22 @@ final class RecurrentLayer extends Layer {
         backwardGroup(group, count, kernels, rule, null);
     }
 
-    /** {@link #backward} member by member (the relevance pass is not grouped yet). */
+    /**
+     * {@link #backward} on members {@code 0…count−1}: an LSTM's relevance pass runs backwards in time for all members
+     * at once, each step's {@code s'·U_gᵀ} as one {@link Kernels#denseForwardRows} product over the members the step
+     * does not mask (rows bit for bit the single pass's {@code denseForward}), the elementwise steps the single pass's
+     * own, member by member. Other cells run member by member.
+     */
     void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule, float[][] tables) {
-        for (int m = 0; m < count; m++) {
-            backward(group.members[m], kernels, rule, tables);
+        if (!groupsCells() || count == 1) {
+            for (int m = 0; m < count; m++) {
+                backward(group.members[m], kernels, rule, tables);
+            }
+            return;
+        }
+        for (int di = 0; di < directions.length; di++) {
+            directions[di].backwardGroup(group, count, kernels, rule.eps(), rule.ignoreBias(), di,
+                    tables == null ? null : tables[di]);
         }
     }
 
@@ -322,6 +334,8 @@ final class RecurrentLayer extends Layer {
         final int size;
         /** The inverse of {@link #stepOfOutput}: the output index of each processing step (return_sequences). */
         final int[] outputOfStep;
+        /** 0, 1, …, steps − 1: the ids of the per-step rows kept for the folded relevance (see inputRelevance). */
+        final int[] stepIds;
 
         Direction(RecurrentSpec spec, int steps, int offset, boolean tokenOrder, int outOffset) {
             this.kind = spec.kind();
@@ -373,6 +387,10 @@ final class RecurrentLayer extends Layer {
             }
             size = o - offset;
             outputOfStep = new int[steps];
+            stepIds = new int[steps];
+            for (int t = 0; t < steps; t++) {
+                stepIds[t] = t;
+            }
             for (int k = 0; k < steps; k++) {
                 outputOfStep[stepOfOutput(k)] = k;
             }
@@ -413,11 +431,15 @@ final class RecurrentLayer extends Layer {
             if (table == null) {
                 kernels.conv1dForward(x, steps, in, kernel, 1, g, bias, 1, 1, 0, zxAll, steps);
             } else {
+                // The candidate block of each row, kept for the relevance pass: the row is in cache now, while
+                // reading it again there cost a cache miss per token (a sixth of the benchmark's time).
+                float[] xw = ws.scratch(this, "xWg", steps * units);
                 for (int t = 0; t < steps; t++) {
                     int row = ws.tokens[t] * g;
                     for (int j = 0; j < g; j++) {
                         zxAll[t * g + j] = bias == null ? table[row + j] : table[row + j] + bias[j];
                     }
+                    System.arraycopy(table, row + candidateBlock * units, xw, t * units, units);
                 }
             }
             return zxAll;
@@ -672,7 +694,7 @@ final class RecurrentLayer extends Layer {
          * products alone, never as z − b.
          */
         private void biasFree(Workspace ws, Kernels kernels, float[] x, float[] table, int pos, float[] store, int s,
-                              double[] out) {
+                              double[] out, int oo) {
             int u = units;
             float[] xt = scratch(ws, "x", in);
             float[] hPrev = scratch(ws, "h", u);
@@ -693,7 +715,7 @@ final class RecurrentLayer extends Layer {
             }
             kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, b);
             for (int j = 0; j < u; j++) {
-                out[j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
+                out[oo + j] = kind == Kind.GRU && resetAfter ? a[j] + (double) store[gate + u + j] * b[j]
                         : (double) a[j] + b[j];
             }
         }
@@ -703,16 +725,18 @@ final class RecurrentLayer extends Layer {
             int u = units;
             int g = gates * u;
             float[] x = table == null ? ws.values[input().valueSlot] : null;
-            double[] rh = new double[u]; // relevance at h_s, carried back from step s+1
-            double[] rc = new double[u]; // LSTM: relevance at c_s
-            double[] free = ignoreBias ? new double[u] : null; // the bias-free candidate pre-activation
+            double[] rh = ws.doubleScratch(this, "rh", u); // relevance at h_s, carried back from step s+1
+            double[] rc = ws.doubleScratch(this, "rc", u); // LSTM: relevance at c_s
+            java.util.Arrays.fill(rh, 0, u, 0);
+            java.util.Arrays.fill(rc, 0, u, 0);
+            // the bias-free candidate pre-activation
+            double[] free = ignoreBias ? ws.doubleScratch(this, "free", u) : null;
             float[] sv = scratch(ws, "s", u);
             float[] sr = scratch(ws, "t", u);
             float[] ch = scratch(ws, "ch", u);
             // Each step's quotients for the input product; R(x_t) += x_t ⊙ (W s_t) then runs for all steps at once.
             float[] sAll = scratch(ws, "sAll", steps * u);
             java.util.Arrays.fill(sAll, 0, steps * u, 0f);
-            float[] cAll = scratch(ws, "cAll", steps * in);
             // the relevance at the last state (return_sequences=False)
             if (!returnSequences) {
                 for (int j = 0; j < u; j++) {
@@ -735,22 +759,11 @@ final class RecurrentLayer extends Layer {
                 int gate = gateOffset + s * g;
                 int cand = candOffset + s * u;
                 if (free != null) {
-                    biasFree(ws, kernels, x, table, pos, store, s, free);
+                    biasFree(ws, kernels, x, table, pos, store, s, free, 0);
                 }
                 switch (kind) {
                     case LSTM -> {
-                        int c0 = cOffset + s * u;
-                        int c1 = c0 + u;
-                        for (int j = 0; j < u; j++) {
-                            double r = rc[j] + rh[j];
-                            rh[j] = 0;
-                            double c = store[c1 + j];
-                            double q = r == 0 ? 0 : r / (c + eps * sign(c));
-                            rc[j] = store[gate + u + j] * (double) store[c0 + j] * q;
-                            double rg = store[gate + j] * (double) store[gate + 2 * u + j] * q;
-                            double zg = free != null ? free[j] : store[cand + j];
-                            sv[j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
-                        }
+                        lstmQuotients(store, s, rh, rc, 0, free, eps, sv, 0);
                         linear(kernels, sv, sAll, pos, store, h0, rh,
                                 ch, null, false);
                     }
@@ -788,20 +801,123 @@ final class RecurrentLayer extends Layer {
                     default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
             }
+            inputRelevance(ws, kernels, x, table, sAll);
+        }
+
+        /** {@code R(x_t) += x_t ⊙ (W s_t)} for all steps at once, from the quotients {@code sAll} of every step. */
+        private void inputRelevance(Workspace ws, Kernels kernels, float[] x, float[] table, float[] sAll) {
+            int u = units;
             if (table == null) {
+                float[] cAll = scratch(ws, "cAll", steps * in);
                 kernels.conv1dForward(sAll, steps, u, candidateKernelT, 1, in, null, 1, 1, 0, cAll, steps);
                 kernels.multiplyAccumulate(x, cAll, ws.relevance[input().relevanceSlot], steps * in);
             } else {
-                // Σ_c x_t[c] (W s_t)[c] = (x_t W) · s_t: the token's folded row, candidate block, times the quotients
-                // g = gates · u, as above
-                for (int t = 0; t < steps; t++) {
-                    int row = ws.tokens[t] * g + candidateBlock * u;
-                    float r = 0f;
+                // Σ_c x_t[c] (W s_t)[c] = (x_t W) · s_t: the token's folded row, candidate block (kept by the forward
+                // pass, see project), times the quotients. The kept rows are a width-1 folded table indexed by step,
+                // so the folded Conv1D's kernel computes these dot products (in vectors: a serial scalar chain of
+                // fma here took a sixth of the LSTM benchmark).
+                float[] xw = ws.scratch(this, "xWg", steps * u);
+                kernels.foldedConv1dTokenRelevance(sAll, steps, u, stepIds, steps, xw, steps, 1, 1, 1, 0,
+                        ws.tokenRelevance);
+            }
+        }
+
+        /**
+         * The LSTM step's elementwise relevance (the class comment's rules) for step {@code s} of one member: from
+         * {@code R(h_s)} in {@code rh} and {@code R(c_s)} in {@code rc} (both at {@code ro}), {@code R(c_{s−1})}
+         * into {@code rc}; {@code rh} cleared for {@link #linear} to fill with {@code R(h_{s−1})}; the candidate's
+         * quotients into {@code sv} at {@code so}.
+         */
+        private void lstmQuotients(float[] store, int s, double[] rh, double[] rc, int ro, double[] free, double eps,
+                                   float[] sv, int so) {
+            int u = units;
+            int gate = gateOffset + s * 4 * u;
+            int cand = candOffset + s * u;
+            int c0 = cOffset + s * u;
+            int c1 = c0 + u;
+            for (int j = 0; j < u; j++) {
+                double r = rc[ro + j] + rh[ro + j];
+                rh[ro + j] = 0;
+                double c = store[c1 + j];
+                double q = r == 0 ? 0 : r / (c + eps * sign(c));
+                rc[ro + j] = store[gate + u + j] * (double) store[c0 + j] * q;
+                double rg = store[gate + j] * (double) store[gate + 2 * u + j] * q;
+                double zg = free != null ? free[ro + j] : store[cand + j];
+                sv[so + j] = (float) (rg == 0 ? 0 : rg / (zg + eps * sign(zg)));
+            }
+        }
+
+        /** The LSTM relevance pass of a group's members (see {@link RecurrentLayer#backwardGroup}). */
+        void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, double eps, boolean ignoreBias, int di,
+                           float[] table) {
+            int u = units;
+            Workspace lead = group.members[0];
+            // per member m at m·u: R(h_s), R(c_s), the bias-free candidate pre-activation
+            double[] rh = lead.doubleScratch(this, "groupRh", count * u);
+            double[] rc = lead.doubleScratch(this, "groupRc", count * u);
+            java.util.Arrays.fill(rh, 0, count * u, 0);
+            java.util.Arrays.fill(rc, 0, count * u, 0);
+            double[] free = ignoreBias ? lead.doubleScratch(this, "groupFree", count * u) : null;
+            // the quotients of the step's unmasked members, one row each, and their U_g s' rows
+            float[] svs = lead.scratch(this, "groupS", count * u);
+            float[] chs = lead.scratch(this, "groupCh", count * u);
+            int[] rows = group.rows;
+            for (int m = 0; m < count; m++) {
+                Workspace ws = group.members[m];
+                float[] store = ws.preActivations[preSlot];
+                float[] sAll = scratch(ws, "sAll", steps * u);
+                java.util.Arrays.fill(sAll, 0, steps * u, 0f);
+                group.inputSide[m] = sAll;
+                group.outputSide[m] = store;
+                if (!returnSequences) {
+                    float[] rOut = ws.relevance[relevanceSlot];
                     for (int j = 0; j < u; j++) {
-                        r = Math.fma(table[row + j], sAll[t * u + j], r);
+                        rh[m * u + j] = incoming(rOut, store, di, 0, j, eps);
                     }
-                    ws.tokenRelevance[t] += r;
                 }
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int pos = position(s);
+                int active = 0;
+                for (int m = 0; m < count; m++) {
+                    Workspace ws = group.members[m];
+                    float[] store = group.outputSide[m];
+                    if (returnSequences) {
+                        float[] rOut = ws.relevance[relevanceSlot];
+                        int k = outputOfStep[s];
+                        for (int j = 0; j < u; j++) {
+                            rh[m * u + j] += incoming(rOut, store, di, k, j, eps);
+                        }
+                    }
+                    if (maskedAt(ws, pos)) {
+                        continue; // the state was carried over: so is its relevance
+                    }
+                    if (free != null) {
+                        biasFree(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table, pos, store,
+                                s, free, m * u);
+                    }
+                    lstmQuotients(store, s, rh, rc, m * u, free, eps, svs, active * u);
+                    System.arraycopy(svs, active * u, group.inputSide[m], pos * u, u);
+                    rows[active++] = m;
+                }
+                if (active == 0) {
+                    continue;
+                }
+                // U s' as s'·Uᵀ for every unmasked member at once; then linear()'s R(h_{t−1}) += h_{t−1} ⊙ (U s')
+                kernels.denseForwardRows(svs, active, u, candidateRecurrentKernelT, u, null, chs);
+                int h0 = hOffset + s * u;
+                for (int r = 0; r < active; r++) {
+                    int m = rows[r];
+                    float[] store = group.outputSide[m];
+                    for (int i = 0; i < u; i++) {
+                        rh[m * u + i] += store[h0 + i] * (double) chs[r * u + i];
+                    }
+                }
+            }
+            for (int m = 0; m < count; m++) {
+                Workspace ws = group.members[m];
+                inputRelevance(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table,
+                        group.inputSide[m]);
             }
         }
 

@@ -50,6 +50,19 @@ public final class Workspace {
         return a;
     }
 
+    private final java.util.Map<Object, java.util.Map<String, double[]>> layerDoubles = new java.util.IdentityHashMap<>();
+
+    /** As {@link #scratch}, in doubles (the recurrent relevance pass's carried state relevance). */
+    double[] doubleScratch(Object owner, String key, int size) {
+        java.util.Map<String, double[]> mine = layerDoubles.computeIfAbsent(owner, o -> new java.util.HashMap<>());
+        double[] a = mine.get(key);
+        if (a == null || a.length < size) {
+            a = new double[size];
+            mine.put(key, a);
+        }
+        return a;
+    }
+
     /** The number of token ids this workspace's network reads. */
     public int inputLength() {
         return tokens.length;

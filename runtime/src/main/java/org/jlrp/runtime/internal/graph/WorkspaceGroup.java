@@ -15,11 +15,14 @@ public final class WorkspaceGroup {
      */
     final float[][] inputSide;
     final float[][] outputSide;
+    /** Member indices, for a pass that runs some members of a step together (a recurrent step's unmasked ones). */
+    final int[] rows;
 
     WorkspaceGroup(Workspace[] members) {
         this.members = members;
         this.inputSide = new float[members.length][];
         this.outputSide = new float[members.length][];
+        this.rows = new int[members.length];
     }
 
     /** The most explanations this group runs together. */
