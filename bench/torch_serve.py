@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_compare import explain, load  # noqa: E402
+from torch_compare import explain, load, to_torch  # noqa: E402
 
 
 def main():
@@ -29,7 +29,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    steps, length, vocab = load(args.model, torch.device("cpu"))
+    steps, length, vocab = load(args.model)
+    steps = to_torch(steps, torch.device("cpu"))
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
