@@ -77,7 +77,7 @@ class JsonNumbersTest {
             JsonReport.write(g, data);
         }
         assertTrue(g.numbers > 0, "no number went through the new path");
-        assertEquals(old.toString(), chars.toString());
+        assertSameText(old.toString(), chars.toString());
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonReport.write(bytes, data); // the generator jlrp serve uses
@@ -87,6 +87,19 @@ class JsonNumbersTest {
         }
         assertArrayEquals(oldBytes.toByteArray(), bytes.toByteArray());
         assertEquals(chars.toString(), bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Equal, or a failure that shows where they part (the documents are long). */
+    private static void assertSameText(String expected, String actual) {
+        int i = 0;
+        while (i < Math.min(expected.length(), actual.length()) && expected.charAt(i) == actual.charAt(i)) {
+            i++;
+        }
+        if (i < expected.length() || i < actual.length()) {
+            int from = Math.max(0, i - 60);
+            assertEquals(expected.substring(from, Math.min(expected.length(), i + 40)),
+                    actual.substring(from, Math.min(actual.length(), i + 40)), "the documents part at char " + i);
+        }
     }
 
     private static ReportData demoReport(ExplainOptions options) {
