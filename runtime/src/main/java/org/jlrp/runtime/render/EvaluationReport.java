@@ -54,6 +54,7 @@ public final class EvaluationReport {
 
     public static void writeJson(Writer out, String model, DeletionEvaluation.Result r) throws IOException {
         try (JsonGenerator g = Output.json(out)) {
+            Output.Numbers n = new Output.Numbers();
             g.writeStartObject();
             g.writeStringField("model", model);
             g.writeNumberField("texts", r.texts());
@@ -66,7 +67,7 @@ public final class EvaluationReport {
             g.writeEndArray();
             g.writeBooleanField("labelled", r.labelled());
             if (r.labelled()) {
-                Output.numberField(g, "accuracy", r.accuracy());
+                n.numberField(g, "accuracy", r.accuracy());
             } else {
                 g.writeNullField("accuracy");
             }
@@ -74,13 +75,13 @@ public final class EvaluationReport {
             for (Curve c : r.curves()) {
                 g.writeStartObject();
                 g.writeStringField("name", c.name());
-                Output.numberField(g, "comprehensiveness_aopc", c.comprehensivenessAopc());
-                Output.numberField(g, "sufficiency_aopc", c.sufficiencyAopc());
-                Output.numberField(g, "aopc", c.aopc());
-                array(g, "comprehensiveness", c.comprehensiveness());
-                array(g, "sufficiency", c.sufficiency());
-                array(g, "mean_logit_drop", c.meanLogitDrop());
-                array(g, "accuracy", c.accuracy());
+                n.numberField(g, "comprehensiveness_aopc", c.comprehensivenessAopc());
+                n.numberField(g, "sufficiency_aopc", c.sufficiencyAopc());
+                n.numberField(g, "aopc", c.aopc());
+                array(g, n, "comprehensiveness", c.comprehensiveness());
+                array(g, n, "sufficiency", c.sufficiency());
+                array(g, n, "mean_logit_drop", c.meanLogitDrop());
+                array(g, n, "accuracy", c.accuracy());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -89,10 +90,10 @@ public final class EvaluationReport {
         }
     }
 
-    private static void array(JsonGenerator g, String name, double[] values) throws IOException {
+    private static void array(JsonGenerator g, Output.Numbers n, String name, double[] values) throws IOException {
         g.writeArrayFieldStart(name);
         for (double v : values) {
-            Output.number(g, v);
+            n.number(g, v);
         }
         g.writeEndArray();
     }

@@ -38,7 +38,8 @@ public final class JsonReport {
         }
     }
 
-    private static void write(JsonGenerator g, ReportData data) throws IOException {
+    /** The document into {@code g}: the writers above, and tests that wrap the generator. */
+    static void write(JsonGenerator g, ReportData data) throws IOException {
         ExplainOptions options = data.options();
         g.writeStartObject();
         g.writeStringField("model", data.model());
@@ -71,8 +72,9 @@ public final class JsonReport {
             g.writeEndArray();
         }
         g.writeArrayFieldStart("results");
+        Output.Numbers numbers = new Output.Numbers();
         for (Explanation e : data.results()) {
-            writeResult(g, e, data.wordsOf(e), data.unknownWordsOf(e), data);
+            writeResult(g, numbers, e, data.wordsOf(e), data.unknownWordsOf(e), data);
         }
         g.writeEndArray();
         g.writeEndObject();
@@ -112,7 +114,7 @@ public final class JsonReport {
      */
     static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown, int padId)
             throws IOException {
-        writeResult(g, e, words, unknown, new ReportData("", List.of(e), null, null, padId));
+        writeResult(g, new Output.Numbers(), e, words, unknown, new ReportData("", List.of(e), null, null, padId));
     }
 
     /**
@@ -129,18 +131,18 @@ public final class JsonReport {
         return text.toString();
     }
 
-    private static void writeResult(JsonGenerator g, Explanation e, String[] words, UnknownWords unknown,
-                                    ReportData data) throws IOException {
+    private static void writeResult(JsonGenerator g, Output.Numbers numbers, Explanation e, String[] words,
+                                    UnknownWords unknown, ReportData data) throws IOException {
         g.writeStartObject();
         g.writeNumberField("sequence", e.sequence());
         g.writeNumberField("target", e.target());
-        writeFloats(g, "logits", e.logits());
+        writeFloats(g, numbers, "logits", e.logits());
         if (e.probabilities() != null) {
-            writeFloats(g, "probabilities", e.probabilities());
+            writeFloats(g, numbers, "probabilities", e.probabilities());
         } else {
             g.writeNullField("probabilities");
         }
-        Output.numberField(g, "explained_logit", e.explainedLogit());
+        numbers.numberField(g, "explained_logit", e.explainedLogit());
         g.writeArrayFieldStart("tokens");
         for (int t : e.tokens()) {
             g.writeNumber(t);
@@ -159,22 +161,22 @@ public final class JsonReport {
         }
         g.writeArrayFieldStart("relevance");
         for (double r : e.relevance()) {
-            Output.number(g, r);
+            numbers.number(g, r);
         }
         g.writeEndArray();
-        Output.numberField(g, "relevance_padding", e.relevancePadding());
-        Output.numberField(g, "relevance_bias", e.relevanceBias());
-        Output.numberField(g, "relevance_sum", e.relevanceSum());
+        numbers.numberField(g, "relevance_padding", e.relevancePadding());
+        numbers.numberField(g, "relevance_bias", e.relevanceBias());
+        numbers.numberField(g, "relevance_sum", e.relevanceSum());
         if (!Double.isNaN(e.baselineLogit())) {
-            Output.numberField(g, "baseline_logit", e.baselineLogit());
-            Output.numberField(g, "completeness_error", e.completenessError());
+            numbers.numberField(g, "baseline_logit", e.baselineLogit());
+            numbers.numberField(g, "completeness_error", e.completenessError());
         }
         Diagnostics d = data.diagnostics(e);
         if (data.labels() != null) {
             g.writeStringField("label", data.label(e.target()));
         }
-        Output.numberField(g, "relevance_tokens", d.tokens());
-        Output.numberField(g, "padding_abs_share", d.paddingAbsShare());
+        numbers.numberField(g, "relevance_tokens", d.tokens());
+        numbers.numberField(g, "padding_abs_share", d.paddingAbsShare());
         if (unknown != null) {
             g.writeObjectFieldStart("unknown_words");
             g.writeNumberField("count", unknown.count());
@@ -198,7 +200,7 @@ public final class JsonReport {
             for (int t = 0; t < e.tokens().length; t++) {
                 g.writeStartArray();
                 for (int k = 0; k < dim; k++) {
-                    g.writeNumber(e.embeddingRelevance()[t * dim + k]);
+                    numbers.number(g, e.embeddingRelevance()[t * dim + k]);
                 }
                 g.writeEndArray();
             }
@@ -215,10 +217,11 @@ public final class JsonReport {
         g.writeEndArray();
     }
 
-    private static void writeFloats(JsonGenerator g, String field, float[] values) throws IOException {
+    private static void writeFloats(JsonGenerator g, Output.Numbers numbers, String field, float[] values)
+            throws IOException {
         g.writeArrayFieldStart(field);
         for (float v : values) {
-            g.writeNumber(v);
+            numbers.number(g, v);
         }
         g.writeEndArray();
     }
