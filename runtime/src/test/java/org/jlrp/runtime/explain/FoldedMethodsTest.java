@@ -17,8 +17,9 @@ import org.jlrp.runtime.internal.model.ModelSpec;
 import org.junit.jupiter.api.Test;
 
 /**
- * The methods other than LRP that run on the folded plan (gradient × input, occlusion, Shapley sampling) against the
- * unfolded plan, and occlusion's grouped passes against the one-forward-pass-per-position implementation.
+ * The methods other than LRP that run on the folded plan (gradient × input, Integrated Gradients, occlusion, Shapley
+ * sampling, the gradient maps) against the unfolded plan, and occlusion's grouped passes against the
+ * one-forward-pass-per-position implementation.
  */
 class FoldedMethodsTest {
 
