@@ -14,7 +14,6 @@ import java.io.StringWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -27,28 +26,16 @@ import org.jlrp.runtime.internal.demo.DemoModel;
 import org.jlrp.runtime.text.KerasTokenizer;
 import org.jlrp.runtime.text.Sequences.Side;
 import org.jlrp.runtime.text.TextBatch;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The JSON reports' numbers, now formatted by FloatText into a reused buffer: the same bytes as Jackson's
+ * The JSON reports' numbers, formatted by FloatText into a reused buffer: the same bytes as Jackson's
  * {@code writeNumber(float)} wrote, and no allocation per number.
  */
 class JsonNumbersTest {
 
-    @TempDir
-    static Path dir;
-    static Explainer explainer;
-    static KerasTokenizer tokenizer;
-
-    @BeforeAll
-    static void demo() {
-        DemoModel.writeModel(dir.resolve("demo.h5"));
-        DemoModel.writeTokenizer(dir.resolve("demo.json"));
-        explainer = Explainer.load(dir.resolve("demo.h5"));
-        tokenizer = KerasTokenizer.load(dir.resolve("demo.json"));
-    }
+    private static final Explainer explainer = DemoModel.explainer();
+    private static final KerasTokenizer tokenizer = DemoModel.tokenizer();
 
     /**
      * The old path: every number the new one writes as characters goes back through Jackson's
