@@ -30,6 +30,15 @@ final class Fixture {
         return new ServedModel("demo", DISPLAY, EXPLAINER, TOKENIZER, DemoModel.LABELS);
     }
 
+    /**
+     * The defaults without load shedding or deadlines, for tests of what a server answers rather than of what it
+     * refuses: on a loaded CI machine the first batches run cold and slow, and the recent-rate bound would refuse
+     * a request queued behind another (503).
+     */
+    static final ServeOptions PATIENT = ServeOptions.DEFAULT.withMaxQueueMicros(600_000_000L).withLimits(
+            ServeOptions.DEFAULT.queueCapacity(), ServeOptions.DEFAULT.maxBodyBytes(),
+            ServeOptions.DEFAULT.maxInstances(), 600_000);
+
     static Server start(ServeOptions options) {
         return Server.start(model(), options.withHost(ServeOptions.LOOPBACK).withPort(0));
     }

@@ -69,8 +69,8 @@ class LeakTest {
     void noRequestLeaksABuffer() throws Exception {
         assertTrue(ResourceLeakDetectorFactory.instance().newResourceLeakDetector(ByteBuf.class) instanceof Recording,
                 "the recording detector is installed");
-        try (Server server = Fixture.start(ServeOptions.DEFAULT.withLimits(64, 4096,
-                ServeOptions.DEFAULT.maxInstances(), ServeOptions.DEFAULT.deadlineMillis()))) {
+        try (Server server = Fixture.start(Fixture.PATIENT.withLimits(64, 4096, Fixture.PATIENT.maxInstances(),
+                Fixture.PATIENT.deadlineMillis()))) {
             for (int round = 0; round < 20; round++) {
                 everyKindOfRequest(server.port(), round);
             }
@@ -95,21 +95,20 @@ class LeakTest {
         RawClient client = new RawClient(port);
         byte[] text = Fixture.instances(List.of("this film was not good at all " + round)).getBytes(
                 StandardCharsets.UTF_8);
-        assertEquals(200, client.post(PATH, text).status());
-        assertEquals(200, client.post(PATH, "{\"instances\": [[5, 6, 8, 58]]}".getBytes(StandardCharsets.UTF_8))
-                .status());
-        assertEquals(200, client.post("/v1/models/demo:predict", text).status());
-        assertEquals(200, client.post("/v2/models/demo/infer", ("{\"inputs\": [{\"name\": \"input_ids\", \"shape\": "
+        expect(200, client.post(PATH, text));
+        expect(200, client.post(PATH, "{\"instances\": [[5, 6, 8, 58]]}".getBytes(StandardCharsets.UTF_8)));
+        expect(200, client.post("/v1/models/demo:predict", text));
+        expect(200, client.post("/v2/models/demo/infer", ("{\"inputs\": [{\"name\": \"input_ids\", \"shape\": "
                 + "[1, 50], \"datatype\": \"INT64\", \"data\": " + java.util.Arrays.toString(new int[50]) + "}]}")
-                .getBytes(StandardCharsets.UTF_8)).status());
-        assertEquals(400, client.post(PATH, "{\"instances\": [[1, 2".getBytes(StandardCharsets.UTF_8)).status());
-        assertEquals(400, client.post(PATH, "{\"instances\": [[99999]]}".getBytes(StandardCharsets.UTF_8)).status());
-        assertEquals(404, client.post("/v1/models/other:explain", text).status());
+                .getBytes(StandardCharsets.UTF_8)));
+        expect(400, client.post(PATH, "{\"instances\": [[1, 2".getBytes(StandardCharsets.UTF_8)));
+        expect(400, client.post(PATH, "{\"instances\": [[99999]]}".getBytes(StandardCharsets.UTF_8)));
+        expect(404, client.post("/v1/models/other:explain", text));
         for (int i = 0; i < 4; i++) { // pipelined
             client.send(PATH, text);
         }
         for (int i = 0; i < 4; i++) {
-            assertEquals(200, client.read().status());
+            expect(200, client.read());
         }
         client.close();
 
@@ -134,6 +133,10 @@ class LeakTest {
             out.write(text);
             out.flush();
         }
+    }
+
+    private static void expect(int status, RawClient.Response response) {
+        assertEquals(status, response.status(), response.body());
     }
 
     /** Lets the collector find dropped buffers, then makes the detector look (it polls on each new tracked buffer). */

@@ -34,7 +34,7 @@ class ServerTest {
 
     @BeforeAll
     static void start() {
-        server = Fixture.start(ServeOptions.DEFAULT);
+        server = Fixture.start(Fixture.PATIENT);
     }
 
     @AfterAll
@@ -252,7 +252,7 @@ class ServerTest {
 
     @Test
     void aFullQueueIsA503WithRetryAfterAtOnce() throws Exception {
-        try (Server small = Fixture.start(ServeOptions.DEFAULT.withLimits(1, 1 << 20, 64, 60_000).withThreads(1))) {
+        try (Server small = Fixture.start(Fixture.PATIENT.withLimits(1, 1 << 20, 64, 60_000).withThreads(1))) {
             CountDownLatch hold = new CountDownLatch(1);
             small.batcher().hold(hold);
             // Held, the one lane keeps at most one request beside the queue's one place: of three, one is refused.
@@ -331,7 +331,7 @@ class ServerTest {
     /** Shutdown answers what was accepted, refuses what comes after, and returns. */
     @Test
     void shutdownDrainsInFlightRequests() throws Exception {
-        Server draining = Fixture.start(ServeOptions.DEFAULT);
+        Server draining = Fixture.start(Fixture.PATIENT);
         CountDownLatch hold = new CountDownLatch(1);
         draining.batcher().hold(hold);
         CompletableFuture<HttpResponse<String>> accepted = Fixture.CLIENT.sendAsync(Fixture.request(draining,
@@ -356,7 +356,7 @@ class ServerTest {
 
     @Test
     void metricsAreInPrometheusTextFormat() throws Exception {
-        try (Server fresh = Fixture.start(ServeOptions.DEFAULT)) {
+        try (Server fresh = Fixture.start(Fixture.PATIENT)) {
             for (int i = 0; i < 3; i++) {
                 Fixture.post(fresh, "/v1/models/demo:explain", Fixture.instances(List.of(TEXT)));
             }

@@ -38,7 +38,7 @@ class TextVectorizationServeTest {
         }
         Explainer explainer = Explainer.load(dir.resolve("0623_lstm_model.keras"));
         Server server = Server.start(new ServedModel("urls", "phishguard", explainer, null, null),
-                ServeOptions.DEFAULT.withHost(ServeOptions.LOOPBACK).withPort(0));
+                Fixture.PATIENT.withHost(ServeOptions.LOOPBACK).withPort(0));
         try {
             HttpResponse<String> r = Fixture.post(server, "/v1/models/urls:explain",
                     new ObjectMapper().writeValueAsString(java.util.Map.of("instances", texts)));
