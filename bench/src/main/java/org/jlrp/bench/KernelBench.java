@@ -53,6 +53,9 @@ public class KernelBench {
     float[] bias;
     float[] z;
     float[] sConv;
+    static final int ROUTINGS = 64;
+    float[][] routings;
+    int nextRouting;
     float[] c;
     float[] convScratch = new float[OUT_STEPS * FILTERS];
     float[] pooled;
@@ -88,7 +91,7 @@ public class KernelBench {
     float[][] cellRowsZh;
     float[] cellPre;
     float[] cellGates;
-    int[] nonZero = new int[FILTERS];
+    int[] nonZero = new int[OUT_STEPS * (FILTERS + 1) + 8];
     float[] zMax;
     float[] sPooled;
     float[] filterRow;
@@ -104,13 +107,18 @@ public class KernelBench {
         bias = gaussian(random, FILTERS);
         z = new float[OUT_STEPS * FILTERS];
         k.conv1dForward(x, STEPS, DIM, w, WIDTH, FILTERS, bias, 1, 1, 0, z, OUT_STEPS);
-        // relevance after max-pool routing: one winner per window and filter
-        sConv = new float[OUT_STEPS * FILTERS];
-        for (int p = 0; p < POOLED; p++) {
-            for (int f = 0; f < FILTERS; f++) {
-                sConv[(p * POOL + random.nextInt(POOL)) * FILTERS + f] = (float) random.nextGaussian();
+        // relevance after max-pool routing: one winner per window and filter; several routings, cycled, so that the
+        // branch predictors cannot learn one pattern of winners (real sequences differ call by call)
+        routings = new float[ROUTINGS][];
+        for (int r = 0; r < ROUTINGS; r++) {
+            routings[r] = new float[OUT_STEPS * FILTERS];
+            for (int p = 0; p < POOLED; p++) {
+                for (int f = 0; f < FILTERS; f++) {
+                    routings[r][(p * POOL + random.nextInt(POOL)) * FILTERS + f] = (float) random.nextGaussian();
+                }
             }
         }
+        sConv = routings[0];
         peakX = gaussian(random, PeakFlops.STEPS * PeakFlops.IN);
         peakW = gaussian(random, PeakFlops.IN * PeakFlops.FILTERS);
         peakZ = new float[PeakFlops.STEPS * PeakFlops.FILTERS];
@@ -218,7 +226,8 @@ public class KernelBench {
     @Benchmark
     public float[] conv1dTransposedRouted() {
         java.util.Arrays.fill(c, 0f);
-        k.conv1dTransposed(sConv, OUT_STEPS, FILTERS, wT, WIDTH, DIM, 1, 1, 0, c, STEPS, nonZero);
+        nextRouting = (nextRouting + 1) & (ROUTINGS - 1);
+        k.conv1dTransposed(routings[nextRouting], OUT_STEPS, FILTERS, wT, WIDTH, DIM, 1, 1, 0, c, STEPS, nonZero);
         return c;
     }
 

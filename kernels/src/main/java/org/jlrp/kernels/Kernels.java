@@ -40,7 +40,7 @@ public interface Kernels {
      * {@code wT} is the kernel transposed to {@code [width][filters][in]}, so that each term is a contiguous
      * multiply-add over input channels. Terms with {@code s[t][f] == 0} are skipped: after max-pooling only the
      * winners carry relevance, so most of {@code s} is zero. {@code nonZero} is scratch for at least
-     * {@code filters} indices (an implementation may list each step's non-zero filters there).
+     * {@code outSteps × (filters + 1) + 8} indices (an implementation may list each step's non-zero filters there).
      */
     void conv1dTransposed(float[] s, int outSteps, int filters,
                           float[] wT, int width, int inChannels,

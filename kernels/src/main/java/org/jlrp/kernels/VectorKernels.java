@@ -24,6 +24,25 @@ final class VectorKernels implements Kernels {
      */
     private static final VectorSpecies<Float> species = chooseSpecies();
     private static final VectorSpecies<Integer> intSpecies = VectorSpecies.of(int.class, species.vectorShape());
+    /** Lane i holds 1 << i: a mask blended over these and OR-reduced gives its bits. */
+    private static final int[] LANE_BITS = java.util.stream.IntStream.range(0, 16).map(i -> 1 << i).toArray();
+    /** Eight int lanes, for the set-bit table below. */
+    private static final VectorSpecies<Integer> BYTE_SPECIES_INT = IntVector.SPECIES_256;
+    /** For each byte value, the positions of its set bits, ascending, in a row of eight (the rest zero). */
+    private static final int[] SET_POSITIONS = setPositions();
+
+    private static int[] setPositions() {
+        int[] table = new int[256 * 8];
+        for (int v = 0; v < 256; v++) {
+            int n = 0;
+            for (int bit = 0; bit < 8; bit++) {
+                if ((v >>> bit & 1) != 0) {
+                    table[v * 8 + n++] = bit;
+                }
+            }
+        }
+        return table;
+    }
     private static final int lanes = species.length();
 
     static final VectorKernels INSTANCE = new VectorKernels();
@@ -331,50 +350,101 @@ final class VectorKernels implements Kernels {
     }
 
     /*
-     * Transposed Conv1D, per (output step, tap): the input row's contributions stay in registers while every filter
-     * with a non-zero quotient adds its weight row, so c is loaded and stored once per (step, tap) instead of once
-     * per (step, tap, filter). Max-pool routing leaves about one step in five non-zero per filter, at random, so
-     * each step's non-zero filters are listed once, without a branch, into nonZero; the register blocks then loop
-     * over that list. (Scanning the quotients in every block instead, one compare-and-branch per filter, cost a
-     * mispredicted branch per non-zero and made this kernel slower than the forward pass.) Steps with no non-zero
-     * quotient are skipped outright. A row that does not fill whole vectors ends with a pair of vectors that may
-     * overlap: both are loaded before either is stored, and the overlapped lanes get the same operations in the
-     * same order, so storing them twice is exact.
+     * Transposed Conv1D, gathered per input row: c[row] += Σ_k Σ_f s[t_k][f] · wT[k][f], where t_k is the output
+     * step that reads row through tap k. A block of up to eight vectors of the row stays in registers across every
+     * tap and filter, so c is loaded and stored once per row, and eight independent FMA chains hide the FMA latency.
+     * (Scattering per (step, tap) with two accumulators instead left each chain waiting on the one before: 4 cycles
+     * per FMA pair, the routed pass as slow as the whole forward pass at a fifth of its FLOPs.) Max-pool routing
+     * leaves about one step in five non-zero per filter, at random, so each step's non-zero filters are listed once,
+     * without a branch, into nonZero (the count, then the indices), and the blocks loop over those lists. A row that
+     * does not fill whole vectors ends with a vector at in - lanes that overlaps the one before; the overlapped lanes
+     * get the same operations in the same order, so storing them twice is exact.
      */
     @Override
     public void conv1dTransposed(float[] s, int outSteps, int filters, float[] wT, int width, int inChannels,
                                  int stride, int dilation, int padLeft, float[] c, int steps, int[] nonZero) {
+        int listSize = filters + 1;
         for (int t = 0; t < outSteps; t++) {
             int sRow = t * filters;
+            int list = t * listSize + 1;
             int count = 0;
-            for (int f = 0; f < filters; f++) {
-                nonZero[count] = f;
-                count += s[sRow + f] != 0f ? 1 : 0;
-            }
-            if (count == 0) {
-                continue;
-            }
-            for (int k = 0; k < width; k++) {
-                int row = t * stride + k * dilation - padLeft;
-                if (row < 0 || row >= steps) {
+            int f = 0;
+            for (; f <= filters - lanes; f += lanes) { // a vector compare per lanes filters, then the set bits
+                VectorMask<Float> live = FloatVector.fromArray(species, s, sRow + f).compare(VectorOperators.NE, 0f);
+                // The mask as bits without VectorMask.toLong, which JDK 17 does not compile to an instruction (it
+                // allocated a mask per call there): each live lane's bit, OR-reduced.
+                int bits = IntVector.zero(intSpecies).blend(IntVector.fromArray(intSpecies, LANE_BITS, 0),
+                                live.cast(intSpecies)).reduceLanes(VectorOperators.OR);
+                // Each byte of bits lists its set positions from a table, eight indices stored at once (those past
+                // the count are overwritten next): a loop over the set bits mispredicted its exit about once per
+                // vector, and that cost as much as the FMAs.
+                if (lanes < 8) { // 128-bit vectors: no native eight-int vector to store with
+                    for (int lane = 0; lane < lanes; lane++) {
+                        nonZero[list + count] = f + lane;
+                        count += bits >>> lane & 1;
+                    }
                     continue;
                 }
-                int wk = k * filters * inChannels;
-                int cRow = row * inChannels;
-                if (inChannels < lanes) {
-                    transposedScalar(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow);
+                for (int b = 0; b < lanes; b += 8) {
+                    int byteBits = bits >>> b & 0xff;
+                    IntVector.fromArray(BYTE_SPECIES_INT, SET_POSITIONS, byteBits * 8).add(f + b)
+                            .intoArray(nonZero, list + count);
+                    count += Integer.bitCount(byteBits);
+                }
+            }
+            for (; f < filters; f++) {
+                nonZero[list + count] = f;
+                count += s[sRow + f] != 0f ? 1 : 0;
+            }
+            nonZero[list - 1] = count;
+        }
+        for (int row = 0; row < steps; row++) {
+            int cRow = row * inChannels;
+            if (inChannels < lanes) {
+                transposedRowScalar(s, outSteps, filters, wT, width, inChannels, stride, dilation, padLeft, c, cRow,
+                        row, nonZero);
+                continue;
+            }
+            // Blocks of eight vectors, then one of up to four. Only the vectors of one block may overlap (a later
+            // block would add its terms again to lanes already stored), so a block that would leave less than a
+            // vector behind takes seven and leaves the last block two. Seven vectors exactly (50 channels on 256-bit
+            // vectors, 100 on 512-bit) get their own block rather than eight with one repeated.
+            int last = inChannels - lanes;
+            int wTap = filters * inChannels;
+            for (int k = 0; k < width; k += 3) { // three taps per pass over c (sequential loops in the blocks)
+                int tA = tapStep(row, k, outSteps, stride, dilation, padLeft);
+                int tB = k + 1 < width ? tapStep(row, k + 1, outSteps, stride, dilation, padLeft) : -1;
+                int tC = k + 2 < width ? tapStep(row, k + 2, outSteps, stride, dilation, padLeft) : -1;
+                int sA = tA * filters, lA = tA * listSize + 1, nA = listed(nonZero, tA, listSize), wA = k * wTap;
+                int sB = tB * filters, lB = tB * listSize + 1, nB = listed(nonZero, tB, listSize), wB = wA + wTap;
+                int sC = tC * filters, lC = tC * listSize + 1, nC = listed(nonZero, tC, listSize), wC = wB + wTap;
+                if (nA + nB + nC == 0) {
                     continue;
                 }
                 int i = 0;
-                while (inChannels - i >= 3 * lanes) {
-                    transposedTwoVectors(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i);
-                    i += 2 * lanes;
+                while (inChannels - i > 4 * lanes) {
+                    int rest = inChannels - i;
+                    if (rest > 6 * lanes && rest <= 7 * lanes) {
+                        transposedRowSeven(s, nonZero, wT, inChannels, c, cRow, sA, lA, nA, wA, sB, lB, nB, wB, sC,
+                                lC, nC, wC, i, last);
+                        i = inChannels;
+                        break;
+                    }
+                    int beyond = rest - 8 * lanes;
+                    int take = beyond > 0 && beyond < lanes ? 7 : 8;
+                    int o4 = Math.min(i + 4 * lanes, last);
+                    int o5 = Math.min(i + 5 * lanes, last);
+                    int o6 = Math.min(i + 6 * lanes, last);
+                    int o7 = take == 8 ? Math.min(i + 7 * lanes, last) : o6;
+                    transposedRowEight(s, nonZero, wT, inChannels, c, cRow, sA, lA, nA, wA, sB, lB, nB, wB, sC, lC,
+                            nC, wC, i, o4, o5, o6, o7);
+                    i += take * lanes;
                 }
-                if (inChannels - i >= 2 * lanes) {
-                    transposedLastPair(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i, i);
-                    i += lanes;
+                if (i < inChannels) {
+                    transposedRowFour(s, nonZero, wT, inChannels, c, cRow, sA, lA, nA, wA, sB, lB, nB, wB, sC, lC,
+                            nC, wC, i, Math.min(i + lanes, last), Math.min(i + 2 * lanes, last),
+                            Math.min(i + 3 * lanes, last));
                 }
-                transposedLastPair(s, sRow, nonZero, count, wT, wk, inChannels, c, cRow, i, inChannels - lanes);
             }
         }
     }
@@ -392,46 +462,258 @@ final class VectorKernels implements Kernels {
         return f;
     }
 
-    private static void transposedTwoVectors(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk,
-                                             int in, float[] c, int cRow, int i) {
+    /** The output step that reads input {@code row} through tap {@code k}, or -1 when none does. */
+    private static int tapStep(int row, int k, int outSteps, int stride, int dilation, int padLeft) {
+        int at = row + padLeft - k * dilation;
+        int t = at / stride;
+        return at >= 0 && t * stride == at && t < outSteps ? t : -1;
+    }
+
+    /** How many non-zero filters step {@code t} lists (0 for no step), without a branch around the FMA loops. */
+    private static int listed(int[] nonZero, int t, int listSize) {
+        return t < 0 ? 0 : nonZero[t * listSize];
+    }
+
+    /**
+     * Eight vectors of one input row (offsets from o4 on may repeat the last), through up to three taps: one loop
+     * per tap, in sequence (C2 on JDK 17 boxed the accumulators of a tap loop around the filter loop).
+     */
+    private static void transposedRowEight(float[] s, int[] nonZero, float[] wT, int in, float[] c, int cRow,
+            int sRowA, int listA, int countA, int wkA, int sRowB, int listB, int countB, int wkB,
+            int sRowC, int listC, int countC, int wkC,
+            int i, int o4, int o5, int o6, int o7) {
         FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
         FloatVector a1 = FloatVector.fromArray(species, c, cRow + i + lanes);
-        for (int j = 0; j < count; j++) {
-            int f = nonZero[j];
-            FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
-            int wi = wk + f * in + i;
-            a0 = sb.fma(FloatVector.fromArray(species, wT, wi), a0);
-            a1 = sb.fma(FloatVector.fromArray(species, wT, wi + lanes), a1);
+        FloatVector a2 = FloatVector.fromArray(species, c, cRow + i + 2 * lanes);
+        FloatVector a3 = FloatVector.fromArray(species, c, cRow + i + 3 * lanes);
+        FloatVector a4 = FloatVector.fromArray(species, c, cRow + o4);
+        FloatVector a5 = FloatVector.fromArray(species, c, cRow + o5);
+        FloatVector a6 = FloatVector.fromArray(species, c, cRow + o6);
+        FloatVector a7 = FloatVector.fromArray(species, c, cRow + o7);
+        for (int j = 0; j < countA; j++) {
+            int f = nonZero[listA + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowA + f]);
+            int wf = wkA + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + o4), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + o5), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
+            a7 = sb.fma(FloatVector.fromArray(species, wT, wf + o7), a7);
+        }
+        for (int j = 0; j < countB; j++) {
+            int f = nonZero[listB + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowB + f]);
+            int wf = wkB + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + o4), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + o5), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
+            a7 = sb.fma(FloatVector.fromArray(species, wT, wf + o7), a7);
+        }
+        for (int j = 0; j < countC; j++) {
+            int f = nonZero[listC + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowC + f]);
+            int wf = wkC + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + o4), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + o5), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
+            a7 = sb.fma(FloatVector.fromArray(species, wT, wf + o7), a7);
         }
         a0.intoArray(c, cRow + i);
         a1.intoArray(c, cRow + i + lanes);
+        a2.intoArray(c, cRow + i + 2 * lanes);
+        a3.intoArray(c, cRow + i + 3 * lanes);
+        a4.intoArray(c, cRow + o4);
+        a5.intoArray(c, cRow + o5);
+        a6.intoArray(c, cRow + o6);
+        a7.intoArray(c, cRow + o7);
     }
 
-    /** Two vectors at {@code i} and {@code j >= i} (possibly overlapping), both loaded before either is stored. */
-    private static void transposedLastPair(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk, int in,
-                                           float[] c, int cRow, int i, int j) {
+    /** Seven vectors of one input row, the last at {@code last} (it may overlap the sixth); as the eight. */
+    private static void transposedRowSeven(float[] s, int[] nonZero, float[] wT, int in, float[] c, int cRow,
+            int sRowA, int listA, int countA, int wkA, int sRowB, int listB, int countB, int wkB,
+            int sRowC, int listC, int countC, int wkC,
+            int i, int last) {
+        int o6 = last;
         FloatVector a0 = FloatVector.fromArray(species, c, cRow + i);
-        FloatVector a1 = FloatVector.fromArray(species, c, cRow + j);
-        for (int n = 0; n < count; n++) {
-            int f = nonZero[n];
-            FloatVector sb = FloatVector.broadcast(species, s[sRow + f]);
-            int wf = wk + f * in;
+        FloatVector a1 = FloatVector.fromArray(species, c, cRow + i + lanes);
+        FloatVector a2 = FloatVector.fromArray(species, c, cRow + i + 2 * lanes);
+        FloatVector a3 = FloatVector.fromArray(species, c, cRow + i + 3 * lanes);
+        FloatVector a4 = FloatVector.fromArray(species, c, cRow + i + 4 * lanes);
+        FloatVector a5 = FloatVector.fromArray(species, c, cRow + i + 5 * lanes);
+        FloatVector a6 = FloatVector.fromArray(species, c, cRow + o6);
+        for (int j = 0; j < countA; j++) {
+            int f = nonZero[listA + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowA + f]);
+            int wf = wkA + f * in;
             a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
-            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + j), a1);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 4 * lanes), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 5 * lanes), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
+        }
+        for (int j = 0; j < countB; j++) {
+            int f = nonZero[listB + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowB + f]);
+            int wf = wkB + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 4 * lanes), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 5 * lanes), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
+        }
+        for (int j = 0; j < countC; j++) {
+            int f = nonZero[listC + j];
+            FloatVector sb = FloatVector.broadcast(species, s[sRowC + f]);
+            int wf = wkC + f * in;
+            a0 = sb.fma(FloatVector.fromArray(species, wT, wf + i), a0);
+            a1 = sb.fma(FloatVector.fromArray(species, wT, wf + i + lanes), a1);
+            a2 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 2 * lanes), a2);
+            a3 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 3 * lanes), a3);
+            a4 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 4 * lanes), a4);
+            a5 = sb.fma(FloatVector.fromArray(species, wT, wf + i + 5 * lanes), a5);
+            a6 = sb.fma(FloatVector.fromArray(species, wT, wf + o6), a6);
         }
         a0.intoArray(c, cRow + i);
-        a1.intoArray(c, cRow + j);
+        a1.intoArray(c, cRow + i + lanes);
+        a2.intoArray(c, cRow + i + 2 * lanes);
+        a3.intoArray(c, cRow + i + 3 * lanes);
+        a4.intoArray(c, cRow + i + 4 * lanes);
+        a5.intoArray(c, cRow + i + 5 * lanes);
+        a6.intoArray(c, cRow + o6);
     }
 
-    private static void transposedScalar(float[] s, int sRow, int[] nonZero, int count, float[] wT, int wk, int in,
-                                         float[] c, int cRow) {
-        for (int i = 0; i < in; i++) {
-            float acc = c[cRow + i];
-            for (int j = 0; j < count; j++) {
-                int f = nonZero[j];
-                acc = Math.fma(s[sRow + f], wT[wk + f * in + i], acc);
+    /**
+     * Up to four vectors of a row (offsets may repeat the last one), through up to three taps. Within a tap the
+     * terms alternate between two sets of accumulators, summed at the end, so that eight FMA chains are in flight.
+     */
+    private static void transposedRowFour(float[] s, int[] nonZero, float[] wT, int in, float[] c, int cRow,
+            int sRowA, int listA, int countA, int wkA, int sRowB, int listB, int countB, int wkB,
+            int sRowC, int listC, int countC, int wkC,
+            int o0, int o1, int o2, int o3) {
+        FloatVector a0 = FloatVector.fromArray(species, c, cRow + o0);
+        FloatVector a1 = FloatVector.fromArray(species, c, cRow + o1);
+        FloatVector a2 = FloatVector.fromArray(species, c, cRow + o2);
+        FloatVector a3 = FloatVector.fromArray(species, c, cRow + o3);
+        FloatVector b0 = FloatVector.zero(species);
+        FloatVector b1 = FloatVector.zero(species);
+        FloatVector b2 = FloatVector.zero(species);
+        FloatVector b3 = FloatVector.zero(species);
+        int jA = 0;
+        for (; jA + 1 < countA; jA += 2) {
+            int f = nonZero[listA + jA];
+            int g = nonZero[listA + jA + 1];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowA + f]);
+            FloatVector sg = FloatVector.broadcast(species, s[sRowA + g]);
+            int wf = wkA + f * in;
+            int wg = wkA + g * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+            b0 = sg.fma(FloatVector.fromArray(species, wT, wg + o0), b0);
+            b1 = sg.fma(FloatVector.fromArray(species, wT, wg + o1), b1);
+            b2 = sg.fma(FloatVector.fromArray(species, wT, wg + o2), b2);
+            b3 = sg.fma(FloatVector.fromArray(species, wT, wg + o3), b3);
+        }
+        for (; jA < countA; jA++) {
+            int f = nonZero[listA + jA];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowA + f]);
+            int wf = wkA + f * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+        }
+        int jB = 0;
+        for (; jB + 1 < countB; jB += 2) {
+            int f = nonZero[listB + jB];
+            int g = nonZero[listB + jB + 1];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowB + f]);
+            FloatVector sg = FloatVector.broadcast(species, s[sRowB + g]);
+            int wf = wkB + f * in;
+            int wg = wkB + g * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+            b0 = sg.fma(FloatVector.fromArray(species, wT, wg + o0), b0);
+            b1 = sg.fma(FloatVector.fromArray(species, wT, wg + o1), b1);
+            b2 = sg.fma(FloatVector.fromArray(species, wT, wg + o2), b2);
+            b3 = sg.fma(FloatVector.fromArray(species, wT, wg + o3), b3);
+        }
+        for (; jB < countB; jB++) {
+            int f = nonZero[listB + jB];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowB + f]);
+            int wf = wkB + f * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+        }
+        int jC = 0;
+        for (; jC + 1 < countC; jC += 2) {
+            int f = nonZero[listC + jC];
+            int g = nonZero[listC + jC + 1];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowC + f]);
+            FloatVector sg = FloatVector.broadcast(species, s[sRowC + g]);
+            int wf = wkC + f * in;
+            int wg = wkC + g * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+            b0 = sg.fma(FloatVector.fromArray(species, wT, wg + o0), b0);
+            b1 = sg.fma(FloatVector.fromArray(species, wT, wg + o1), b1);
+            b2 = sg.fma(FloatVector.fromArray(species, wT, wg + o2), b2);
+            b3 = sg.fma(FloatVector.fromArray(species, wT, wg + o3), b3);
+        }
+        for (; jC < countC; jC++) {
+            int f = nonZero[listC + jC];
+            FloatVector sf = FloatVector.broadcast(species, s[sRowC + f]);
+            int wf = wkC + f * in;
+            a0 = sf.fma(FloatVector.fromArray(species, wT, wf + o0), a0);
+            a1 = sf.fma(FloatVector.fromArray(species, wT, wf + o1), a1);
+            a2 = sf.fma(FloatVector.fromArray(species, wT, wf + o2), a2);
+            a3 = sf.fma(FloatVector.fromArray(species, wT, wf + o3), a3);
+        }
+        a3.add(b3).intoArray(c, cRow + o3);
+        a2.add(b2).intoArray(c, cRow + o2);
+        a1.add(b1).intoArray(c, cRow + o1);
+        a0.add(b0).intoArray(c, cRow + o0);
+    }
+
+    private static void transposedRowScalar(float[] s, int outSteps, int filters, float[] wT, int width, int in,
+                                            int stride, int dilation, int padLeft, float[] c, int cRow, int row,
+                                            int[] nonZero) {
+        int listSize = filters + 1;
+        for (int k = 0; k < width; k++) {
+            int t = tapStep(row, k, outSteps, stride, dilation, padLeft);
+            int count = listed(nonZero, t, listSize);
+            int list = t * listSize + 1;
+            int wk = k * filters * in;
+            for (int i = 0; i < in; i++) {
+                float acc = c[cRow + i];
+                for (int j = 0; j < count; j++) {
+                    int f = nonZero[list + j];
+                    acc = Math.fma(s[t * filters + f], wT[wk + f * in + i], acc);
+                }
+                c[cRow + i] = acc;
             }
-            c[cRow + i] = acc;
         }
     }
 

@@ -184,51 +184,58 @@ class KernelsTest {
     void conv1dForwardAndTransposedMatchReference(int filters) {
         Random random = new Random(filters);
         int steps = 23;
-        int in = SIZES[filters % SIZES.length] % 40 + 1;
-        for (int[] geometry : new int[][]{{3, 1, 1, 0}, {4, 2, 1, 1}, {2, 1, 3, 3}, {5, 1, 1, 2}, {1, 1, 1, 0}}) {
-            int width = geometry[0];
-            int stride = geometry[1];
-            int dilation = geometry[2];
-            int padLeft = geometry[3];
-            int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
-            float[] x = random(random, steps * in);
-            float[] w = random(random, width * in * filters);
-            float[] b = random(random, filters);
-            float[] wT = new float[w.length];
-            for (int k = 0; k < width; k++) {
-                for (int c = 0; c < in; c++) {
+        // Input widths below one vector, within one register block, and over one (two blocks, a lone tail vector).
+        for (int in : new int[]{SIZES[filters % SIZES.length] % 40 + 1, 50, 66, 137}) {
+            for (int[] geometry : new int[][]{{3, 1, 1, 0}, {4, 2, 1, 1}, {2, 1, 3, 3}, {5, 1, 1, 2}, {1, 1, 1, 0}}) {
+                int width = geometry[0];
+                int stride = geometry[1];
+                int dilation = geometry[2];
+                int padLeft = geometry[3];
+                int outSteps = (steps + padLeft - dilation * (width - 1) - 1) / stride + 1;
+                float[] x = random(random, steps * in);
+                float[] w = random(random, width * in * filters);
+                float[] b = random(random, filters);
+                float[] wT = new float[w.length];
+                for (int k = 0; k < width; k++) {
+                    for (int c = 0; c < in; c++) {
+                        for (int f = 0; f < filters; f++) {
+                            wT[(k * filters + f) * in + c] = w[(k * in + c) * filters + f];
+                        }
+                    }
+                }
+                double[] expectedZ = new double[outSteps * filters];
+                float[] s = sparseRandom(random, outSteps * filters);
+                float[] c0 = random(random, steps * in); // the transposed product accumulates into c
+                double[] expectedC = new double[steps * in];
+                for (int i = 0; i < c0.length; i++) {
+                    expectedC[i] = c0[i];
+                }
+                for (int t = 0; t < outSteps; t++) {
                     for (int f = 0; f < filters; f++) {
-                        wT[(k * filters + f) * in + c] = w[(k * in + c) * filters + f];
+                        double z = b[f];
+                        for (int k = 0; k < width; k++) {
+                            int row = t * stride + k * dilation - padLeft;
+                            if (row < 0 || row >= steps) {
+                                continue;
+                            }
+                            for (int c = 0; c < in; c++) {
+                                z += (double) x[row * in + c] * w[(k * in + c) * filters + f];
+                                expectedC[row * in + c] += (double) w[(k * in + c) * filters + f] * s[t * filters + f];
+                            }
+                        }
+                        expectedZ[t * filters + f] = z;
                     }
                 }
-            }
-            double[] expectedZ = new double[outSteps * filters];
-            float[] s = sparseRandom(random, outSteps * filters);
-            double[] expectedC = new double[steps * in];
-            for (int t = 0; t < outSteps; t++) {
-                for (int f = 0; f < filters; f++) {
-                    double z = b[f];
-                    for (int k = 0; k < width; k++) {
-                        int row = t * stride + k * dilation - padLeft;
-                        if (row < 0 || row >= steps) {
-                            continue;
-                        }
-                        for (int c = 0; c < in; c++) {
-                            z += (double) x[row * in + c] * w[(k * in + c) * filters + f];
-                            expectedC[row * in + c] += (double) w[(k * in + c) * filters + f] * s[t * filters + f];
-                        }
-                    }
-                    expectedZ[t * filters + f] = z;
+                for (Kernels k : implementations()) {
+                    float[] z = new float[outSteps * filters];
+                    k.conv1dForward(x, steps, in, w, width, filters, b, stride, dilation, padLeft, z, outSteps);
+                    assertClose(expectedZ, z, k + " conv1dForward filters=" + filters + " geometry " + geometry[0]);
+                    float[] c = c0.clone();
+                    k.conv1dTransposed(s, outSteps, filters, wT, width, in, stride, dilation, padLeft, c, steps,
+                            new int[outSteps * (filters + 1) + 8]);
+                    assertClose(expectedC, c, k + " conv1dTransposed filters=" + filters + " in=" + in
+                            + " geometry " + geometry[0]);
                 }
-            }
-            for (Kernels k : implementations()) {
-                float[] z = new float[outSteps * filters];
-                k.conv1dForward(x, steps, in, w, width, filters, b, stride, dilation, padLeft, z, outSteps);
-                assertClose(expectedZ, z, k + " conv1dForward filters=" + filters + " geometry " + geometry[0]);
-                float[] c = new float[steps * in];
-                k.conv1dTransposed(s, outSteps, filters, wT, width, in, stride, dilation, padLeft, c, steps,
-                        new int[filters]);
-                assertClose(expectedC, c, k + " conv1dTransposed filters=" + filters);
             }
         }
     }

@@ -44,7 +44,7 @@ record BufferPlan(int[] valueSizes, int[] relevanceSizes, int[] preSizes, int[] 
 
     /** Floats one workspace holds, for memory planning. */
     long workspaceFloats() {
-        long total = 2L * maxQuotients + maxContributions; // quotients, the nonZero indices beside them, contributions
+        long total = 3L * maxQuotients + maxContributions; // quotients, the nonZero lists (twice), contributions
         for (int[] sizes : new int[][]{valueSizes, relevanceSizes, preSizes, winnerSizes}) {
             for (int s : sizes) {
                 total += s;

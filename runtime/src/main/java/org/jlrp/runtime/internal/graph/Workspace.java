@@ -15,7 +15,7 @@ public final class Workspace {
     final float[] quotients;
     /** Scratch for the transposed products {@code c = Wᵀ s} of one layer. */
     final float[] contributions;
-    /** Scratch for the indices of one step's non-zero quotients (see {@code Kernels.conv1dTransposed}). */
+    /** Scratch for each step's non-zero quotients, listed (see {@code Kernels.conv1dTransposed}). */
     final int[] nonZero;
     /** Per-token relevance written directly by the folded plan's nodes (see {@link FoldedConv1D}). */
     final float[] tokenRelevance;
@@ -32,7 +32,7 @@ public final class Workspace {
         }
         this.quotients = new float[maxQuotients];
         this.contributions = new float[maxContributions];
-        this.nonZero = new int[maxQuotients];
+        this.nonZero = new int[2 * maxQuotients + 8]; // a count and a list per step, and slack: Kernels.conv1dTransposed
         this.tokenRelevance = new float[inputLength];
     }
 
