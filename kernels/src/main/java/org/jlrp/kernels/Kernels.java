@@ -68,6 +68,12 @@ public interface Kernels {
      */
     void denseForwardRows(float[] x, int rows, int in, float[] w, int units, float[] bias, float[] z);
 
+    /**
+     * A Dense pre-activation updated for a change of some of its inputs: {@code z[j] += Σ_n dx[n] · w[rows[n]][j]}
+     * over {@code n < count}, with {@code dx[n]} the change of input {@code rows[n]} (kernel {@code [in][units]}).
+     */
+    void denseAccumulate(float[] dx, int[] rows, int count, float[] w, int units, float[] z);
+
     // --------------------------------------------------------------------------------------------- ε-rule
 
     /**
@@ -262,6 +268,20 @@ public interface Kernels {
     default void add(float[] x, float[] acc, int n) {
         for (int i = 0; i < n; i++) {
             acc[i] += x[i];
+        }
+    }
+
+    /** {@code acc[ao + i] += x[xo + i]} for {@code i < n}. */
+    default void add(float[] x, int xo, float[] acc, int ao, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[ao + i] += x[xo + i];
+        }
+    }
+
+    /** {@code acc[i] = max(acc[i], x[xo + i])} for {@code i < n}. */
+    default void maximum(float[] x, int xo, float[] acc, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = Math.max(acc[i], x[xo + i]);
         }
     }
 

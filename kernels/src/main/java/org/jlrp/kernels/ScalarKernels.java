@@ -102,6 +102,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void denseAccumulate(float[] dx, int[] rows, int count, float[] w, int units, float[] z) {
+        for (int n = 0; n < count; n++) {
+            float d = dx[n];
+            int wRow = rows[n] * units;
+            for (int j = 0; j < units; j++) {
+                z[j] += d * w[wRow + j];
+            }
+        }
+    }
+
+    @Override
     public void denseTransposed(float[] s, float[] w, int in, int units, float[] c) {
         for (int i = 0; i < in; i++) {
             int wRow = i * units;

@@ -825,6 +825,85 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void denseAccumulate(float[] dx, int[] rows, int count, float[] w, int units, float[] z) {
+        // Eight vectors of z in registers across the list: eight independent fma chains, where a pass per vector
+        // (and a scalar chain per leftover unit) was bound by one chain's latency. The offsets past the last whole
+        // vector clamp to the last vector of z, so the leftover units need no scalar tail; a clamped duplicate
+        // computes the same bits as the vector it repeats. A pass starts at least a vector before the end, so that
+        // no clamped vector reaches back into an earlier pass's units.
+        int last = units - lanes;
+        int j = 0;
+        for (; j <= last; j += 8 * lanes) {
+            int o0 = j;
+            int o1 = Math.min(j + lanes, last);
+            int o2 = Math.min(j + 2 * lanes, last);
+            int o3 = Math.min(j + 3 * lanes, last);
+            int o4 = Math.min(j + 4 * lanes, last);
+            int o5 = Math.min(j + 5 * lanes, last);
+            int o6 = Math.min(j + 6 * lanes, last);
+            int o7 = Math.min(j + 7 * lanes, last);
+            FloatVector a0 = FloatVector.fromArray(species, z, o0);
+            FloatVector a1 = FloatVector.fromArray(species, z, o1);
+            FloatVector a2 = FloatVector.fromArray(species, z, o2);
+            FloatVector a3 = FloatVector.fromArray(species, z, o3);
+            FloatVector a4 = FloatVector.fromArray(species, z, o4);
+            FloatVector a5 = FloatVector.fromArray(species, z, o5);
+            FloatVector a6 = FloatVector.fromArray(species, z, o6);
+            FloatVector a7 = FloatVector.fromArray(species, z, o7);
+            for (int n = 0; n < count; n++) {
+                FloatVector d = FloatVector.broadcast(species, dx[n]);
+                int r = rows[n] * units;
+                a0 = d.fma(FloatVector.fromArray(species, w, r + o0), a0);
+                a1 = d.fma(FloatVector.fromArray(species, w, r + o1), a1);
+                a2 = d.fma(FloatVector.fromArray(species, w, r + o2), a2);
+                a3 = d.fma(FloatVector.fromArray(species, w, r + o3), a3);
+                a4 = d.fma(FloatVector.fromArray(species, w, r + o4), a4);
+                a5 = d.fma(FloatVector.fromArray(species, w, r + o5), a5);
+                a6 = d.fma(FloatVector.fromArray(species, w, r + o6), a6);
+                a7 = d.fma(FloatVector.fromArray(species, w, r + o7), a7);
+            }
+            a0.intoArray(z, o0);
+            a1.intoArray(z, o1);
+            a2.intoArray(z, o2);
+            a3.intoArray(z, o3);
+            a4.intoArray(z, o4);
+            a5.intoArray(z, o5);
+            a6.intoArray(z, o6);
+            a7.intoArray(z, o7);
+        }
+        for (; j < units; j++) {
+            float a = z[j];
+            for (int n = 0; n < count; n++) {
+                a = Math.fma(dx[n], w[rows[n] * units + j], a);
+            }
+            z[j] = a;
+        }
+    }
+
+    @Override
+    public void add(float[] x, int xo, float[] acc, int ao, int n) {
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector.fromArray(species, acc, ao + i).add(FloatVector.fromArray(species, x, xo + i))
+                    .intoArray(acc, ao + i);
+        }
+        for (; i < n; i++) {
+            acc[ao + i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void maximum(float[] x, int xo, float[] acc, int n) {
+        int i = 0;
+        for (int end = bound(n); i < end; i += lanes) {
+            FloatVector.fromArray(species, acc, i).max(FloatVector.fromArray(species, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.max(acc[i], x[xo + i]);
+        }
+    }
+
     /** The bias at {@code [j, j + lanes)}, or zeros. */
     private FloatVector start(float[] bias, int j) {
         return bias == null ? FloatVector.zero(species) : FloatVector.fromArray(species, bias, j);

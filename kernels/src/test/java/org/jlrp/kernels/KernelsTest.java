@@ -425,6 +425,64 @@ class KernelsTest {
         }
     }
 
+    /**
+     * denseAccumulate adds each listed change times its kernel row to z, against a double reference, at widths that
+     * cover the four-vector blocks, single vectors and the scalar tail; rows not listed are NaN and must not be read.
+     */
+    @Test
+    void denseAccumulateAddsTheListedRowsOnly() {
+        Random random = new Random(45);
+        for (Kernels k : implementations()) {
+            for (int units : new int[]{1, 7, 8, 17, 50, 65}) {
+                for (int count : new int[]{0, 1, 13, 100}) {
+                    int in = 2 * count + 3;
+                    float[] w = new float[in * units];
+                    java.util.Arrays.fill(w, Float.NaN);
+                    int[] rows = new int[count];
+                    float[] dx = random(random, count);
+                    for (int n = 0; n < count; n++) {
+                        rows[n] = 2 * n + 1;
+                        for (int j = 0; j < units; j++) {
+                            w[rows[n] * units + j] = random.nextFloat() * 2 - 1;
+                        }
+                    }
+                    float[] z = random(random, units);
+                    double[] expected = new double[units];
+                    for (int j = 0; j < units; j++) {
+                        expected[j] = z[j];
+                        for (int n = 0; n < count; n++) {
+                            expected[j] += (double) dx[n] * w[rows[n] * units + j];
+                        }
+                    }
+                    k.denseAccumulate(dx, rows, count, w, units, z);
+                    assertClose(expected, z, k + " denseAccumulate units=" + units + " count=" + count);
+                }
+            }
+        }
+    }
+
+    /** add with offsets and maximum, element by element against the scalar definition, at odd offsets and lengths. */
+    @Test
+    void offsetAddAndMaximumAreElementwise() {
+        Random random = new Random(46);
+        for (Kernels k : implementations()) {
+            for (int n : new int[]{0, 1, 7, 8, 17, 100}) {
+                float[] x = random(random, n + 11);
+                float[] acc = random(random, n + 5);
+                float[] sum = acc.clone();
+                k.add(x, 11, sum, 5, n);
+                float[] max = acc.clone();
+                k.maximum(x, 3, max, n);
+                for (int i = 0; i < n + 5; i++) {
+                    float expectedSum = i < 5 ? acc[i] : acc[i] + x[i + 6];
+                    assertEquals(expectedSum, sum[i], k + " add n=" + n + " at " + i);
+                    float expectedMax = i < n ? Math.max(acc[i], x[i + 3]) : acc[i];
+                    assertEquals(expectedMax, max[i], k + " maximum n=" + n + " at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void simdAndScalarAgreeOnTheSameInputs() {
         Kernels simd = simd();
@@ -669,7 +727,7 @@ class KernelsTest {
         }
         double tolerance = 1e-5 * Math.max(scale, 1e-30);
         for (int i = 0; i < expected.length; i++) {
-            if (Math.abs(expected[i] - actual[i]) > tolerance) {
+            if (!(Math.abs(expected[i] - actual[i]) <= tolerance)) { // NaN fails too
                 throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]
                         + " (tolerance " + tolerance + ")");
             }

@@ -81,6 +81,18 @@ public final class TinyModels {
                 useBias ? random(filters, biasScale) : null);
     }
 
+    /** A Conv1D with random weights and a bias, striding or dilating (Keras allows one of the two above 1). */
+    public String conv1d(String name, String input, int filters, int width, String padding, String activation,
+                         int stride, int dilation) {
+        int[] s = shapes.get(input);
+        int span = dilation * (width - 1) + 1;
+        int out = padding.equals("valid") ? (s[0] - span) / stride + 1 : (s[0] + stride - 1) / stride;
+        return add(new Conv1DSpec(name, List.of(input), random(width * s[1] * filters, weightScale),
+                        random(filters, biasScale), width, s[1], filters, stride, dilation,
+                        Padding.valueOf(padding.toUpperCase(java.util.Locale.ROOT)), TestModels.activation(activation)),
+                new int[]{out, filters, 1});
+    }
+
     /** A Conv1D with kernel {@code [width][in][filters]} and bias (null: use_bias false). */
     public String conv1d(String name, String input, int filters, int width, String padding, String activation,
                          float[] kernel, float[] bias) {

@@ -728,8 +728,10 @@ public final class Explainer {
     }
 
     /**
-     * Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. The occluded
-     * inputs run through the network in groups, bit for bit the single passes.
+     * Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. On a folded
+     * Conv1D → pool → Dense chain each occluded input updates the base pass where the token reaches
+     * ({@link Network#occludedLogits}); otherwise the occluded inputs run through the network in groups, bit for bit
+     * the single passes.
      */
     private Explanation occlusion(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
                                   float[] logits, float[] probabilities, int target, ExplainOptions options) {
@@ -745,6 +747,18 @@ public final class Explainer {
             }
         }
         int total = occluded;
+        float[] occludedLogits = new float[total];
+        if (network.occludedLogits(plan, ws, tokens, positions, total, pad, target, occludedLogits)) {
+            for (int p = 0; p < total; p++) {
+                int t = positions[p];
+                if (!Float.isFinite(occludedLogits[p])) {
+                    throw new JlrpException("sequence " + sequence + ": logit " + target + " is not finite ("
+                            + occludedLogits[p] + ") with position " + t + " occluded");
+                }
+                drop[t] = (double) logit - occludedLogits[p];
+            }
+            return occlusionExplanation(network, sequence, target, tokens, logits, probabilities, logit, drop);
+        }
         bound(length).withGroup(group -> {
             int size = group.size();
             int[][] inputs = new int[size][];
@@ -766,12 +780,18 @@ public final class Explainer {
             }
             return null;
         });
+        return occlusionExplanation(network, sequence, target, tokens, logits, probabilities, logit, drop);
+    }
+
+    private static Explanation occlusionExplanation(Network network, int sequence, int target, int[] tokens,
+                                                    float[] logits, float[] probabilities, float logit,
+                                                    double[] drop) {
         double sum = 0;
         for (double d : drop) {
             sum += d;
         }
-        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), drop, null,
-                network.embeddingDim(), 0, sum, logit - sum);
+        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), drop,
+                null, network.embeddingDim(), 0, sum, logit - sum);
     }
 
     private int checkedPadId(ExplainOptions options) {

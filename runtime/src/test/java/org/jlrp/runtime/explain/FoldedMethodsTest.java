@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Random;
 import org.jlrp.kernels.KernelProvider;
 import org.jlrp.runtime.SharedFiles;
+import org.jlrp.runtime.TinyModels;
+import org.jlrp.runtime.internal.graph.ExecutionPlan;
 import org.jlrp.runtime.internal.graph.Network;
 import org.jlrp.runtime.internal.keras.KerasImporter;
 import org.jlrp.runtime.internal.keras.Limits;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The methods other than LRP that run on the folded plan (gradient × input, Integrated Gradients, occlusion, Shapley
- * sampling, the gradient maps) against the unfolded plan, and occlusion's grouped passes against the
+ * sampling, the gradient maps) against the unfolded plan, and occlusion's grouped and incremental passes against the
  * one-forward-pass-per-position implementation.
  */
 class FoldedMethodsTest {
@@ -181,7 +183,12 @@ class FoldedMethodsTest {
             ModelSpec model = load(file);
             Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
             Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
-            assertTrue(folded.network().planFor(Method.OCCLUSION, null, false).isFolded(), file);
+            ExecutionPlan plan = folded.network().planFor(Method.OCCLUSION, null, false);
+            assertTrue(plan.isFolded(), file);
+            // The fused-pool chains update the input's pass per position; kim's branches and the pool-less
+            // Conv1D models run the occluded copies in groups.
+            boolean chain = !file.contains("kim") && !file.contains("dl4j");
+            assertEquals(chain, folded.network().occludesIncrementally(plan), file);
             Random random = new Random(9);
             for (int n = 0; n < 3; n++) {
                 int[] tokens = tokens(random, folded.network());
@@ -207,6 +214,62 @@ class FoldedMethodsTest {
             }
         }
         assertTrue(worst > 0, "the folded plan sums in another order: some difference expected");
+    }
+
+    /**
+     * Tiny chains on which occlusion updates the input's pass per position ({@link Network#occludesIncrementally}),
+     * covering the window arithmetic: valid and same padding, a stride, a dilation, a linear Conv1D, a global max pool
+     * (one window, so every change of a maximum there is a rescan), a pool that leaves the last steps out, Dropout
+     * between the pool and the Flatten, and the explained Dense right after the pool. Vocabulary 6, so that tokens
+     * repeat and an occlusion often removes a window's maximum.
+     */
+    private static List<ModelSpec> incrementalChains(long seed) {
+        TinyModels a = TinyModels.builder(12, seed);
+        String p = a.maxPool("pool", a.conv1d("conv", a.embedding("emb", 6, 4), 5, 3, "valid", "relu", true), 2);
+        String h = a.dense("hidden", a.flatten("flat", p), 6, "relu", true);
+        TinyModels b = TinyModels.builder(13, seed);
+        String g = b.globalMaxPool("gmp", b.conv1d("conv", b.embedding("emb", 6, 4), 5, 4, "same", "relu", true));
+        TinyModels c = TinyModels.builder(14, seed);
+        String q = c.maxPool("pool", c.conv1d("conv", c.embedding("emb", 6, 3), 4, 3, "valid", "relu", 2, 1), 4);
+        TinyModels d = TinyModels.builder(12, seed);
+        String r = d.maxPool("pool", d.conv1d("conv", d.embedding("emb", 6, 4), 5, 3, "same", "linear", 1, 2), 3);
+        String k = d.dense("hidden", d.flatten("flat", d.dropout("drop", r)), 4, "relu", true);
+        return List.of(a.build(a.dense("out", h, 3, "linear", true)), b.build(b.dense("out", g, 3, "softmax", true)),
+                c.build(c.dense("out", c.flatten("flat", q), 2, "linear", true)),
+                d.build(d.dense("out", k, 2, "linear", true)));
+    }
+
+    @Test
+    void incrementalOcclusionIsTheOnePassPerPositionResult() {
+        ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.OCCLUSION).withTarget(Target.all());
+        for (long seed = 1; seed <= 4; seed++) {
+            for (ModelSpec model : incrementalChains(seed)) {
+                Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+                Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+                Network network = folded.network();
+                String what = "model " + network.inputLength() + " seed " + seed;
+                assertTrue(network.occludesIncrementally(network.planFor(Method.OCCLUSION, null, false)), what);
+                Random random = new Random(seed);
+                for (int n = 0; n < 6; n++) {
+                    int[] tokens = new int[network.inputLength()];
+                    for (int t = 0; t < tokens.length; t++) {
+                        tokens[t] = random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(5); // some padding inside
+                    }
+                    List<Explanation> results = folded.explain(tokens, options);
+                    for (Explanation x : results) {
+                        double[] reference = occlusionReference(unfolded, tokens, 0, x.target());
+                        double scale = Math.abs(x.explainedLogit());
+                        for (double v : reference) {
+                            scale = Math.max(scale, Math.abs(v));
+                        }
+                        for (int t = 0; t < tokens.length; t++) {
+                            assertEquals(reference[t], x.relevance()[t], 1e-5 * scale,
+                                    what + " sequence " + n + " class " + x.target() + " position " + t);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test

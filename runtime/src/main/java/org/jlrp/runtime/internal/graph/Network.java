@@ -280,6 +280,31 @@ public final class Network {
         }
     }
 
+    /**
+     * Whether occlusion under {@code plan} can update the input's forward pass per occluded position rather than run
+     * a whole pass ({@link IncrementalOcclusion}: a folded Conv1D → fused max pool → Dense chain).
+     */
+    public boolean occludesIncrementally(ExecutionPlan plan) {
+        return IncrementalOcclusion.of(plan, explained) != null;
+    }
+
+    /**
+     * Where {@link #occludesIncrementally} holds: for each {@code positions[p]}, {@code p < count}, logit
+     * {@code target} of {@code tokens} with that position's token replaced by {@code pad}, into {@code out[p]}.
+     * Requires the forward pass of {@code tokens} under the plan in {@code ws}, and leaves it there.
+     *
+     * @return false, computing nothing, where the plan does not allow it
+     */
+    public boolean occludedLogits(ExecutionPlan plan, Workspace ws, int[] tokens, int[] positions, int count, int pad,
+                                  int target, float[] out) {
+        IncrementalOcclusion incremental = IncrementalOcclusion.of(plan, explained);
+        if (incremental == null) {
+            return false;
+        }
+        incremental.logits(kernels, ws, explained, tokens, positions, count, pad, target, out);
+        return true;
+    }
+
     private static void checkCount(WorkspaceGroup group, int count) {
         if (count < 1 || count > group.size()) {
             throw new IllegalArgumentException("count " + count + " is not in [1, " + group.size() + "]");
