@@ -66,6 +66,9 @@ public class KernelBench {
     float[] denseZ;
     float[] denseS;
     float[] denseC;
+    /** Occlusion's Dense update: the changed pooled outputs of two adjacent windows (every other filter). */
+    int[] changedRows;
+    float[] changes;
     float[] tables;
     /**
      * Samples per call of the Dense group benchmarks, and of their one-sample-at-a-time counterparts (4: the batch
@@ -137,6 +140,11 @@ public class KernelBench {
             denseS[j] = 0f; // quotients of inactive ReLU units are zero
         }
         denseC = new float[DENSE_IN];
+        changedRows = new int[FILTERS];
+        for (int n = 0; n < FILTERS; n++) {
+            changedRows[n] = 10 * FILTERS + 2 * n; // windows 10 and 11
+        }
+        changes = gaussian(random, FILTERS);
         groupX = new float[group][];
         groupZ = new float[group][UNITS];
         groupS = new float[group][];
@@ -281,6 +289,12 @@ public class KernelBench {
     public float[] relu() {
         k.relu(z, convScratch, OUT_STEPS * FILTERS);
         return convScratch;
+    }
+
+    @Benchmark
+    public float[] denseAccumulate() {
+        k.denseAccumulate(changes, changedRows, FILTERS, denseW, UNITS, denseZ);
+        return denseZ;
     }
 
     @Benchmark
