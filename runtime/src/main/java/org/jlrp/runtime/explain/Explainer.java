@@ -657,8 +657,9 @@ public final class Explainer {
      * Shapley value sampling over the non-padding positions. Sample s draws an order of the players by a Fisher–Yates
      * shuffle ({@link Random#nextInt(int)} from the last position down) of one {@link Random} seeded with the options'
      * seed, continuing from the previous sample's order; it then adds the players in that order to the all-padding
-     * input. The coalitions of a sample run through the network in groups (bit for bit the single passes), the empty
-     * and the full one once for all samples. Each sample's marginal changes telescope, so Σ R is
+     * input. On a folded Conv1D → pool → Dense chain each coalition's pass is the previous one's, updated where the
+     * added token reaches ({@link Network#tokenEdits}); otherwise the coalitions of a sample run through the network
+     * in groups (bit for bit the single passes). The empty and the full coalition run once for all samples. Each sample's marginal changes telescope, so Σ R is
      * {@code logit(x) − logit(all padding)} for every sample.
      */
     private Explanation shapley(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
@@ -679,7 +680,22 @@ public final class Explainer {
         float emptyLogit = network.logits(ws)[target];
         float logit = logits[target];
         double[] shapley = new double[length];
-        if (players > 0) {
+        Network.TokenEdits edits = players > 0 ? network.tokenEdits(plan, ws, empty) : null;
+        if (edits != null) {
+            Random random = new Random(options.seed());
+            for (int s = 0; s < options.samples(); s++) {
+                shuffle(order, players, random);
+                edits.reset();
+                double previous = emptyLogit;
+                for (int k = 1; k < players; k++) { // coalition k: the first k players of the order present
+                    int t = order[k - 1];
+                    float out = checkedLogit(sequence, target, edits.logit(t, tokens[t], target, true));
+                    shapley[t] += out - previous;
+                    previous = out;
+                }
+                shapley[order[players - 1]] += logit - previous;
+            }
+        } else if (players > 0) {
             int playerCount = players;
             bound(length).withGroup(group -> {
                 int size = group.size();
@@ -688,12 +704,7 @@ public final class Explainer {
                 float[] out = new float[size];
                 int[] coalition = new int[length];
                 for (int s = 0; s < options.samples(); s++) {
-                    for (int i = playerCount - 1; i > 0; i--) {
-                        int j = random.nextInt(i + 1);
-                        int swap = order[i];
-                        order[i] = order[j];
-                        order[j] = swap;
-                    }
+                    shuffle(order, playerCount, random);
                     System.arraycopy(empty, 0, coalition, 0, length);
                     double previous = emptyLogit;
                     // Coalitions 1 … players−1 (the first k players of the order present); the last is the input.
@@ -714,6 +725,8 @@ public final class Explainer {
                 }
                 return null;
             });
+        }
+        if (players > 0) {
             for (int t = 0; t < length; t++) {
                 shapley[t] /= options.samples();
             }
@@ -727,11 +740,30 @@ public final class Explainer {
                 network.embeddingDim(), 0, sum, logit - sum, emptyLogit);
     }
 
+    /** A Fisher–Yates shuffle of {@code order[0…n)}: {@link Random#nextInt(int)} from the last position down. */
+    private static void shuffle(int[] order, int n, Random random) {
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+    }
+
+    /** {@code logit}, refused with one line naming the sequence when it is not finite. */
+    private static float checkedLogit(int sequence, int target, float logit) {
+        if (!Float.isFinite(logit)) {
+            throw new JlrpException("sequence " + sequence + ": logit " + target + " is not finite (" + logit
+                    + ") on a perturbed input");
+        }
+        return logit;
+    }
+
     /**
      * Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. On a folded
-     * Conv1D → pool → Dense chain each occluded input updates the base pass where the token reaches
-     * ({@link Network#occludedLogits}); otherwise the occluded inputs run through the network in groups, bit for bit
-     * the single passes.
+     * Conv1D → pool → Dense chain each occluded input's pass is the input's, updated where the token reaches
+     * ({@link Network#tokenEdits}); otherwise the occluded inputs run through the network in groups, bit for bit the
+     * single passes.
      */
     private Explanation occlusion(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
                                   float[] logits, float[] probabilities, int target, ExplainOptions options) {
@@ -747,16 +779,13 @@ public final class Explainer {
             }
         }
         int total = occluded;
-        float[] occludedLogits = new float[total];
-        if (network.occludedLogits(plan, ws, tokens, positions, total, pad, target, occludedLogits)) {
+        Network.TokenEdits edits = network.tokenEdits(plan, ws, tokens);
+        if (edits != null) {
             for (int p = 0; p < total; p++) {
                 int t = positions[p];
-                if (!Float.isFinite(occludedLogits[p])) {
-                    throw new JlrpException("sequence " + sequence + ": logit " + target + " is not finite ("
-                            + occludedLogits[p] + ") with position " + t + " occluded");
-                }
-                drop[t] = (double) logit - occludedLogits[p];
+                drop[t] = (double) logit - checkedLogit(sequence, target, edits.logit(t, pad, target, false));
             }
+            edits.restore();
             return occlusionExplanation(network, sequence, target, tokens, logits, probabilities, logit, drop);
         }
         bound(length).withGroup(group -> {

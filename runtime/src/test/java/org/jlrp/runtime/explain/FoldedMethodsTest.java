@@ -188,7 +188,7 @@ class FoldedMethodsTest {
             // The fused-pool chains update the input's pass per position; kim's branches and the pool-less
             // Conv1D models run the occluded copies in groups.
             boolean chain = !file.contains("kim") && !file.contains("dl4j");
-            assertEquals(chain, folded.network().occludesIncrementally(plan), file);
+            assertEquals(chain, folded.network().hasTokenEdits(plan), file);
             Random random = new Random(9);
             for (int n = 0; n < 3; n++) {
                 int[] tokens = tokens(random, folded.network());
@@ -217,7 +217,8 @@ class FoldedMethodsTest {
     }
 
     /**
-     * Tiny chains on which occlusion updates the input's pass per position ({@link Network#occludesIncrementally}),
+     * Tiny chains on which occlusion and Shapley sampling edit one token of a known pass at a time
+     * ({@link Network#hasTokenEdits}),
      * covering the window arithmetic: valid and same padding, a stride, a dilation, a linear Conv1D, a global max pool
      * (one window, so every change of a maximum there is a rescan), a pool that leaves the last steps out, Dropout
      * between the pool and the Flatten, and the explained Dense right after the pool. Vocabulary 6, so that tokens
@@ -240,7 +241,7 @@ class FoldedMethodsTest {
     }
 
     @Test
-    void incrementalOcclusionIsTheOnePassPerPositionResult() {
+    void tokenEditsAreTheWholePassesResult() {
         ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.OCCLUSION).withTarget(Target.all());
         for (long seed = 1; seed <= 4; seed++) {
             for (ModelSpec model : incrementalChains(seed)) {
@@ -248,7 +249,7 @@ class FoldedMethodsTest {
                 Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
                 Network network = folded.network();
                 String what = "model " + network.inputLength() + " seed " + seed;
-                assertTrue(network.occludesIncrementally(network.planFor(Method.OCCLUSION, null, false)), what);
+                assertTrue(network.hasTokenEdits(network.planFor(Method.OCCLUSION, null, false)), what);
                 Random random = new Random(seed);
                 for (int n = 0; n < 6; n++) {
                     int[] tokens = new int[network.inputLength()];
@@ -257,18 +258,31 @@ class FoldedMethodsTest {
                     }
                     List<Explanation> results = folded.explain(tokens, options);
                     for (Explanation x : results) {
-                        double[] reference = occlusionReference(unfolded, tokens, 0, x.target());
-                        double scale = Math.abs(x.explainedLogit());
-                        for (double v : reference) {
-                            scale = Math.max(scale, Math.abs(v));
-                        }
-                        for (int t = 0; t < tokens.length; t++) {
-                            assertEquals(reference[t], x.relevance()[t], 1e-5 * scale,
-                                    what + " sequence " + n + " class " + x.target() + " position " + t);
-                        }
+                        assertCloseTo(occlusionReference(unfolded, tokens, 0, x.target()), x,
+                                what + " sequence " + n + " class " + x.target());
+                    }
+                    // Shapley sampling: each coalition one player more than the last, edited into the kept pass,
+                    // against the unfolded plan's coalitions run whole (bit for bit the single passes).
+                    ExplainOptions shapley = options.withMethod(Method.SHAPLEY).withSamples(3);
+                    List<Explanation> sampled = folded.explain(tokens, shapley);
+                    List<Explanation> whole = unfolded.explain(tokens, shapley);
+                    for (int c = 0; c < sampled.size(); c++) {
+                        assertCloseTo(whole.get(c).relevance(), sampled.get(c),
+                                what + " Shapley sequence " + n + " class " + c);
                     }
                 }
             }
+        }
+    }
+
+    /** Within 1e-5 of the largest of the explained logit and the reference values, position by position. */
+    private static void assertCloseTo(double[] reference, Explanation x, String what) {
+        double scale = Math.abs(x.explainedLogit());
+        for (double v : reference) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int t = 0; t < reference.length; t++) {
+            assertEquals(reference[t], x.relevance()[t], 1e-5 * scale, what + " position " + t);
         }
     }
 

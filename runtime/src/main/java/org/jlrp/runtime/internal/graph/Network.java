@@ -281,28 +281,40 @@ public final class Network {
     }
 
     /**
-     * Whether occlusion under {@code plan} can update the input's forward pass per occluded position rather than run
-     * a whole pass ({@link IncrementalOcclusion}: a folded Conv1D → fused max pool → Dense chain).
+     * Forward passes of inputs one token away from a current one, each computed from the current input's pass
+     * rather than from scratch: occlusion's and Shapley sampling's passes on a folded Conv1D → fused max pool → Dense
+     * chain ({@link IncrementalForward}).
      */
-    public boolean occludesIncrementally(ExecutionPlan plan) {
-        return IncrementalOcclusion.of(plan, explained) != null;
+    public interface TokenEdits {
+
+        /**
+         * Logit {@code target} of the current input with position {@code position} set to token {@code id}; with
+         * {@code keep}, that input becomes the current one.
+         */
+        float logit(int position, int id, int target, boolean keep);
+
+        /** Back to the input the edits started from. */
+        void reset();
+
+        /**
+         * After edits none of which was kept: leaves the start input's forward pass in the workspace again. (After
+         * kept ones, run the forward pass again: the Conv1D's own buffers still hold the start input's.)
+         */
+        void restore();
+    }
+
+    /** Whether {@link #tokenEdits} applies to {@code plan}. */
+    public boolean hasTokenEdits(ExecutionPlan plan) {
+        return IncrementalForward.of(plan, explained) != null;
     }
 
     /**
-     * Where {@link #occludesIncrementally} holds: for each {@code positions[p]}, {@code p < count}, logit
-     * {@code target} of {@code tokens} with that position's token replaced by {@code pad}, into {@code out[p]}.
-     * Requires the forward pass of {@code tokens} under the plan in {@code ws}, and leaves it there.
-     *
-     * @return false, computing nothing, where the plan does not allow it
+     * Token edits from {@code ids}, whose forward pass under {@code plan} must be in {@code ws} (which the edits
+     * then use), or null where the plan does not allow them.
      */
-    public boolean occludedLogits(ExecutionPlan plan, Workspace ws, int[] tokens, int[] positions, int count, int pad,
-                                  int target, float[] out) {
-        IncrementalOcclusion incremental = IncrementalOcclusion.of(plan, explained);
-        if (incremental == null) {
-            return false;
-        }
-        incremental.logits(kernels, ws, explained, tokens, positions, count, pad, target, out);
-        return true;
+    public TokenEdits tokenEdits(ExecutionPlan plan, Workspace ws, int[] ids) {
+        IncrementalForward incremental = IncrementalForward.of(plan, explained);
+        return incremental == null ? null : incremental.start(kernels, ws, ids);
     }
 
     private static void checkCount(WorkspaceGroup group, int count) {
