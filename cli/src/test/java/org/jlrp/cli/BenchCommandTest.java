@@ -85,7 +85,8 @@ class BenchCommandTest {
             {"-", "gradient-input", "pred", "random", "unfolded", "1", "--method", "gradient-input",
                 "--embedding-relevance"},
             {"-", "gradient", "pred", "random", "folded", "1", "--method", "gradient"},
-            {"-", "deeplift", "pred", "random", "unfolded", "1", "--method", "deeplift"},
+            {"-", "deeplift", "pred", "random", "folded", "1", "--method", "deeplift"},
+            {"-", "deeplift", "pred", "random", "unfolded", "1", "--method", "deeplift", "--embedding-relevance"},
         };
         ObjectMapper mapper = new ObjectMapper();
         for (String[] c : cases) {

@@ -501,6 +501,19 @@ public final class Explainer {
                 return shapley(network, plan, ws, sequence, tokens, logits, probabilities, target, options);
             }
             case DEEPLIFT -> {
+                if (plan.isFolded()) { // the multipliers at each Conv1D's z go back through the tables per token
+                    int[] baselineIds = null;
+                    if (options.baseline() == Method.Baseline.PADDING) {
+                        baselineIds = new int[tokens.length];
+                        Arrays.fill(baselineIds, checkedPadId(options));
+                    }
+                    int[] baselineTokens = baselineIds;
+                    baselineLogit = bound(tokens.length).withWorkspace(ref ->
+                            network.deepLift(plan, ws, ref, tokens, baselineTokens, target));
+                    network.tokenRelevance(plan, ws, perToken);
+                    checkFinite(sequence, perToken);
+                    break;
+                }
                 float[] baseline = baseline(network, options);
                 float[] input = network.embeddingOutput(ws);
                 double[] reference = new double[1];

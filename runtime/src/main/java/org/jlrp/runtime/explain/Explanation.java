@@ -19,13 +19,14 @@ package org.jlrp.runtime.explain;
  * @param relevancePadding   the part of {@code relevanceSum} on padding positions
  * @param relevanceSum       Σ relevance
  * @param relevanceBias      {@code explainedLogit − relevanceSum}
- * @param baselineLogit      Integrated Gradients only: the explained logit at the baseline; NaN otherwise
+ * @param baselineLogit      Integrated Gradients, DeepLIFT and Shapley sampling: the explained logit at the baseline
+ *                           (Shapley sampling's: the all-padding input); NaN for the other methods
  */
 public record Explanation(int sequence, int target, float[] logits, float[] probabilities, double explainedLogit, int[] tokens,
                           double[] relevance, float[] embeddingRelevance, int embeddingDim, double relevancePadding,
                           double relevanceSum, double relevanceBias, double baselineLogit) {
 
-    /** An explanation without a baseline (every method but Integrated Gradients). */
+    /** An explanation without a baseline (every method but Integrated Gradients, DeepLIFT and Shapley sampling). */
     public Explanation(int sequence, int target, float[] logits, float[] probabilities, double explainedLogit,
                        int[] tokens, double[] relevance, float[] embeddingRelevance, int embeddingDim,
                        double relevancePadding, double relevanceSum, double relevanceBias) {
@@ -34,7 +35,8 @@ public record Explanation(int sequence, int target, float[] logits, float[] prob
     }
 
     /**
-     * Integrated Gradients' completeness error {@code Σ R − (logit − baselineLogit)}; NaN for the other methods.
+     * The completeness error of the methods with a baseline, {@code Σ R − (logit − baselineLogit)}: Integrated
+     * Gradients' Riemann-sum error, DeepLIFT's summation-to-delta error; NaN for the methods without one.
      */
     public double completenessError() {
         return relevanceSum - (explainedLogit - baselineLogit);

@@ -122,6 +122,47 @@ class FoldedMethodsTest {
      * Conv1D's transposed product is the same kernel, so the {@code [T][D]} maps are identical (with a smooth
      * activation they would agree to float precision: the folded z are rounded differently).
      */
+    /**
+     * DeepLIFT (Rescale) on the folded plan with unfused pools against the unfolded {@code [T][D]} pass, both
+     * baselines, every class; and summation to delta on the folded path.
+     */
+    @Test
+    void deepLiftFoldsAndAgreesWithTheUnfoldedPass() {
+        double worst = 0;
+        for (String file : CNN_MODELS) {
+            ModelSpec model = load(file);
+            Explainer folded = Explainer.of(model, KernelProvider.get(), BUDGET);
+            Explainer unfolded = Explainer.of(model, KernelProvider.get(), NO_FOLDING);
+            Network network = folded.network();
+            assertTrue(network.planFor(Method.DEEPLIFT, null, false).isFolded(), file);
+            assertFalse(network.planFor(Method.DEEPLIFT, null, true).isFolded(), file + ": the map unfolds");
+            Random random = new Random(11);
+            for (Method.Baseline baseline : Method.Baseline.values()) {
+                ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.DEEPLIFT).withBaseline(baseline)
+                        .withTarget(Target.all());
+                for (int n = 0; n < 3; n++) {
+                    int[] tokens = tokens(random, network);
+                    List<Explanation> a = folded.explain(tokens, options);
+                    List<Explanation> b = unfolded.explain(tokens, options);
+                    assertEquals(b.size(), a.size());
+                    for (int c = 0; c < a.size(); c++) {
+                        String where = file + " " + baseline + " sequence " + n + " class " + c;
+                        double error = GoldenFiles.relativeError(tokens, b.get(c).relevance(), a.get(c).relevance());
+                        worst = Math.max(worst, error);
+                        assertTrue(error < 1e-5, where + ": relative error " + error);
+                        double scale = Math.max(1e-6, Math.abs(b.get(c).baselineLogit()));
+                        assertEquals(b.get(c).baselineLogit(), a.get(c).baselineLogit(), 1e-5 * scale + 1e-6, where);
+                        // summation to delta: Σ R = logit(x) − logit(baseline)
+                        double delta = a.get(c).explainedLogit() - a.get(c).baselineLogit();
+                        assertEquals(0, a.get(c).completenessError(), 1e-4 * Math.max(1, Math.abs(delta)),
+                                where + ": Σ R");
+                    }
+                }
+            }
+        }
+        assertTrue(worst > 0, "the folded sums are rounded differently: some difference expected");
+    }
+
     @Test
     void gradientMapsAfterTheFoldedForwardPassAreTheUnfoldedOnes() {
         for (String file : CNN_MODELS) {

@@ -106,6 +106,33 @@ public final class ExecutionPlan {
     }
 
     /**
+     * This folded plan with each fused pool run as a layer of its own after its Conv1D node, on the same tables: the
+     * Conv1D's z and activations at every step, which DeepLIFT's Rescale rule needs for the input and the baseline.
+     * Null when this plan folds recurrent layers (DeepLIFT refuses them).
+     */
+    ExecutionPlan withoutFusedPools(List<Layer> layers, EmbeddingLayer embedding) {
+        if (!foldedRecurrent.isEmpty()) {
+            return null;
+        }
+        boolean[] untouched = untouchedRelevance.clone();
+        Map<Layer, Layer> replaced = new IdentityHashMap<>();
+        List<FoldedConv1D> unfused = new ArrayList<>();
+        for (FoldedConv1D f : foldedNodes) {
+            FoldedConv1D node = f.pool == null ? f : new FoldedConv1D(f.conv, null, f.tables, f.vocabulary);
+            replaced.put(f.conv, node);
+            unfused.add(node);
+            untouched[f.conv.relevanceSlot] = false; // the pool's gradient pass writes it
+        }
+        List<Layer> nodes = new ArrayList<>();
+        for (Layer layer : layers) {
+            if (layer != embedding) {
+                nodes.add(replaced.getOrDefault(layer, layer));
+            }
+        }
+        return new ExecutionPlan(nodes, unfused, List.of(), untouched);
+    }
+
+    /**
      * The MaxPooling1D that alone reads a Conv1D's output (through identity layers such as Dropout), when
      * {@link FoldedConv1D#canFuse} allows computing it in the folded pass; else null.
      */

@@ -233,6 +233,26 @@ final class FoldedConv1D extends Layer {
     }
 
     /**
+     * DeepLIFT per token through this node, unfused ({@link #pool} null), after the Rescale pass has left the
+     * multipliers at the Conv1D's output in its relevance slot: {@code m_z = m · Δa/Δz} against the reference's z and
+     * activations, then {@code Σ_{k,f} (T[x_t] − T[b_t])[k][f] · m_z[t−k][f]} as
+     * {@link #addIntegratedTokenRelevance}, added to the workspace's per-token relevance.
+     */
+    void addDeepLiftTokenRelevance(Workspace ws, Workspace reference, Kernels kernels, int[] ids, int[] baselineIds,
+                                   float[] scratch) {
+        if (pool != null) {
+            throw new IllegalStateException("folded node '" + name + "' runs DeepLIFT with its pool unfused only");
+        }
+        Conv1DLayer c = conv;
+        float[] m = ws.relevance[c.relevanceSlot];
+        if (c.activation != Activation.LINEAR) {
+            GradientRule.RESCALE.scale(c.activation, kernels, c.preActivations(ws), ws.values[c.valueSlot],
+                    c.preActivations(reference), reference.values[c.valueSlot], m, ws.quotients, c.outSize);
+        }
+        addIntegratedTokenRelevance(ws, kernels, m, ids, baselineIds, scratch);
+    }
+
+    /**
      * The {@code [T][D]} gradient pass after the folded forward pass: the Conv1D's gradient needs its kernel and
      * {@code g_z}, not its input. With a fused pool, {@code g_z} is scaled at the window maxima (the winners' z) and
      * scattered to the winners, as the unfolded max-pool routing and activation leave it. Not for

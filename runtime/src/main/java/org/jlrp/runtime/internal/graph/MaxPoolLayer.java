@@ -87,9 +87,23 @@ final class MaxPoolLayer extends Layer {
         float[] x = ws.values[input().valueSlot];
         float[] xRef = reference.values[input().valueSlot];
         float[] gIn = ws.relevance[input().relevanceSlot];
-        for (int i = 0; i < inSize; i++) {
-            double dx = (double) x[i] - xRef[i];
-            gIn[i] += Math.abs(dx) < GradientRule.RESCALE_THRESHOLD ? plain[i] : (float) (delta[i] / dx);
+        // Only the winners received anything: divide there (at most two inputs per output) rather than at every
+        // input, clearing each input once done so that a second visit adds nothing.
+        for (int o = 0; o < outSteps * channels; o++) {
+            int c = o % channels;
+            rescaleAt(winners[o] * channels + c, x, xRef, delta, plain, gIn);
+            rescaleAt(refWinners[o] * channels + c, x, xRef, delta, plain, gIn);
         }
+    }
+
+    /** Input {@code i}'s multiplier, {@code Δ/Δx}, or the plain gradient where {@code |Δx|} is below the threshold. */
+    private static void rescaleAt(int i, float[] x, float[] xRef, float[] delta, float[] plain, float[] gIn) {
+        if (delta[i] == 0f && plain[i] == 0f) {
+            return;
+        }
+        double dx = (double) x[i] - xRef[i];
+        gIn[i] += Math.abs(dx) < GradientRule.RESCALE_THRESHOLD ? plain[i] : (float) (delta[i] / dx);
+        delta[i] = 0f;
+        plain[i] = 0f;
     }
 }

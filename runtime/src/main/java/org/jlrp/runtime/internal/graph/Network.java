@@ -42,6 +42,8 @@ public final class Network {
     private final ExecutionPlan unfolded;
     /** The folded plan, or null when the graph or the memory budget does not allow one. */
     private final ExecutionPlan folded;
+    /** The folded plan with its pools unfused (DeepLIFT's), or null. */
+    private final ExecutionPlan foldedUnfused;
     /** The non-ε rules' folded tables, within the fold budget left beside the ε tables; null without a folded plan. */
     private final FoldedRulePass.Tables ruleTables;
 
@@ -78,6 +80,7 @@ public final class Network {
         // Folded tables are planned after the buffers are known to fit; their budget is bounded by the heap too.
         this.folded = ExecutionPlan.folded(this.layers, embedding, explained, kernels, foldBudgetBytes,
                 buffers.relevanceSizes().length);
+        this.foldedUnfused = folded == null ? null : folded.withoutFusedPools(this.layers, embedding);
         this.ruleTables = folded == null ? null : new FoldedRulePass.Tables(foldBudgetBytes, foldedTableBytes());
         this.gradientRefusal = gradientRefusal(this.layers);
     }
@@ -153,6 +156,8 @@ public final class Network {
             // Its path points are no token's, but a Conv1D's pre-activation at one is a mix of two table sums.
             case INTEGRATED_GRADIENTS -> folded == null || needsEmbeddingMap || !folded.foldedRecurrent().isEmpty()
                     ? unfolded : folded;
+            // The Rescale rule needs the Conv1D's z at every step, for the input and the baseline: pools unfused.
+            case DEEPLIFT -> foldedUnfused == null || needsEmbeddingMap ? unfolded : foldedUnfused;
             default -> unfolded;
         };
     }
@@ -459,12 +464,7 @@ public final class Network {
             throw new JlrpException(gradientRefusal);
         }
         if (rule != GradientRule.GRADIENT) {
-            for (Layer layer : layers) {
-                if (layer instanceof RecurrentLayer) {
-                    throw new JlrpException("layer '" + layer.name + "' (" + layer.className + "): --method "
-                            + rule.method() + " does not support recurrent layers");
-                }
-            }
+            refuseRecurrent(rule);
         }
         if (rule == GradientRule.RESCALE && reference == null) {
             throw new IllegalArgumentException("the Rescale rule needs the reference's forward pass");
@@ -551,6 +551,71 @@ public final class Network {
         }
         forwardAt(nodes, folded, ws, zx, zb, 0f, point);
         return logits(ws)[target];
+    }
+
+    /**
+     * DeepLIFT (Rescale) per token on the folded plan with unfused pools ({@link #planFor} gives it): the forward
+     * passes of {@code ids} into {@code ws} and of the baseline into {@code reference}, the Rescale pass from logit
+     * {@code target} down to each folded Conv1D's pre-activation, and there, per token,
+     * {@code Σ_d (e − e')·m = Σ_{k,f} (T[x_t] − T[b_t])[k][f] · m_z[t−k][f]}
+     * ({@link FoldedConv1D#addDeepLiftTokenRelevance}): no {@code [T][D]} input, multiplier or product.
+     *
+     * @param baselineIds the padding id at every position (the padding baseline), or null (the zero baseline)
+     * @return the baseline's logit {@code target}
+     */
+    public float deepLift(ExecutionPlan plan, Workspace ws, Workspace reference, int[] ids, int[] baselineIds,
+                          int target) {
+        if (plan != foldedUnfused) {
+            throw new IllegalArgumentException("folded DeepLIFT runs on the folded plan with unfused pools");
+        }
+        if (gradientRefusal != null) {
+            throw new JlrpException(gradientRefusal);
+        }
+        refuseRecurrent(GradientRule.RESCALE);
+        List<Layer> nodes = plan.nodes();
+        forward(plan, ws, ids);
+        if (baselineIds != null) {
+            forward(plan, reference, baselineIds);
+        } else { // the zero Embedding output: each folded Conv1D's pre-activation is its bias at every step
+            System.arraycopy(ids, 0, reference.tokens, 0, reference.tokens.length);
+            float[] zeros = new float[largestFoldedOutput(plan)];
+            for (Layer node : nodes) {
+                if (node instanceof FoldedConv1D f) {
+                    f.forwardAt(reference, kernels, zeros, zeros, 0f, new float[zeros.length]);
+                } else {
+                    node.forward(reference, kernels);
+                }
+            }
+        }
+        seed(plan, ws, target, 1f);
+        float[] scratch = new float[inputLength()];
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Layer node = nodes.get(i);
+            if (node instanceof FoldedConv1D f) {
+                f.addDeepLiftTokenRelevance(ws, reference, kernels, ids, baselineIds, scratch);
+            } else {
+                node.gradient(ws, reference, kernels, GradientRule.RESCALE);
+            }
+        }
+        return logits(reference)[target];
+    }
+
+    /** The gradient rules other than the plain gradient have no recurrent cells: one line naming the layer. */
+    private void refuseRecurrent(GradientRule rule) {
+        for (Layer layer : layers) {
+            if (layer instanceof RecurrentLayer) {
+                throw new JlrpException("layer '" + layer.name + "' (" + layer.className + "): --method "
+                        + rule.method() + " does not support recurrent layers");
+            }
+        }
+    }
+
+    private static int largestFoldedOutput(ExecutionPlan plan) {
+        int largest = 0;
+        for (FoldedConv1D f : plan.foldedNodes()) {
+            largest = Math.max(largest, f.conv.outSize);
+        }
+        return largest;
     }
 
     /** The folded plan's forward pass at path point {@code alpha} (see {@link FoldedConv1D#forwardAt}). */
