@@ -431,8 +431,16 @@ public final class Explainer {
         ExecutionPlan plan = network.planFor(options.method(), rules, options.embeddingRelevance());
         float[] logits = forward(network, plan, ws, sequence, tokens).clone();
         float[] probabilities = probabilities(logits);
+        int[] targets = targets(options.target(), logits);
+        // The perturbation methods' passes give every class's logit at once: one set of passes for all targets.
+        if (options.method() == Method.OCCLUSION) {
+            return occlusion(network, plan, ws, sequence, tokens, logits, probabilities, targets, options);
+        }
+        if (options.method() == Method.SHAPLEY) {
+            return shapley(network, plan, ws, sequence, tokens, logits, probabilities, targets, options);
+        }
         List<Explanation> out = new ArrayList<>();
-        for (int target : targets(options.target(), logits)) {
+        for (int target : targets) {
             out.add(explainTarget(network, ws, plan, rules, sequence, tokens, logits, probabilities, target,
                     options));
         }
@@ -493,12 +501,6 @@ public final class Explainer {
                     baselineLogit = network.logits(ws)[target];
                     network.forward(ws, tokens); // the workspace holds this input's forward pass again
                 }
-            }
-            case OCCLUSION -> {
-                return occlusion(network, plan, ws, sequence, tokens, logits, probabilities, target, options);
-            }
-            case SHAPLEY -> {
-                return shapley(network, plan, ws, sequence, tokens, logits, probabilities, target, options);
             }
             case DEEPLIFT -> {
                 if (plan.isFolded()) { // the multipliers at each Conv1D's z go back through the tables per token
@@ -653,16 +655,18 @@ public final class Explainer {
 
     /**
      * The forward passes of {@code inputs[0…count)} ({@code count ≤} the group's size) together on a group under
-     * {@code plan} (bit for bit the single passes): each one's logit {@code target} into {@code out}; refuses a
-     * non-finite logit.
+     * {@code plan} (bit for bit the single passes): member {@code g}'s logit {@code targets[i]} into
+     * {@code out[g][i]}; refuses a non-finite logit.
      */
     private static void targetLogits(Network network, ExecutionPlan plan, WorkspaceGroup group, int sequence,
-                                     int[][] inputs, int count, int target, float[] out) {
+                                     int[][] inputs, int count, int[] targets, float[][] out) {
         network.forward(plan, group, count, inputs, 0);
         for (int g = 0; g < count; g++) {
             float[] logits = network.logits(group.member(g));
             checkFinite(sequence, logits);
-            out[g] = logits[target];
+            for (int i = 0; i < targets.length; i++) {
+                out[g][i] = logits[targets[i]];
+            }
         }
     }
 
@@ -672,13 +676,15 @@ public final class Explainer {
      * seed, continuing from the previous sample's order; it then adds the players in that order to the all-padding
      * input. On a folded Conv1D → pool → Dense chain each coalition's pass is the previous one's, updated where the
      * added token reaches ({@link Network#tokenEdits}); otherwise the coalitions of a sample run through the network
-     * in groups (bit for bit the single passes). The empty and the full coalition run once for all samples. Each sample's marginal changes telescope, so Σ R is
+     * in groups (bit for bit the single passes). The empty and the full coalition run once for all samples, and
+     * every pass serves all {@code targets}. Each sample's marginal changes telescope, so Σ R is
      * {@code logit(x) − logit(all padding)} for every sample.
      */
-    private Explanation shapley(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
-                                float[] logits, float[] probabilities, int target, ExplainOptions options) {
+    private List<Explanation> shapley(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
+                                      float[] logits, float[] probabilities, int[] targets, ExplainOptions options) {
         int pad = checkedPadId(options);
         int length = tokens.length;
+        int classes = targets.length;
         int players = 0;
         int[] order = new int[length];
         for (int t = 0; t < length; t++) {
@@ -690,23 +696,33 @@ public final class Explainer {
         java.util.Arrays.fill(empty, pad);
         network.forward(plan, ws, empty);
         checkFinite(sequence, network.logits(ws));
-        float emptyLogit = network.logits(ws)[target];
-        float logit = logits[target];
-        double[] shapley = new double[length];
+        float[] emptyLogits = new float[classes];
+        for (int i = 0; i < classes; i++) {
+            emptyLogits[i] = network.logits(ws)[targets[i]];
+        }
+        double[][] shapley = new double[classes][length];
+        double[] previous = new double[classes];
         Network.TokenEdits edits = players > 0 ? network.tokenEdits(plan, ws, empty) : null;
         if (edits != null) {
             Random random = new Random(options.seed());
             for (int s = 0; s < options.samples(); s++) {
                 shuffle(order, players, random);
                 edits.reset();
-                double previous = emptyLogit;
+                for (int i = 0; i < classes; i++) {
+                    previous[i] = emptyLogits[i];
+                }
                 for (int k = 1; k < players; k++) { // coalition k: the first k players of the order present
                     int t = order[k - 1];
-                    float out = checkedLogit(sequence, target, edits.logit(t, tokens[t], target, true));
-                    shapley[t] += out - previous;
-                    previous = out;
+                    float[] out = edits.logits(t, tokens[t], true);
+                    checkFinite(sequence, out);
+                    for (int i = 0; i < classes; i++) {
+                        shapley[i][t] += out[targets[i]] - previous[i];
+                        previous[i] = out[targets[i]];
+                    }
                 }
-                shapley[order[players - 1]] += logit - previous;
+                for (int i = 0; i < classes; i++) {
+                    shapley[i][order[players - 1]] += logits[targets[i]] - previous[i];
+                }
             }
         } else if (players > 0) {
             int playerCount = players;
@@ -714,12 +730,14 @@ public final class Explainer {
                 int size = group.size();
                 Random random = new Random(options.seed());
                 int[][] coalitions = new int[size][length];
-                float[] out = new float[size];
+                float[][] out = new float[size][classes];
                 int[] coalition = new int[length];
                 for (int s = 0; s < options.samples(); s++) {
                     shuffle(order, playerCount, random);
                     System.arraycopy(empty, 0, coalition, 0, length);
-                    double previous = emptyLogit;
+                    for (int i = 0; i < classes; i++) {
+                        previous[i] = emptyLogits[i];
+                    }
                     // Coalitions 1 … players−1 (the first k players of the order present); the last is the input.
                     for (int k = 1; k < playerCount; k += size) {
                         int count = Math.min(size, playerCount - k);
@@ -728,29 +746,38 @@ public final class Explainer {
                             coalition[t] = tokens[t];
                             System.arraycopy(coalition, 0, coalitions[g], 0, length);
                         }
-                        targetLogits(network, plan, group, sequence, coalitions, count, target, out);
+                        targetLogits(network, plan, group, sequence, coalitions, count, targets, out);
                         for (int g = 0; g < count; g++) {
-                            shapley[order[k - 1 + g]] += out[g] - previous;
-                            previous = out[g];
+                            int t = order[k - 1 + g];
+                            for (int i = 0; i < classes; i++) {
+                                shapley[i][t] += out[g][i] - previous[i];
+                                previous[i] = out[g][i];
+                            }
                         }
                     }
-                    shapley[order[playerCount - 1]] += logit - previous;
+                    for (int i = 0; i < classes; i++) {
+                        shapley[i][order[playerCount - 1]] += logits[targets[i]] - previous[i];
+                    }
                 }
                 return null;
             });
         }
-        if (players > 0) {
-            for (int t = 0; t < length; t++) {
-                shapley[t] /= options.samples();
-            }
-        }
         network.forward(plan, ws, tokens); // the workspace holds this input's forward pass again
-        double sum = 0;
-        for (double r : shapley) {
-            sum += r;
+        List<Explanation> explanations = new ArrayList<>();
+        for (int i = 0; i < classes; i++) {
+            double[] values = shapley[i];
+            double sum = 0;
+            for (int t = 0; t < length; t++) {
+                if (players > 0) {
+                    values[t] /= options.samples();
+                }
+                sum += values[t];
+            }
+            float logit = logits[targets[i]];
+            explanations.add(new Explanation(sequence, targets[i], logits, probabilities, logit, tokens.clone(),
+                    values, null, network.embeddingDim(), 0, sum, logit - sum, emptyLogits[i]));
         }
-        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), shapley, null,
-                network.embeddingDim(), 0, sum, logit - sum, emptyLogit);
+        return explanations;
     }
 
     /** A Fisher–Yates shuffle of {@code order[0…n)}: {@link Random#nextInt(int)} from the last position down. */
@@ -763,27 +790,19 @@ public final class Explainer {
         }
     }
 
-    /** {@code logit}, refused with one line naming the sequence when it is not finite. */
-    private static float checkedLogit(int sequence, int target, float logit) {
-        if (!Float.isFinite(logit)) {
-            throw new JlrpException("sequence " + sequence + ": logit " + target + " is not finite (" + logit
-                    + ") on a perturbed input");
-        }
-        return logit;
-    }
-
     /**
      * Per position, the logit drop when that token alone becomes the pad id; 0 at padding positions. On a folded
      * Conv1D → pool → Dense chain each occluded input's pass is the input's, updated where the token reaches
      * ({@link Network#tokenEdits}); otherwise the occluded inputs run through the network in groups, bit for bit the
-     * single passes.
+     * single passes. Every pass serves all {@code targets}.
      */
-    private Explanation occlusion(Network network, ExecutionPlan plan, Workspace ws, int sequence, int[] tokens,
-                                  float[] logits, float[] probabilities, int target, ExplainOptions options) {
+    private List<Explanation> occlusion(Network network, ExecutionPlan plan, Workspace ws, int sequence,
+                                        int[] tokens, float[] logits, float[] probabilities, int[] targets,
+                                        ExplainOptions options) {
         int pad = checkedPadId(options);
         int length = tokens.length;
-        float logit = logits[target];
-        double[] drop = new double[length];
+        int classes = targets.length;
+        double[][] drop = new double[classes][length];
         int[] positions = new int[length];
         int occluded = 0;
         for (int t = 0; t < length; t++) {
@@ -796,44 +815,49 @@ public final class Explainer {
         if (edits != null) {
             for (int p = 0; p < total; p++) {
                 int t = positions[p];
-                drop[t] = (double) logit - checkedLogit(sequence, target, edits.logit(t, pad, target, false));
+                float[] out = edits.logits(t, pad, false);
+                checkFinite(sequence, out);
+                for (int i = 0; i < classes; i++) {
+                    drop[i][t] = (double) logits[targets[i]] - out[targets[i]];
+                }
             }
             edits.restore();
-            return occlusionExplanation(network, sequence, target, tokens, logits, probabilities, logit, drop);
-        }
-        bound(length).withGroup(group -> {
-            int size = group.size();
-            int[][] inputs = new int[size][];
-            for (int g = 0; g < size; g++) {
-                inputs[g] = tokens.clone();
-            }
-            float[] out = new float[size];
-            for (int first = 0; first < total; first += size) {
-                int count = Math.min(size, total - first);
-                for (int g = 0; g < count; g++) {
-                    inputs[g][positions[first + g]] = pad;
+        } else {
+            bound(length).withGroup(group -> {
+                int size = group.size();
+                int[][] inputs = new int[size][];
+                for (int g = 0; g < size; g++) {
+                    inputs[g] = tokens.clone();
                 }
-                targetLogits(network, plan, group, sequence, inputs, count, target, out);
-                for (int g = 0; g < count; g++) {
-                    int t = positions[first + g];
-                    drop[t] = (double) logit - out[g];
-                    inputs[g][t] = tokens[t];
+                float[][] out = new float[size][classes];
+                for (int first = 0; first < total; first += size) {
+                    int count = Math.min(size, total - first);
+                    for (int g = 0; g < count; g++) {
+                        inputs[g][positions[first + g]] = pad;
+                    }
+                    targetLogits(network, plan, group, sequence, inputs, count, targets, out);
+                    for (int g = 0; g < count; g++) {
+                        int t = positions[first + g];
+                        for (int i = 0; i < classes; i++) {
+                            drop[i][t] = (double) logits[targets[i]] - out[g][i];
+                        }
+                        inputs[g][t] = tokens[t];
+                    }
                 }
-            }
-            return null;
-        });
-        return occlusionExplanation(network, sequence, target, tokens, logits, probabilities, logit, drop);
-    }
-
-    private static Explanation occlusionExplanation(Network network, int sequence, int target, int[] tokens,
-                                                    float[] logits, float[] probabilities, float logit,
-                                                    double[] drop) {
-        double sum = 0;
-        for (double d : drop) {
-            sum += d;
+                return null;
+            });
         }
-        return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), drop,
-                null, network.embeddingDim(), 0, sum, logit - sum);
+        List<Explanation> explanations = new ArrayList<>();
+        for (int i = 0; i < classes; i++) {
+            double sum = 0;
+            for (double d : drop[i]) {
+                sum += d;
+            }
+            float logit = logits[targets[i]];
+            explanations.add(new Explanation(sequence, targets[i], logits, probabilities, logit, tokens.clone(),
+                    drop[i], null, network.embeddingDim(), 0, sum, logit - sum));
+        }
+        return explanations;
     }
 
     private int checkedPadId(ExplainOptions options) {

@@ -327,6 +327,28 @@ class FoldedMethodsTest {
         }
     }
 
+    /**
+     * Occlusion and Shapley sampling compute every class from one set of passes under {@code --target all}: bit for
+     * bit each class explained alone, with token edits (seed) and with grouped passes (kim's branches).
+     */
+    @Test
+    void perturbationMethodsExplainEveryClassFromOneSetOfPasses() {
+        for (String file : List.of("models/seed_textcnn.h5", "models/kim_textcnn.h5")) {
+            Explainer explainer = Explainer.of(load(file), KernelProvider.get(), BUDGET);
+            int[] tokens = tokens(new Random(17), explainer.network());
+            for (Method method : List.of(Method.OCCLUSION, Method.SHAPLEY)) {
+                ExplainOptions options = ExplainOptions.DEFAULT.withMethod(method).withSamples(2);
+                List<Explanation> all = explainer.explain(tokens, options.withTarget(Target.all()));
+                assertEquals(explainer.network().outputSize(), all.size(), file);
+                for (Explanation x : all) {
+                    Explanation alone = explainer.explain(tokens, options.withTarget(Target.index(x.target()))).get(0);
+                    assertArrayEquals(alone.relevance(), x.relevance(), file + " " + method + " class " + x.target());
+                    assertEquals(alone.baselineLogit(), x.baselineLogit(), 0.0, file + " " + method);
+                }
+            }
+        }
+    }
+
     @Test
     void shapleyOnTheFoldedPlanAgreesWithTheUnfoldedOne() {
         ExplainOptions options = ExplainOptions.DEFAULT.withMethod(Method.SHAPLEY).withSamples(2);

@@ -147,7 +147,7 @@ final class IncrementalForward {
         }
 
         @Override
-        public float logit(int q, int id, int target, boolean keep) {
+        public float[] logits(int q, int id, boolean keep) {
             int old = ids[q];
             ids[q] = id;
             edit(q);
@@ -157,7 +157,7 @@ final class IncrementalForward {
             for (Layer node : after) {
                 node.forward(ws, kernels);
             }
-            float logit = ws.values[explained.valueSlot][target];
+            float[] logits = ws.values[explained.valueSlot];
             if (keep) {
                 if (startIds == null) { // the first kept edit: the start input's state, for reset
                     startIds = ids.clone();
@@ -177,7 +177,7 @@ final class IncrementalForward {
             } else {
                 ids[q] = old;
             }
-            return logit;
+            return logits;
         }
 
         /** Back to the start input (its pass in the workspace from the Dense on only after the next edit). */

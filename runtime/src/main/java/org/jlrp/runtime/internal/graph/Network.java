@@ -293,10 +293,10 @@ public final class Network {
     public interface TokenEdits {
 
         /**
-         * Logit {@code target} of the current input with position {@code position} set to token {@code id}; with
-         * {@code keep}, that input becomes the current one.
+         * The logits of the current input with position {@code position} set to token {@code id} (a view into the
+         * workspace, valid until the next call); with {@code keep}, that input becomes the current one.
          */
-        float logit(int position, int id, int target, boolean keep);
+        float[] logits(int position, int id, boolean keep);
 
         /** Back to the input the edits started from. */
         void reset();
