@@ -74,6 +74,54 @@ class ConcurrencyTest {
         }
     }
 
+    /**
+     * Folded DeepLIFT, whose calls each borrow a second workspace for the baseline's pass, from 8 threads on a fresh
+     * explainer: every result is bit for bit the sequential one, both baselines.
+     */
+    @Test
+    void foldedDeepLiftFromManyThreadsIsTheSequentialResult() throws Exception {
+        org.jlrp.runtime.internal.model.ModelSpec model = org.jlrp.runtime.internal.keras.KerasImporter.load(
+                SharedFiles.require("models/seed_textcnn.h5"), null, org.jlrp.runtime.internal.keras.Limits.DEFAULT);
+        Explainer sequential = Explainer.of(model, org.jlrp.kernels.KernelProvider.get(), 1L << 30);
+        Explainer shared = Explainer.of(model, org.jlrp.kernels.KernelProvider.get(), 1L << 30);
+        ExplainOptions[] variants = {
+            ExplainOptions.DEFAULT.withMethod(Method.DEEPLIFT),
+            ExplainOptions.DEFAULT.withMethod(Method.DEEPLIFT).withBaseline(Method.Baseline.ZERO)
+                    .withTarget(Target.all()),
+        };
+        Random random = new Random(12);
+        List<int[]> inputs = new ArrayList<>();
+        List<List<Explanation>> expected = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int[] tokens = new int[sequential.network().inputLength()];
+            for (int t = 0; t < 100; t++) {
+                tokens[t] = 1 + random.nextInt(sequential.network().vocabularySize() - 1);
+            }
+            inputs.add(tokens);
+            expected.add(sequential.explain(tokens, variants[i % variants.length]));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            List<Future<Integer>> futures = new ArrayList<>();
+            for (int thread = 0; thread < THREADS; thread++) {
+                int offset = thread * 3;
+                futures.add(pool.submit(() -> {
+                    for (int r = 0; r < inputs.size(); r++) {
+                        int i = (offset + r) % inputs.size();
+                        assertSame(expected.get(i), shared.explain(inputs.get(i), variants[i % variants.length]),
+                                "request " + i);
+                    }
+                    return inputs.size();
+                }));
+            }
+            for (Future<Integer> f : futures) {
+                assertEquals(inputs.size(), f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void batchResultsEqualOneByOneResults() {
         Explainer explainer = Explainer.load(SharedFiles.require("models/seed_textcnn.h5"));
