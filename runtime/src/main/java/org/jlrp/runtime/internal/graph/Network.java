@@ -554,9 +554,9 @@ public final class Network {
     }
 
     /**
-     * DeepLIFT (Rescale) per token on the folded plan with unfused pools ({@link #planFor} gives it): the forward
-     * passes of {@code ids} into {@code ws} and of the baseline into {@code reference}, the Rescale pass from logit
-     * {@code target} down to each folded Conv1D's pre-activation, and there, per token,
+     * DeepLIFT (Rescale) per token on the folded plan with unfused pools ({@link #planFor} gives it), after that
+     * plan's forward pass of {@code ids} in {@code ws}: the baseline's forward pass into {@code reference}, the
+     * Rescale pass from logit {@code target} down to each folded Conv1D's pre-activation, and there, per token,
      * {@code Σ_d (e − e')·m = Σ_{k,f} (T[x_t] − T[b_t])[k][f] · m_z[t−k][f]}
      * ({@link FoldedConv1D#addDeepLiftTokenRelevance}): no {@code [T][D]} input, multiplier or product.
      *
@@ -573,7 +573,6 @@ public final class Network {
         }
         refuseRecurrent(GradientRule.RESCALE);
         List<Layer> nodes = plan.nodes();
-        forward(plan, ws, ids);
         if (baselineIds != null) {
             forward(plan, reference, baselineIds);
         } else { // the zero Embedding output: each folded Conv1D's pre-activation is its bias at every step
