@@ -484,13 +484,8 @@ public final class Explainer {
             }
             case INTEGRATED_GRADIENTS -> {
                 if (plan.isFolded()) { // every path point from two table sums per Conv1D; per token directly
-                    int[] baselineIds = null;
-                    if (options.baseline() == Method.Baseline.PADDING) {
-                        baselineIds = new int[tokens.length];
-                        Arrays.fill(baselineIds, checkedPadId(options));
-                    }
-                    baselineLogit = network.integratedGradients(plan, ws, tokens, baselineIds, target,
-                            options.steps());
+                    baselineLogit = network.integratedGradients(plan, ws, tokens,
+                            baselineIds(options, tokens.length), target, options.steps());
                     network.tokenRelevance(plan, ws, perToken);
                     checkFinite(sequence, perToken);
                     network.forward(plan, ws, tokens); // the workspace holds this input's forward pass again
@@ -504,12 +499,7 @@ public final class Explainer {
             }
             case DEEPLIFT -> {
                 if (plan.isFolded()) { // the multipliers at each Conv1D's z go back through the tables per token
-                    int[] baselineIds = null;
-                    if (options.baseline() == Method.Baseline.PADDING) {
-                        baselineIds = new int[tokens.length];
-                        Arrays.fill(baselineIds, checkedPadId(options));
-                    }
-                    int[] baselineTokens = baselineIds;
+                    int[] baselineTokens = baselineIds(options, tokens.length);
                     baselineLogit = bound(tokens.length).withWorkspace(ref ->
                             network.deepLift(plan, ws, ref, tokens, baselineTokens, target));
                     network.tokenRelevance(plan, ws, perToken);
@@ -566,6 +556,19 @@ public final class Explainer {
         }
         return new Explanation(sequence, target, logits, probabilities, logit, tokens.clone(), perToken,
                 options.embeddingRelevance() ? map.clone() : null, dim, padding, sum, logit - sum, baselineLogit);
+    }
+
+    /**
+     * The baseline of Integrated Gradients and DeepLIFT on the folded plan, as token ids: the pad id everywhere, or
+     * null for the zero baseline (no token's).
+     */
+    private int[] baselineIds(ExplainOptions options, int length) {
+        if (options.baseline() != Method.Baseline.PADDING) {
+            return null;
+        }
+        int[] ids = new int[length];
+        Arrays.fill(ids, checkedPadId(options));
+        return ids;
     }
 
     /**

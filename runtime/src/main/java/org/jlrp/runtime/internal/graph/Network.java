@@ -577,14 +577,11 @@ public final class Network {
             forward(plan, reference, baselineIds);
         } else { // the zero Embedding output: each folded Conv1D's pre-activation is its bias at every step
             System.arraycopy(ids, 0, reference.tokens, 0, reference.tokens.length);
+            List<FoldedConv1D> folded = plan.foldedNodes();
             float[] zeros = new float[largestFoldedOutput(plan)];
-            for (Layer node : nodes) {
-                if (node instanceof FoldedConv1D f) {
-                    f.forwardAt(reference, kernels, zeros, zeros, 0f, new float[zeros.length]);
-                } else {
-                    node.forward(reference, kernels);
-                }
-            }
+            float[][] none = new float[folded.size()][];
+            Arrays.fill(none, zeros);
+            forwardAt(nodes, folded, reference, none, none, 0f, new float[zeros.length]);
         }
         seed(plan, ws, target, 1f);
         float[] scratch = new float[inputLength()];
