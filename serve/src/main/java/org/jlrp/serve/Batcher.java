@@ -108,14 +108,18 @@ final class Batcher implements AutoCloseable {
         if (!running) {
             return Refusal.STOPPED;
         }
-        long waiting = queuedSequences.get();
-        if (waiting > 0 && (waiting + work.request.size()) * nanosPerSequence / lanes.length > maxQueueNanos) {
-            return Refusal.OVERLOADED;
-        }
+        int size = work.request.size();
+        long waiting;
+        do { // check and reserve in one step: two I/O threads must not both see the same queue and both get in
+            waiting = queuedSequences.get();
+            if (waiting > 0 && (waiting + size) * nanosPerSequence / lanes.length > maxQueueNanos) {
+                return Refusal.OVERLOADED;
+            }
+        } while (!queuedSequences.compareAndSet(waiting, waiting + size));
         if (!queue.offer(work)) {
+            queuedSequences.addAndGet(-size);
             return Refusal.FULL;
         }
-        queuedSequences.addAndGet(work.request.size());
         return Refusal.NONE;
     }
 
