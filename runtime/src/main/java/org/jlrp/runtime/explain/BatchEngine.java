@@ -80,8 +80,8 @@ public final class BatchEngine implements AutoCloseable {
     }
 
     /**
-     * {@link #GROUP} when the network has a Dense kernel worth sharing or LSTM cells (whose {@code h·U} a group runs
-     * as one product per step), 1 otherwise.
+     * {@link #GROUP} when the network has a Dense kernel worth sharing or recurrent cells (whose {@code h·U} a group
+     * runs as one product per step), 1 otherwise.
      */
     static int groupSizeFor(Network network) {
         return network.groupedWeightBytes() >= GROUP_MIN_WEIGHT_BYTES || network.groupsRecurrentCells() ? GROUP : 1;

@@ -20,7 +20,7 @@ import org.jlrp.runtime.internal.model.RecurrentSpec;
 import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random small recurrent models (odd sizes) against a double-precision reference written here from the rule set's
@@ -753,14 +753,17 @@ class RecurrentReferenceTest {
     // ------------------------------------------------------------------------------------------- batch engine
 
     /**
-     * The batch engine (two threads, both of its paths) gives each sequence exactly what explain gives it alone: a
-     * masked Bidirectional LSTM (its backward half goes backwards), concatenated and summed, whose group passes run
-     * members with different masks together.
+     * The batch engine (two threads, both of its paths) gives each sequence exactly what explain gives it alone:
+     * masked Bidirectional LSTMs, GRUs (the reset gate before and after U_h; the vector sigmoid and the scalar
+     * hard sigmoid) and SimpleRNNs (their backward halves go backwards), concatenated and summed, whose group passes
+     * run members with different masks together.
      */
     @ParameterizedTest
-    @EnumSource(value = BidirectionalSpec.Merge.class, names = {"CONCAT", "SUM"})
-    void theBatchEngineIsBitIdenticalToExplainOnRecurrentModels(BidirectionalSpec.Merge merge) {
-        Explainer explainer = Explainer.of(build(141, Kind.LSTM, false, "sigmoid", merge, false, true, STEPS).model(),
+    @CsvSource({"LSTM, false, sigmoid, CONCAT", "LSTM, false, sigmoid, SUM", "GRU, false, hard_sigmoid, CONCAT",
+            "GRU, true, sigmoid, SUM", "SIMPLE_RNN, false, sigmoid, CONCAT"})
+    void theBatchEngineIsBitIdenticalToExplainOnRecurrentModels(Kind kind, boolean resetAfter, String rec,
+                                                                BidirectionalSpec.Merge merge) {
+        Explainer explainer = Explainer.of(build(141, kind, resetAfter, rec, merge, false, true, STEPS).model(),
                 KernelProvider.get());
         List<int[]> sequences = new ArrayList<>();
         Random rnd = new Random(5);
@@ -772,7 +775,8 @@ class RecurrentReferenceTest {
             sequences.add(tokens);
         }
         List<ExplainOptions> all = List.of(ExplainOptions.DEFAULT,
-                ExplainOptions.DEFAULT.withRules(Composite.parse("lstm=epsilon:0.01:ignore-bias;dense=epsilon")),
+                ExplainOptions.DEFAULT.withRules(
+                        Composite.parse(kind.ruleKey() + "=epsilon:0.01:ignore-bias;dense=epsilon")),
                 ExplainOptions.DEFAULT.withMethod(Method.GRADIENT_INPUT),
                 ExplainOptions.DEFAULT.withMethod(Method.INTEGRATED_GRADIENTS).withSteps(8));
         try (BatchEngine engine = new BatchEngine(explainer, 2)) {

@@ -221,9 +221,9 @@ public final class Network {
         return most;
     }
 
-    /** Whether a recurrent layer runs its cells across a group ({@link RecurrentLayer#groupsCells}). */
+    /** Whether the network has recurrent layers, whose cells a group runs together ({@link RecurrentLayer#forwardGroup}). */
     public boolean groupsRecurrentCells() {
-        return layers.stream().anyMatch(l -> l instanceof RecurrentLayer r && r.groupsCells());
+        return layers.stream().anyMatch(l -> l instanceof RecurrentLayer);
     }
 
     /** Floats one workspace holds, for memory planning. */

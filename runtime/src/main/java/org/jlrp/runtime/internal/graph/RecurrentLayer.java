@@ -149,11 +149,6 @@ final class RecurrentLayer extends Layer {
         writeOutput(ws);
     }
 
-    /** Whether {@link #forwardGroup} runs the cells of a group together (LSTM); other cells run member by member. */
-    boolean groupsCells() {
-        return directions[0].kind == Kind.LSTM;
-    }
-
     /** The recurrent kernels, read once per step for a whole group instead of once per member. */
     @Override
     long groupWeightBytes() {
@@ -170,15 +165,14 @@ final class RecurrentLayer extends Layer {
     }
 
     /**
-     * {@link #forward} on members {@code 0…count−1}: an LSTM's {@code h·U} runs for all members as one
-     * {@link Kernels#denseForwardRows} product per step, whose rows are bit for bit the single-member products, so
-     * each member ends up exactly as {@link #forward} alone leaves it.
+     * {@link #forward} on members {@code 0…count−1}: each step's {@code h·U} (and a GRU's {@code (r⊙h)·U_h}) runs
+     * for the members the step does not mask as one {@link Kernels#denseForwardRows} product, whose rows are bit for
+     * bit the single-member products, and the cell runs per member on the single pass's own code, so each member
+     * ends up exactly as {@link #forward} alone leaves it.
      */
     void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[][] tables) {
-        if (!groupsCells() || count == 1) {
-            for (int m = 0; m < count; m++) {
-                forward(group.members[m], kernels, tables);
-            }
+        if (count == 1) {
+            forward(group.members[0], kernels, tables);
             return;
         }
         for (int di = 0; di < directions.length; di++) {
@@ -195,16 +189,14 @@ final class RecurrentLayer extends Layer {
     }
 
     /**
-     * {@link #backward} on members {@code 0…count−1}: an LSTM's relevance pass runs backwards in time for all members
-     * at once, each step's {@code s'·U_gᵀ} as one {@link Kernels#denseForwardRows} product over the members the step
+     * {@link #backward} on members {@code 0…count−1}: the relevance pass runs backwards in time for all members at
+     * once, each step's {@code s'·U_gᵀ} as one {@link Kernels#denseForwardRows} product over the members the step
      * does not mask (rows bit for bit the single pass's {@code denseForward}), the elementwise steps the single pass's
-     * own, member by member. Other cells run member by member.
+     * own, member by member.
      */
     void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, Rule rule, float[][] tables) {
-        if (!groupsCells() || count == 1) {
-            for (int m = 0; m < count; m++) {
-                backward(group.members[m], kernels, rule, tables);
-            }
+        if (count == 1) {
+            backward(group.members[0], kernels, rule, tables);
             return;
         }
         for (int di = 0; di < directions.length; di++) {
@@ -303,6 +295,12 @@ final class RecurrentLayer extends Layer {
         final float[] recurrentKernel; // [u][G·u]
         final float[] bias;            // [G·u] or null
         final float[] recurrentBias;   // [G·u] or null (GRU reset_after)
+        /**
+         * The product of h_{t−1} that every step starts with, {@code [u][stateWidth]}: U, all gates; for a GRU whose
+         * reset gate applies before U_h, only U's z and r blocks (U_h then reads r⊙h_{t−1}).
+         */
+        final float[] stateKernel;
+        final int stateWidth;
         final float[] candidateKernel;          // [in][u]: the candidate block of the kernel
         final float[] candidateRecurrentKernel; // [u][u]
         /** The candidate's input kernel transposed, [u][in]: the relevance pass's input product for all steps at once. */
@@ -355,6 +353,16 @@ final class RecurrentLayer extends Layer {
             this.candidateBlock = block;
             this.candidateKernel = block(kernel, spec.inputSize(), u, block);
             this.candidateRecurrentKernel = block(recurrentKernel, u, u, block);
+            if (kind == Kind.GRU && !resetAfter) {
+                this.stateWidth = 2 * u;
+                this.stateKernel = new float[u * stateWidth];
+                for (int r = 0; r < u; r++) {
+                    System.arraycopy(recurrentKernel, r * gates * u, stateKernel, r * stateWidth, stateWidth);
+                }
+            } else {
+                this.stateWidth = gates * u;
+                this.stateKernel = recurrentKernel;
+            }
             this.candidateRecurrentKernelT = new float[u * u];
             for (int i = 0; i < u; i++) {
                 for (int j = 0; j < u; j++) {
@@ -445,36 +453,53 @@ final class RecurrentLayer extends Layer {
             return zxAll;
         }
 
-        /** The LSTM forward pass of a group's members (see {@link RecurrentLayer#forwardGroup}). */
+        /** The forward pass of a group's members (see {@link RecurrentLayer#forwardGroup}). */
         void forwardGroup(WorkspaceGroup group, int count, Kernels kernels, float[] table) {
             int u = units;
             int g = gates * u;
             Workspace lead = group.members[0];
             float[] hs = scratch(lead, "groupH", count * u);
-            float[] zhs = scratch(lead, "groupZh", count * g);
+            float[] zhs = scratch(lead, "groupZh", count * stateWidth);
+            float[] recs = scratch(lead, "groupRec", count * u);
+            int[] rows = group.rows;
             for (int m = 0; m < count; m++) {
                 Workspace ws = group.members[m];
                 float[] store = ws.preActivations[preSlot];
                 group.inputSide[m] = project(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table);
                 group.outputSide[m] = store;
-                java.util.Arrays.fill(store, hOffset, hOffset + u, 0f);
-                java.util.Arrays.fill(store, cOffset, cOffset + u, 0f);
+                clearState(store);
             }
             for (int s = 0; s < steps; s++) {
                 int pos = position(s);
-                int h0 = hOffset + s * u;
+                int active = 0;
                 for (int m = 0; m < count; m++) {
-                    System.arraycopy(group.outputSide[m], h0, hs, m * u, u);
-                }
-                kernels.denseForwardRows(hs, count, u, recurrentKernel, g, recurrentBias, zhs);
-                for (int m = 0; m < count; m++) {
-                    float[] store = group.outputSide[m];
                     if (maskedAt(group.members[m], pos)) {
-                        System.arraycopy(store, h0, store, h0 + u, u);
-                        System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
-                        continue;
+                        carry(group.outputSide[m], s);
+                    } else {
+                        System.arraycopy(group.outputSide[m], hOffset + s * u, hs, active * u, u);
+                        rows[active++] = m;
                     }
-                    lstmCell(kernels, group.inputSide[m], pos * g, zhs, m * g, store, s);
+                }
+                if (active == 0) {
+                    continue;
+                }
+                kernels.denseForwardRows(hs, active, u, stateKernel, stateWidth, recurrentBias, zhs);
+                if (kind == Kind.GRU) {
+                    for (int r = 0; r < active; r++) {
+                        gruGates(kernels, group.inputSide[rows[r]], pos * g, zhs, r * stateWidth,
+                                group.outputSide[rows[r]], s);
+                    }
+                    if (!resetAfter) {
+                        for (int r = 0; r < active; r++) {
+                            resetState(group.outputSide[rows[r]], s, hs, r * u);
+                        }
+                        kernels.denseForwardRows(hs, active, u, candidateRecurrentKernel, u, null, recs);
+                    }
+                }
+                for (int r = 0; r < active; r++) {
+                    int m = rows[r];
+                    cell(kernels, group.inputSide[m], pos * g, zhs, r * stateWidth, recs, r * u, group.outputSide[m],
+                            s);
                 }
             }
         }
@@ -483,74 +508,66 @@ final class RecurrentLayer extends Layer {
             int u = units;
             int g = gates * u;
             float[] zxAll = project(ws, kernels, x, table);
-            float[] zx = scratch(ws, "zx", g);
-            float[] zh = scratch(ws, "zh", g);
+            float[] zh = scratch(ws, "zh", stateWidth);
             float[] hPrev = scratch(ws, "h", u);
-            float[] rh = scratch(ws, "rh", u);
             float[] rec = scratch(ws, "t", u);
-            java.util.Arrays.fill(store, hOffset, hOffset + u, 0f);
-            if (kind == Kind.LSTM) {
-                java.util.Arrays.fill(store, cOffset, cOffset + u, 0f);
-            }
+            clearState(store);
             for (int s = 0; s < steps; s++) {
                 int pos = position(s);
-                int h0 = hOffset + s * u;
-                int h1 = h0 + u;
                 if (maskedAt(ws, pos)) {
-                    System.arraycopy(store, h0, store, h1, u);
-                    if (kind == Kind.LSTM) {
-                        System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
-                    }
+                    carry(store, s);
                     continue;
                 }
-                System.arraycopy(store, h0, hPrev, 0, u);
-                kernels.denseForward(hPrev, u, recurrentKernel, g, recurrentBias, zh);
-                int gate = gateOffset + s * g;
-                int cand = candOffset + s * u;
-                int pre = gatePreOffset + s * g;
-                if (kind == Kind.LSTM) {
-                    lstmCell(kernels, zxAll, pos * g, zh, 0, store, s);
-                    continue;
-                }
-                System.arraycopy(zxAll, pos * g, zx, 0, g);
-                switch (kind) {
-                    case GRU -> {
-                        if (!resetAfter) {
-                            for (int j = 0; j < u; j++) {
-                                double zr = (double) zx[u + j] + zh[u + j];
-                                rh[j] = (float) (recurrentActivation.scalar((float) zr) * hPrev[j]);
-                            }
-                            // U_h (r⊙h_{t−1}) replaces the candidate block of zh
-                            kernels.denseForward(rh, u, candidateRecurrentKernel, u, null, rec);
-                            System.arraycopy(rec, 0, zh, 2 * u, u);
-                        }
-                        for (int j = 0; j < u; j++) {
-                            float zz = (float) ((double) zx[j] + zh[j]);
-                            float zr = (float) ((double) zx[u + j] + zh[u + j]);
-                            store[pre + j] = zz;
-                            store[pre + u + j] = zr;
-                            store[pre + 2 * u + j] = resetAfter ? zh[2 * u + j] : 0f;
-                            float z = (float) recurrentActivation.scalar(zz);
-                            float r = (float) recurrentActivation.scalar(zr);
-                            double zc = resetAfter ? (double) zx[2 * u + j] + (double) r * zh[2 * u + j]
-                                    : (double) zx[2 * u + j] + zh[2 * u + j];
-                            float hh = (float) activation.scalar((float) zc);
-                            store[gate + j] = z;
-                            store[gate + u + j] = r;
-                            store[gate + 2 * u + j] = hh;
-                            store[cand + j] = (float) zc;
-                            store[h1 + j] = (float) ((double) z * hPrev[j] + (1.0 - z) * hh);
-                        }
+                System.arraycopy(store, hOffset + s * u, hPrev, 0, u);
+                kernels.denseForward(hPrev, u, stateKernel, stateWidth, recurrentBias, zh);
+                if (kind == Kind.GRU) {
+                    gruGates(kernels, zxAll, pos * g, zh, 0, store, s);
+                    if (!resetAfter) {
+                        resetState(store, s, hPrev, 0);
+                        kernels.denseForward(hPrev, u, candidateRecurrentKernel, u, null, rec);
                     }
-                    case SIMPLE_RNN -> {
-                        for (int j = 0; j < u; j++) {
-                            double z = (double) zx[j] + zh[j];
-                            store[cand + j] = (float) z;
-                            store[h1 + j] = (float) activation.scalar((float) z);
-                        }
-                    }
-                    default -> throw new IllegalStateException("unhandled cell " + kind);
                 }
+                cell(kernels, zxAll, pos * g, zh, 0, rec, 0, store, s);
+            }
+        }
+
+        /** h_0 = 0 (and c_0 = 0). */
+        private void clearState(float[] store) {
+            java.util.Arrays.fill(store, hOffset, hOffset + units, 0f);
+            if (kind == Kind.LSTM) {
+                java.util.Arrays.fill(store, cOffset, cOffset + units, 0f);
+            }
+        }
+
+        /** A masked step: the state is carried over unchanged. */
+        private void carry(float[] store, int s) {
+            int u = units;
+            System.arraycopy(store, hOffset + s * u, store, hOffset + (s + 1) * u, u);
+            if (kind == Kind.LSTM) {
+                System.arraycopy(store, cOffset + s * u, store, cOffset + (s + 1) * u, u);
+            }
+        }
+
+        /**
+         * Step {@code s} of one member from its input product {@code zx[xo…]} and its product of h_{t−1}
+         * ({@code zh[ho…]}, {@link #stateKernel}); a GRU whose reset gate applies first also reads
+         * {@code (r⊙h_{t−1})·U_h} at {@code rec[ro…]}, computed after {@link #gruGates}. In float, on the kernels:
+         * the single pass and the group pass both run it, so a group member ends exactly as it would alone.
+         */
+        private void cell(Kernels kernels, float[] zx, int xo, float[] zh, int ho, float[] rec, int ro, float[] store,
+                          int s) {
+            switch (kind) {
+                case LSTM -> lstmCell(kernels, zx, xo, zh, ho, store, s);
+                case GRU -> gruCandidate(kernels, zx, xo, resetAfter ? zh : rec, resetAfter ? ho + 2 * units : ro,
+                        store, s);
+                case SIMPLE_RNN -> {
+                    int cand = candOffset + s * units;
+                    for (int j = 0; j < units; j++) {
+                        store[cand + j] = zx[xo + j] + zh[ho + j];
+                    }
+                    activate(activation, kernels, store, cand, store, hOffset + (s + 1) * units, units);
+                }
+                default -> throw new IllegalStateException("unhandled cell " + kind);
             }
         }
 
@@ -580,6 +597,48 @@ final class RecurrentLayer extends Layer {
             activate(activation, kernels, store, c1, store, h1, u);
             for (int j = 0; j < u; j++) {
                 store[h1 + j] *= store[gate + 3 * u + j];
+            }
+        }
+
+        /** A GRU step's first half: z and r through the recurrent activation, from {@code zx[xo…]} + {@code zh[ho…]}. */
+        private void gruGates(Kernels kernels, float[] zx, int xo, float[] zh, int ho, float[] store, int s) {
+            int pre = gatePreOffset + s * 3 * units;
+            for (int j = 0; j < 2 * units; j++) {
+                store[pre + j] = zx[xo + j] + zh[ho + j];
+            }
+            activate(recurrentActivation, kernels, store, pre, store, gateOffset + s * 3 * units, 2 * units);
+        }
+
+        /** {@code r⊙h_{t−1}} of step {@code s} into {@code out[o…]}: what U_h reads when the reset gate applies first. */
+        private void resetState(float[] store, int s, float[] out, int o) {
+            int r = gateOffset + s * 3 * units + units;
+            int h0 = hOffset + s * units;
+            for (int j = 0; j < units; j++) {
+                out[o + j] = store[r + j] * store[h0 + j];
+            }
+        }
+
+        /**
+         * A GRU step's second half, given the candidate's recurrent term at {@code rec[ro…]}: {@code h·U_h + b_rh}
+         * (reset after, multiplied by r here) or {@code (r⊙h)·U_h}. ĥ = act(x·W_h + b_h + that);
+         * h = z⊙h_{t−1} + (1−z)⊙ĥ, as Keras computes it in float.
+         */
+        private void gruCandidate(Kernels kernels, float[] zx, int xo, float[] rec, int ro, float[] store, int s) {
+            int u = units;
+            int pre = gatePreOffset + s * 3 * u;
+            int gate = gateOffset + s * 3 * u;
+            int cand = candOffset + s * u;
+            int h0 = hOffset + s * u;
+            int h1 = h0 + u;
+            for (int j = 0; j < u; j++) {
+                float term = rec[ro + j];
+                store[pre + 2 * u + j] = resetAfter ? term : 0f;
+                store[cand + j] = zx[xo + 2 * u + j] + (resetAfter ? store[gate + u + j] * term : term);
+            }
+            activate(activation, kernels, store, cand, store, gate + 2 * u, u);
+            for (int j = 0; j < u; j++) {
+                float z = store[gate + j];
+                store[h1 + j] = z * store[h0 + j] + (1f - z) * store[gate + 2 * u + j];
             }
         }
 
@@ -723,7 +782,6 @@ final class RecurrentLayer extends Layer {
         void backward(Workspace ws, Kernels kernels, float[] rOut, float[] store, double eps, boolean ignoreBias,
                       int di, float[] table) {
             int u = units;
-            int g = gates * u;
             float[] x = table == null ? ws.values[input().valueSlot] : null;
             double[] rh = ws.doubleScratch(this, "rh", u); // relevance at h_s, carried back from step s+1
             double[] rc = ws.doubleScratch(this, "rc", u); // LSTM: relevance at c_s
@@ -754,52 +812,14 @@ final class RecurrentLayer extends Layer {
                 if (maskedAt(ws, pos)) {
                     continue; // the state was carried over: so is its relevance
                 }
-                int h0 = hOffset + s * u;
-                int h1 = h0 + u;
-                int gate = gateOffset + s * g;
-                int cand = candOffset + s * u;
                 if (free != null) {
                     biasFree(ws, kernels, x, table, pos, store, s, free, 0);
                 }
-                switch (kind) {
-                    case LSTM -> {
-                        lstmQuotients(store, s, rh, rc, 0, free, eps, sv, 0);
-                        linear(kernels, sv, sAll, pos, store, h0, rh,
-                                ch, null, false);
-                    }
-                    case GRU -> {
-                        for (int j = 0; j < u; j++) {
-                            double h = store[h1 + j];
-                            double q = rh[j] == 0 ? 0 : rh[j] / (h + eps * sign(h));
-                            double z = store[gate + j];
-                            double rhh = (1 - z) * store[gate + 2 * u + j] * q;
-                            rh[j] = z * store[h0 + j] * q;
-                            double zc = free != null ? free[j] : store[cand + j];
-                            sv[j] = (float) (rhh == 0 ? 0 : rhh / (zc + eps * sign(zc)));
-                        }
-                        if (resetAfter) {
-                            // h_{t−1}'s weights are r⊙U_h: scale the quotients by r for the recurrent product
-                            for (int j = 0; j < u; j++) {
-                                sr[j] = (float) ((double) store[gate + u + j] * sv[j]);
-                            }
-                            linear(kernels, sv, sAll, pos, store, h0, rh,
-                                    ch, sr, false);
-                        } else {
-                            // U_h reads r⊙h_{t−1}; all of that product's relevance goes to h_{t−1}
-                            linear(kernels, sv, sAll, pos, store, h0, rh,
-                                    ch, null, true);
-                        }
-                    }
-                    case SIMPLE_RNN -> {
-                        for (int j = 0; j < u; j++) {
-                            double z = free != null ? free[j] : store[cand + j];
-                            sv[j] = (float) (rh[j] == 0 ? 0 : rh[j] / (z + eps * sign(z)));
-                        }
-                        java.util.Arrays.fill(rh, 0);
-                        linear(kernels, sv, sAll, pos, store, h0, rh, ch, null, false);
-                    }
-                    default -> throw new IllegalStateException("unhandled cell " + kind);
-                }
+                quotients(store, s, rh, rc, 0, free, eps, sv, sr, 0);
+                System.arraycopy(sv, 0, sAll, pos * u, u);
+                // U s' as s'·Uᵀ: the register-blocked forward product instead of a reduction per row
+                kernels.denseForward(recurrentQuotients(sv, sr), u, candidateRecurrentKernelT, u, null, ch);
+                recurrentRelevance(store, s, rh, 0, ch, 0);
             }
             inputRelevance(ws, kernels, x, table, sAll);
         }
@@ -819,6 +839,79 @@ final class RecurrentLayer extends Layer {
                 float[] xw = ws.scratch(this, "xWg", steps * u);
                 kernels.foldedConv1dTokenRelevance(sAll, steps, u, stepIds, steps, xw, steps, 1, 1, 1, 0,
                         ws.tokenRelevance);
+            }
+        }
+
+        /**
+         * Step {@code s}'s elementwise relevance for one member (the class comment's rules): from {@code R(h_s)} in
+         * {@code rh} (LSTM: and {@code R(c_s)} in {@code rc}), both at {@code ro}, the candidate's quotients into
+         * {@code sv} at {@code so} (a GRU whose reset gate applies after U_h: and r⊙ those into {@code sr}, what
+         * U_h's input h_{t−1} gets), and in {@code rh} the part of {@code R(h_{s−1})} that bypasses the
+         * recurrent product ({@link #recurrentRelevance} adds the rest).
+         */
+        private void quotients(float[] store, int s, double[] rh, double[] rc, int ro, double[] free, double eps,
+                               float[] sv, float[] sr, int so) {
+            switch (kind) {
+                case LSTM -> lstmQuotients(store, s, rh, rc, ro, free, eps, sv, so);
+                case GRU -> gruQuotients(store, s, rh, ro, free, eps, sv, sr, so);
+                case SIMPLE_RNN -> {
+                    int cand = candOffset + s * units;
+                    for (int j = 0; j < units; j++) {
+                        double z = free != null ? free[ro + j] : store[cand + j];
+                        double r = rh[ro + j];
+                        sv[so + j] = (float) (r == 0 ? 0 : r / (z + eps * sign(z)));
+                        rh[ro + j] = 0;
+                    }
+                }
+                default -> throw new IllegalStateException("unhandled cell " + kind);
+            }
+        }
+
+        /** The quotients U_h's input gets: {@code sr} for a GRU whose reset gate applies after U_h, else {@code sv}. */
+        private float[] recurrentQuotients(float[] sv, float[] sr) {
+            return kind == Kind.GRU && resetAfter ? sr : sv;
+        }
+
+        /**
+         * {@code R(h_{s−1}) += h'_{s−1} ⊙ (U s')} for one member, given {@code U s'} at {@code ch[co…]}; {@code h'} is
+         * {@code r⊙h_{s−1}} for a GRU whose reset gate applies before U_h (all of that product's relevance goes to
+         * h_{s−1}).
+         */
+        private void recurrentRelevance(float[] store, int s, double[] rh, int ro, float[] ch, int co) {
+            int h0 = hOffset + s * units;
+            int r = gateOffset + s * gates * units + units;
+            boolean gated = kind == Kind.GRU && !resetAfter;
+            for (int i = 0; i < units; i++) {
+                double h = store[h0 + i];
+                if (gated) {
+                    h *= store[r + i];
+                }
+                rh[ro + i] += h * ch[co + i];
+            }
+        }
+
+        /** The GRU step's quotients (see {@link #quotients}): h = z⊙h_{t−1} + (1−z)⊙ĥ, signal-take-all at z. */
+        private void gruQuotients(float[] store, int s, double[] rh, int ro, double[] free, double eps, float[] sv,
+                                  float[] sr, int so) {
+            int u = units;
+            int gate = gateOffset + s * 3 * u;
+            int cand = candOffset + s * u;
+            int h0 = hOffset + s * u;
+            int h1 = h0 + u;
+            for (int j = 0; j < u; j++) {
+                double h = store[h1 + j];
+                double q = rh[ro + j] == 0 ? 0 : rh[ro + j] / (h + eps * sign(h));
+                double z = store[gate + j];
+                double rhh = (1 - z) * store[gate + 2 * u + j] * q;
+                rh[ro + j] = z * store[h0 + j] * q;
+                double zc = free != null ? free[ro + j] : store[cand + j];
+                sv[so + j] = (float) (rhh == 0 ? 0 : rhh / (zc + eps * sign(zc)));
+            }
+            if (resetAfter) {
+                // h_{t−1}'s weights are r⊙U_h: scale the quotients by r for the recurrent product
+                for (int j = 0; j < u; j++) {
+                    sr[so + j] = (float) ((double) store[gate + u + j] * sv[so + j]);
+                }
             }
         }
 
@@ -847,7 +940,7 @@ final class RecurrentLayer extends Layer {
             }
         }
 
-        /** The LSTM relevance pass of a group's members (see {@link RecurrentLayer#backwardGroup}). */
+        /** The relevance pass of a group's members (see {@link RecurrentLayer#backwardGroup}). */
         void backwardGroup(WorkspaceGroup group, int count, Kernels kernels, double eps, boolean ignoreBias, int di,
                            float[] table) {
             int u = units;
@@ -860,6 +953,7 @@ final class RecurrentLayer extends Layer {
             double[] free = ignoreBias ? lead.doubleScratch(this, "groupFree", count * u) : null;
             // the quotients of the step's unmasked members, one row each, and their U_g s' rows
             float[] svs = lead.scratch(this, "groupS", count * u);
+            float[] srs = lead.scratch(this, "groupSr", count * u);
             float[] chs = lead.scratch(this, "groupCh", count * u);
             int[] rows = group.rows;
             for (int m = 0; m < count; m++) {
@@ -896,50 +990,24 @@ final class RecurrentLayer extends Layer {
                         biasFree(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table, pos, store,
                                 s, free, m * u);
                     }
-                    lstmQuotients(store, s, rh, rc, m * u, free, eps, svs, active * u);
+                    quotients(store, s, rh, rc, m * u, free, eps, svs, srs, active * u);
                     System.arraycopy(svs, active * u, group.inputSide[m], pos * u, u);
                     rows[active++] = m;
                 }
                 if (active == 0) {
                     continue;
                 }
-                // U s' as s'·Uᵀ for every unmasked member at once; then linear()'s R(h_{t−1}) += h_{t−1} ⊙ (U s')
-                kernels.denseForwardRows(svs, active, u, candidateRecurrentKernelT, u, null, chs);
-                int h0 = hOffset + s * u;
+                // U s' as s'·Uᵀ for every unmasked member at once
+                kernels.denseForwardRows(recurrentQuotients(svs, srs), active, u, candidateRecurrentKernelT, u, null,
+                        chs);
                 for (int r = 0; r < active; r++) {
-                    int m = rows[r];
-                    float[] store = group.outputSide[m];
-                    for (int i = 0; i < u; i++) {
-                        rh[m * u + i] += store[h0 + i] * (double) chs[r * u + i];
-                    }
+                    recurrentRelevance(group.outputSide[rows[r]], s, rh, rows[r] * u, chs, r * u);
                 }
             }
             for (int m = 0; m < count; m++) {
                 Workspace ws = group.members[m];
                 inputRelevance(ws, kernels, table == null ? ws.values[input().valueSlot] : null, table,
                         group.inputSide[m]);
-            }
-        }
-
-        /**
-         * The ε-rule's last two steps for {@code {x_t, h_{t−1}} → z}, given the quotients {@code s}: they go to row
-         * {@code pos} of {@code sAll} for {@code R(x_t) += x_t ⊙ (W s)} (run for all steps after the loop),
-         * and {@code R(h_{t−1}) += h'_{t−1} ⊙ (U s')} into {@code rh}, where
-         * {@code s'} is {@code sRecurrent} when given and {@code h'} is {@code r⊙h_{t−1}} when {@code gateState}.
-         */
-        private void linear(Kernels kernels, float[] s, float[] sAll, int pos, float[] store, int h0,
-                            double[] rh, float[] ch, float[] sRecurrent, boolean gateState) {
-            int u = units;
-            System.arraycopy(s, 0, sAll, pos * u, u);
-            // U s' as s'·Uᵀ: the register-blocked forward product instead of a reduction per row
-            kernels.denseForward(sRecurrent != null ? sRecurrent : s, u, candidateRecurrentKernelT, u, null, ch);
-            int gate = gateOffset + (h0 - hOffset) / u * gates * u;
-            for (int i = 0; i < u; i++) {
-                double h = store[h0 + i];
-                if (gateState) {
-                    h *= store[gate + u + i];
-                }
-                rh[i] += h * ch[i];
             }
         }
     }
