@@ -264,6 +264,21 @@ public interface Kernels {
         }
     }
 
+    /**
+     * A point on a straight path between two pre-activations, plus the bias:
+     * {@code out[r·cols + c] = bias[c] + (from[r·cols + c] + alpha · delta[r·cols + c])} for {@code rows} rows
+     * ({@code 0f +} in place of the bias when it is null), each operation rounded on its own (no fma), so that every
+     * implementation gives the same bits.
+     */
+    default void pathPoint(float[] from, float[] delta, float alpha, float[] bias, int rows, int cols, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            for (int c = 0; c < cols; c++) {
+                out[o + c] = (bias == null ? 0f : bias[c]) + (from[o + c] + alpha * delta[o + c]);
+            }
+        }
+    }
+
     /** {@code acc[i] += x[i]}. */
     default void add(float[] x, float[] acc, int n) {
         for (int i = 0; i < n; i++) {

@@ -882,6 +882,25 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void pathPoint(float[] from, float[] delta, float alpha, float[] bias, int rows, int cols, float[] out) {
+        FloatVector a = FloatVector.broadcast(species, alpha);
+        int end = bound(cols);
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            int c = 0;
+            for (; c < end; c += lanes) { // mul, then add, then add: the scalar form's roundings, no fma
+                FloatVector.fromArray(species, from, o + c)
+                        .add(FloatVector.fromArray(species, delta, o + c).mul(a))
+                        .add(start(bias, c))
+                        .intoArray(out, o + c);
+            }
+            for (; c < cols; c++) {
+                out[o + c] = (bias == null ? 0f : bias[c]) + (from[o + c] + alpha * delta[o + c]);
+            }
+        }
+    }
+
+    @Override
     public void add(float[] x, int xo, float[] acc, int ao, int n) {
         int i = 0;
         for (int end = bound(n); i < end; i += lanes) {

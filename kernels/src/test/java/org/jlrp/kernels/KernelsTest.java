@@ -483,6 +483,36 @@ class KernelsTest {
         }
     }
 
+    /** Rows of odd widths, with and without a bias: the formula's bits exactly, on every implementation. */
+    @Test
+    void pathPointIsTheFormulaBitForBit() {
+        Random random = new Random(47);
+        for (Kernels k : implementations()) {
+            for (int cols : new int[]{1, 7, 8, 17, 100}) {
+                int rows = 3;
+                float[] from = random(random, rows * cols);
+                float[] delta = random(random, rows * cols);
+                float[] bias = random(random, cols);
+                from[0] = -0f; // 0f + (−0 + α·0) is +0: the bias-free form must add its zero too
+                delta[0] = 0f;
+                for (float[] b : new float[][]{bias, null}) {
+                    for (float alpha : new float[]{0f, 0.02f, 0.5f, 1f}) {
+                        float[] out = new float[rows * cols + 1];
+                        out[rows * cols] = 42f;
+                        k.pathPoint(from, delta, alpha, b, rows, cols, out);
+                        for (int i = 0; i < rows * cols; i++) {
+                            float want = (b == null ? 0f : b[i % cols]) + (from[i] + alpha * delta[i]);
+                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(out[i]),
+                                    k + " pathPoint cols=" + cols + " alpha=" + alpha + " bias=" + (b != null)
+                                            + " at " + i);
+                        }
+                        assertEquals(42f, out[rows * cols], "nothing past the rows");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void simdAndScalarAgreeOnTheSameInputs() {
         Kernels simd = simd();

@@ -511,7 +511,7 @@ public final class Network {
             }
         }
         int count = folded.size();
-        float[][] zx = new float[count][];
+        float[][] zx = new float[count][]; // the input's row sums, then minus the baseline's
         float[][] zb = new float[count][];
         double[][] sum = new double[count][];
         int largest = 0;
@@ -525,6 +525,7 @@ public final class Network {
             if (baselineIds != null) {
                 f.rowSums(kernels, baselineIds, zb[i]);
             }
+            kernels.subtract(zx[i], zb[i], zx[i], n); // the path's direction, once for all its points
             sum[i] = new double[n];
         }
         float[] point = new float[largest];
@@ -615,12 +616,12 @@ public final class Network {
     }
 
     /** The folded plan's forward pass at path point {@code alpha} (see {@link FoldedConv1D#forwardAt}). */
-    private void forwardAt(List<Layer> nodes, List<FoldedConv1D> folded, Workspace ws, float[][] zx, float[][] zb,
-                           float alpha, float[] point) {
+    private void forwardAt(List<Layer> nodes, List<FoldedConv1D> folded, Workspace ws, float[][] delta,
+                           float[][] zb, float alpha, float[] point) {
         for (Layer node : nodes) {
             if (node instanceof FoldedConv1D f) {
                 int i = folded.indexOf(f);
-                f.forwardAt(ws, kernels, zx[i], zb[i], alpha, point);
+                f.forwardAt(ws, kernels, delta[i], zb[i], alpha, point);
             } else {
                 node.forward(ws, kernels);
             }
