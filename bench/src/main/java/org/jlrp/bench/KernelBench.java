@@ -291,6 +291,13 @@ public class KernelBench {
         return convScratch;
     }
 
+    /** One Integrated Gradients path point at the Conv1D's pre-activation ([148][100]; z and a routing as the ends). */
+    @Benchmark
+    public float[] pathPoint() {
+        k.pathPoint(z, sConv, 0.37f, bias, OUT_STEPS, FILTERS, convScratch);
+        return convScratch;
+    }
+
     @Benchmark
     public float[] denseAccumulate() {
         k.denseAccumulate(changes, changedRows, FILTERS, denseW, UNITS, denseZ);

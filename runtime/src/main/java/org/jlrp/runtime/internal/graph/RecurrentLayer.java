@@ -26,8 +26,9 @@ import org.jlrp.runtime.internal.model.RecurrentSpec.Kind;
  *
  * <p>Each direction keeps, per step, its states, activated gates and candidate pre-activation in this layer's
  * pre-activation slot (layout in {@link Direction}); the per-step vectors the kernels read and write are scratch
- * arrays of the workspace. The per-step products run on the Dense kernels; the elementwise cell arithmetic is done
- * here, in double precision where it combines values.
+ * arrays of the workspace. The per-step products run on the Dense kernels; the forward cells run in float (the
+ * gates on the vector sigmoid and tanh, as Keras computes them), and the relevance pass combines its quotients in
+ * double precision.
  */
 final class RecurrentLayer extends Layer {
 
@@ -918,8 +919,8 @@ final class RecurrentLayer extends Layer {
         /**
          * The LSTM step's elementwise relevance (the class comment's rules) for step {@code s} of one member: from
          * {@code R(h_s)} in {@code rh} and {@code R(c_s)} in {@code rc} (both at {@code ro}), {@code R(c_{s−1})}
-         * into {@code rc}; {@code rh} cleared for {@link #linear} to fill with {@code R(h_{s−1})}; the candidate's
-         * quotients into {@code sv} at {@code so}.
+         * into {@code rc}; {@code rh} cleared for {@link #recurrentRelevance} to fill with {@code R(h_{s−1})}; the
+         * candidate's quotients into {@code sv} at {@code so}.
          */
         private void lstmQuotients(float[] store, int s, double[] rh, double[] rc, int ro, double[] free, double eps,
                                    float[] sv, int so) {
