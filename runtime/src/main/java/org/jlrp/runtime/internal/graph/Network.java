@@ -221,7 +221,10 @@ public final class Network {
         return most;
     }
 
-    /** Whether the network has recurrent layers, whose cells a group runs together ({@link RecurrentLayer#forwardGroup}). */
+    /**
+     * Whether the network has recurrent layers, whose cells a group runs together
+     * ({@link RecurrentLayer#forwardGroup}).
+     */
     public boolean groupsRecurrentCells() {
         return layers.stream().anyMatch(l -> l instanceof RecurrentLayer);
     }
