@@ -766,21 +766,14 @@ public final class Explainer {
             });
         }
         network.forward(plan, ws, tokens); // the workspace holds this input's forward pass again
-        List<Explanation> explanations = new ArrayList<>();
-        for (int i = 0; i < classes; i++) {
-            double[] values = shapley[i];
-            double sum = 0;
-            for (int t = 0; t < length; t++) {
-                if (players > 0) {
+        if (players > 0) {
+            for (double[] values : shapley) {
+                for (int t = 0; t < length; t++) {
                     values[t] /= options.samples();
                 }
-                sum += values[t];
             }
-            float logit = logits[targets[i]];
-            explanations.add(new Explanation(sequence, targets[i], logits, probabilities, logit, tokens.clone(),
-                    values, null, network.embeddingDim(), 0, sum, logit - sum, emptyLogits[i]));
         }
-        return explanations;
+        return perTarget(network, sequence, targets, tokens, logits, probabilities, shapley, emptyLogits);
     }
 
     /** A Fisher–Yates shuffle of {@code order[0…n)}: {@link Random#nextInt(int)} from the last position down. */
@@ -850,15 +843,26 @@ public final class Explainer {
                 return null;
             });
         }
+        return perTarget(network, sequence, targets, tokens, logits, probabilities, drop, null);
+    }
+
+    /**
+     * One explanation per target from the perturbation methods' per-token values (occlusion's logit drops, Shapley
+     * values), with Σ R and the rest of each target's logit; {@code baselineLogits}, per target, or null for none.
+     */
+    private static List<Explanation> perTarget(Network network, int sequence, int[] targets, int[] tokens,
+                                               float[] logits, float[] probabilities, double[][] values,
+                                               float[] baselineLogits) {
         List<Explanation> explanations = new ArrayList<>();
-        for (int i = 0; i < classes; i++) {
+        for (int i = 0; i < targets.length; i++) {
             double sum = 0;
-            for (double d : drop[i]) {
-                sum += d;
+            for (double v : values[i]) {
+                sum += v;
             }
             float logit = logits[targets[i]];
             explanations.add(new Explanation(sequence, targets[i], logits, probabilities, logit, tokens.clone(),
-                    drop[i], null, network.embeddingDim(), 0, sum, logit - sum));
+                    values[i], null, network.embeddingDim(), 0, sum, logit - sum,
+                    baselineLogits == null ? Double.NaN : baselineLogits[i]));
         }
         return explanations;
     }

@@ -507,21 +507,14 @@ public final class Network {
             throw new JlrpException(gradientRefusal);
         }
         List<Layer> nodes = plan.nodes();
-        List<FoldedConv1D> folded = new ArrayList<>();
-        for (Layer node : nodes) {
-            if (node instanceof FoldedConv1D f) {
-                folded.add(f);
-            }
-        }
+        List<FoldedConv1D> folded = plan.foldedNodes();
         int count = folded.size();
         float[][] zx = new float[count][]; // the input's row sums, then minus the baseline's
         float[][] zb = new float[count][];
         double[][] sum = new double[count][];
-        int largest = 0;
         for (int i = 0; i < count; i++) {
             FoldedConv1D f = folded.get(i);
-            int n = f.conv.outSteps * f.conv.filters;
-            largest = Math.max(largest, n);
+            int n = f.conv.outSize;
             zx[i] = new float[n];
             f.rowSums(kernels, ids, zx[i]);
             zb[i] = new float[n];
@@ -531,7 +524,7 @@ public final class Network {
             kernels.subtract(zx[i], zb[i], zx[i], n); // the path's direction, once for all its points
             sum[i] = new double[n];
         }
-        float[] point = new float[largest];
+        float[] point = new float[largestFoldedOutput(plan)];
         for (int k = 1; k <= steps; k++) {
             forwardAt(nodes, folded, ws, zx, zb, (float) ((double) k / steps), point);
             seed(plan, ws, target, 1f);
