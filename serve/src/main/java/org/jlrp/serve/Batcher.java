@@ -1,6 +1,7 @@
 package org.jlrp.serve;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,11 +69,8 @@ final class Batcher implements AutoCloseable {
     private final long maxQueueNanos;
     /** Sequences in the queue (not yet taken into a batch). */
     private final AtomicLong queuedSequences = new AtomicLong();
-    /**
-     * Recent time per sequence of one lane (moving average over batches); 0 until the first batch. Every lane
-     * updates it; a lost update between two lanes only delays the average by a batch.
-     */
-    private volatile double nanosPerSequence;
+    /** Recent time per sequence of one lane, for the queue's time bound. */
+    private final SequenceTime sequenceTime = new SequenceTime();
     /** Tests only: while set, the batcher takes nothing from the queue (to fill it, or to let a deadline pass). */
     private volatile java.util.concurrent.CountDownLatch hold;
 
@@ -112,7 +110,7 @@ final class Batcher implements AutoCloseable {
         long waiting;
         do { // check and reserve in one step: two I/O threads must not both see the same queue and both get in
             waiting = queuedSequences.get();
-            if (waiting > 0 && (waiting + size) * nanosPerSequence / lanes.length > maxQueueNanos) {
+            if (waiting > 0 && (waiting + size) * sequenceTime.nanos() / lanes.length > maxQueueNanos) {
                 return Refusal.OVERLOADED;
             }
         } while (!queuedSequences.compareAndSet(waiting, waiting + size));
@@ -126,7 +124,35 @@ final class Batcher implements AutoCloseable {
     /** Whether the queue holds more work than the time bound already: then any request is refused, unread. */
     boolean overloaded() {
         long waiting = queuedSequences.get();
-        return waiting > 0 && waiting * nanosPerSequence / lanes.length > maxQueueNanos;
+        return waiting > 0 && waiting * sequenceTime.nanos() / lanes.length > maxQueueNanos;
+    }
+
+    /**
+     * The median of the last {@link #BATCHES} batches' wall time per sequence (0 before the first batch). A median,
+     * not a moving average: one batch stretched by a garbage-collection pause or a descheduled thread (a few ms on a
+     * busy 2-core machine, over a batch of one or two) would otherwise raise the estimate tenfold at once and refuse
+     * requests at a fraction of the capacity; a lasting change of speed (heavier requests, real overload) moves the
+     * median within half as many batches.
+     */
+    static final class SequenceTime {
+        static final int BATCHES = 9;
+        private final double[] recent = new double[BATCHES];
+        private int count;
+        private int next;
+        private volatile double median;
+
+        synchronized void record(double nanosPerSequence) {
+            recent[next] = nanosPerSequence;
+            next = (next + 1) % BATCHES;
+            count = Math.min(count + 1, BATCHES);
+            double[] sorted = Arrays.copyOf(recent, count);
+            Arrays.sort(sorted);
+            median = sorted[count / 2];
+        }
+
+        double nanos() {
+            return median;
+        }
     }
 
     private Work taken(Work w) {
@@ -156,8 +182,7 @@ final class Batcher implements AutoCloseable {
                     for (Work w : batch) {
                         n += w.request.size();
                     }
-                    double perSequence = (System.nanoTime() - start) / (double) n;
-                    nanosPerSequence = nanosPerSequence == 0 ? perSequence : 0.8 * nanosPerSequence + 0.2 * perSequence;
+                    sequenceTime.record((System.nanoTime() - start) / (double) n);
                 }
             } catch (InterruptedException e) {
                 if (!running) {
