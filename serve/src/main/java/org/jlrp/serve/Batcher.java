@@ -132,7 +132,7 @@ final class Batcher implements AutoCloseable {
      * not a moving average: one batch stretched by a garbage-collection pause or a descheduled thread (a few ms on a
      * busy 2-core machine, over a batch of one or two) would otherwise raise the estimate tenfold at once and refuse
      * requests at a fraction of the capacity; a lasting change of speed (heavier requests, real overload) moves the
-     * median within half as many batches.
+     * median once it has lasted 5 batches.
      */
     static final class SequenceTime {
         static final int BATCHES = 9;

@@ -21,7 +21,7 @@ class SequenceTimeTest {
     }
 
     @Test
-    void aLastingChangeOfSpeedMovesTheEstimateWithinHalfTheWindow() {
+    void aLastingChangeOfSpeedMovesTheEstimateOnceItHasLastedHalfTheWindow() {
         Batcher.SequenceTime time = new Batcher.SequenceTime();
         for (int i = 0; i < Batcher.SequenceTime.BATCHES; i++) {
             time.record(40_000);
