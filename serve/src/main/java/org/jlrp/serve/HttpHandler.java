@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -52,7 +53,21 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** A response body and how to label it in the metrics. */
-    private record Answer(int status, String contentType, byte[] body) {
+    private record Answer(int status, String contentType, ByteBuf body) {
+    }
+
+    /**
+     * A body written in place: its bytes are handed to Netty as they are, without {@code toByteArray}'s copy (an
+     * explain answer is a few KB per request, and the copy was one of the largest allocations per request).
+     */
+    private static final class Body extends ByteArrayOutputStream {
+        Body(int size) {
+            super(size);
+        }
+
+        ByteBuf wrapped() {
+            return Unpooled.wrappedBuffer(buf, 0, count);
+        }
     }
 
     /** Pipelined requests that arrived while one is in flight; answered in order, one at a time. */
@@ -143,7 +158,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }));
                 case "v2_model_metadata" -> respond(ctx, keepAlive, endpoint, start, json(200, this::metadata));
                 case "metrics" -> respond(ctx, keepAlive, endpoint, start,
-                        new Answer(200, server.metrics().contentType(), server.metrics().scrape()));
+                        new Answer(200, server.metrics().contentType(),
+                                Unpooled.wrappedBuffer(server.metrics().scrape())));
                 case "v1_predict", "v1_explain", "v2_infer" -> submit(ctx, req, keepAlive, endpoint, start);
                 default -> respond(ctx, keepAlive, endpoint, start, error(404, "no such endpoint: " + path));
             }
@@ -239,13 +255,13 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 shown, request.words(), model.labels(), request.unknownWords(), single);
         // Sized for the usual answer (about 20 bytes per token: id, relevance, word), so that it is written once.
         int perResult = 512 + 32 * Math.max(1, model.explainer().inputLength());
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024 + perResult * shown.size());
+        Body out = new Body(1024 + perResult * shown.size());
         try {
             JsonReport.write(out, report); // UTF-8 bytes directly: no character encoder and its buffers per answer
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Answer(200, JSON_TYPE, out.toByteArray());
+        return new Answer(200, JSON_TYPE, out.wrapped());
     }
 
     /** One prediction: the predicted class (and its label), the logits and, where the model has them, probabilities. */
@@ -331,7 +347,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static Answer json(int status, Fields fields) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        Body out = new Body(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             fields.write(g);
@@ -340,7 +356,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Answer(status, JSON_TYPE, out.toByteArray());
+        return new Answer(status, JSON_TYPE, out.wrapped());
     }
 
     /** Both protocols answer an error as {@code {"error": "one line"}}. */
@@ -354,9 +370,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void respond(ChannelHandlerContext ctx, boolean keepAlive, String endpoint, long start, Answer answer) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+                HttpResponseStatus.valueOf(answer.status()), answer.body());
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().readableBytes());
         if (answer.status() == 503) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
