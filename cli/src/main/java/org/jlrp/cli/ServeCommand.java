@@ -61,6 +61,9 @@ final class ServeCommand {
                 + d.deadlineMillis() + ")"));
         o.addOption(CommandLines.opt("threads", "N", "batching lanes, each with a one-thread batch engine "
                 + "(default: the number of cores, " + d.threads() + ")"));
+        o.addOption(CommandLines.opt("warmup-ms", "N", "before serving, explain random sequences for N ms so that "
+                + "the first requests run compiled code; the ready endpoints say not ready meanwhile (default "
+                + d.warmupMillis() + "; 0: none)"));
         return o;
     }
 
@@ -77,6 +80,10 @@ final class ServeCommand {
         }
         Setup setup = setup(line);
         String name = setup.model().name();
+        if (setup.options().warmupMillis() > 0) {
+            err.println("jlrp: warming up for " + setup.options().warmupMillis() + " ms (--warmup-ms 0 skips it)...");
+            err.flush();
+        }
         Server server = Server.start(setup.model(), setup.options());
         // SIGTERM (and Ctrl-C) drain the requests in flight; then run() returns and the process exits 0.
         Thread drain = new Thread(server::shutdown, "jlrp-drain");
@@ -119,7 +126,8 @@ final class ServeCommand {
                         CommandLines.intValue(line, "deadline-ms", (int) d.deadlineMillis(), 1, 3_600_000))
                 .withMaxQueueMicros(CommandLines.intValue(line, "max-queue-us", (int) d.maxQueueMicros(), 1,
                         Integer.MAX_VALUE))
-                .withThreads(CommandLines.intValue(line, "threads", d.threads(), 1, 1024));
+                .withThreads(CommandLines.intValue(line, "threads", d.threads(), 1, 1024))
+                .withWarmupMillis(CommandLines.intValue(line, "warmup-ms", (int) d.warmupMillis(), 0, 600_000));
 
         boolean demo = modelPath == null;
         Explainer explainer = demo ? DemoModel.explainer()

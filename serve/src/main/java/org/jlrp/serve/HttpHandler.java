@@ -144,12 +144,12 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }));
                 case "v1_model_ready" -> respond(ctx, keepAlive, endpoint, start, json(200, g -> {
                     g.writeStringField("name", model.name());
-                    g.writeBooleanField("ready", !server.draining());
+                    g.writeBooleanField("ready", server.ready());
                 }));
                 case "v2_live" -> respond(ctx, keepAlive, endpoint, start, json(200, g -> g.writeBooleanField("live",
                         true)));
                 case "v2_ready", "v2_model_ready" -> respond(ctx, keepAlive, endpoint, start,
-                        json(server.draining() ? 503 : 200, g -> g.writeBooleanField("ready", !server.draining())));
+                        json(server.ready() ? 200 : 503, g -> g.writeBooleanField("ready", server.ready())));
                 case "v2_server" -> respond(ctx, keepAlive, endpoint, start, json(200, g -> {
                     g.writeStringField("name", "jlrp");
                     g.writeStringField("version", version());

@@ -34,12 +34,21 @@ final class Metrics {
                 .callback(cb -> cb.call(depth.getAsInt())).register(registry);
     }
 
+    /** While set (the server's warm-up), nothing is counted: the metrics describe the requests of clients. */
+    volatile boolean paused;
+
     void request(String endpoint, int status, long nanos) {
+        if (paused) {
+            return;
+        }
         requests.labelValues(endpoint, Integer.toString(status)).inc();
         latency.labelValues(endpoint).observe(nanos / 1e9);
     }
 
     void batch(int sequences) {
+        if (paused) {
+            return;
+        }
         batchSize.observe(sequences);
     }
 

@@ -17,15 +17,18 @@ import org.jlrp.runtime.JlrpException;
  * @param deadlineMillis a request still queued this long after it arrived is answered 503 instead of explained
  * @param threads        batching lanes, each explaining its batches on a one-thread batch engine
  * @param drainMillis    on shutdown, how long in-flight requests may take to finish
+ * @param warmupMillis   before {@link Server#start} returns (and while the ready endpoints say not ready), how long
+ *                       the server explains random sequences through its own endpoints, so that the JIT has compiled
+ *                       the kernels, the parsing and the reports before the first real request; 0 for none
  */
 public record ServeOptions(String host, int port, int maxBatch, long maxWaitMicros, long maxQueueMicros,
                            int queueCapacity, int maxBodyBytes, int maxInstances, long deadlineMillis, int threads,
-                           long drainMillis) {
+                           long drainMillis, long warmupMillis) {
 
     public static final String LOOPBACK = "127.0.0.1";
 
     public static final ServeOptions DEFAULT = new ServeOptions(LOOPBACK, 8080, 64, 0, 5000, 1024, 1 << 20, 64,
-            2000, Runtime.getRuntime().availableProcessors(), 10_000);
+            2000, Runtime.getRuntime().availableProcessors(), 10_000, 5000);
 
     public ServeOptions {
         positive("max batch", maxBatch);
@@ -35,8 +38,8 @@ public record ServeOptions(String host, int port, int maxBatch, long maxWaitMicr
         positive("threads", threads);
         positive("deadline (ms)", deadlineMillis);
         positive("max queue time (us)", maxQueueMicros);
-        if (maxWaitMicros < 0 || drainMillis < 0) {
-            throw new JlrpException("batch wait and drain time must be >= 0");
+        if (maxWaitMicros < 0 || drainMillis < 0 || warmupMillis < 0) {
+            throw new JlrpException("batch wait, drain and warm-up time must be >= 0");
         }
         if (port < 0 || port > 65535) {
             throw new JlrpException("port " + port + " is out of range [0, 65535]");
@@ -51,31 +54,36 @@ public record ServeOptions(String host, int port, int maxBatch, long maxWaitMicr
 
     public ServeOptions withHost(String h) {
         return new ServeOptions(h, port, maxBatch, maxWaitMicros, maxQueueMicros, queueCapacity, maxBodyBytes,
-                maxInstances, deadlineMillis, threads, drainMillis);
+                maxInstances, deadlineMillis, threads, drainMillis, warmupMillis);
     }
 
     public ServeOptions withPort(int p) {
         return new ServeOptions(host, p, maxBatch, maxWaitMicros, maxQueueMicros, queueCapacity, maxBodyBytes,
-                maxInstances, deadlineMillis, threads, drainMillis);
+                maxInstances, deadlineMillis, threads, drainMillis, warmupMillis);
     }
 
     public ServeOptions withBatching(int batch, long waitMicros) {
         return new ServeOptions(host, port, batch, waitMicros, maxQueueMicros, queueCapacity, maxBodyBytes,
-                maxInstances, deadlineMillis, threads, drainMillis);
+                maxInstances, deadlineMillis, threads, drainMillis, warmupMillis);
     }
 
     public ServeOptions withLimits(int queue, int bodyBytes, int instances, long deadline) {
         return new ServeOptions(host, port, maxBatch, maxWaitMicros, maxQueueMicros, queue, bodyBytes, instances,
-                deadline, threads, drainMillis);
+                deadline, threads, drainMillis, warmupMillis);
     }
 
     public ServeOptions withMaxQueueMicros(long micros) {
         return new ServeOptions(host, port, maxBatch, maxWaitMicros, micros, queueCapacity, maxBodyBytes,
-                maxInstances, deadlineMillis, threads, drainMillis);
+                maxInstances, deadlineMillis, threads, drainMillis, warmupMillis);
     }
 
     public ServeOptions withThreads(int n) {
         return new ServeOptions(host, port, maxBatch, maxWaitMicros, maxQueueMicros, queueCapacity, maxBodyBytes,
-                maxInstances, deadlineMillis, n, drainMillis);
+                maxInstances, deadlineMillis, n, drainMillis, warmupMillis);
+    }
+
+    public ServeOptions withWarmupMillis(long millis) {
+        return new ServeOptions(host, port, maxBatch, maxWaitMicros, maxQueueMicros, queueCapacity, maxBodyBytes,
+                maxInstances, deadlineMillis, threads, drainMillis, millis);
     }
 }

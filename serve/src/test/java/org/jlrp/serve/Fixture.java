@@ -40,7 +40,7 @@ final class Fixture {
             ServeOptions.DEFAULT.maxInstances(), 600_000);
 
     static Server start(ServeOptions options) {
-        return Server.start(model(), options.withHost(ServeOptions.LOOPBACK).withPort(0));
+        return Server.start(model(), options.withHost(ServeOptions.LOOPBACK).withPort(0).withWarmupMillis(0));
     }
 
     static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -1,6 +1,7 @@
 package org.jlrp.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,6 +41,9 @@ class TextVectorizationServeTest {
         Server server = Server.start(new ServedModel("urls", "phishguard", explainer, null, null),
                 Fixture.PATIENT.withHost(ServeOptions.LOOPBACK).withPort(0));
         try {
+            // the warm-up's random id sequences went through this recurrent model too
+            assertTrue(server.warmupAnswered().get() > 0);
+            assertEquals(0, server.warmupFailed().get());
             HttpResponse<String> r = Fixture.post(server, "/v1/models/urls:explain",
                     new ObjectMapper().writeValueAsString(java.util.Map.of("instances", texts)));
             assertEquals(200, r.statusCode(), r.body());
