@@ -12,7 +12,7 @@ fail() { echo "serve-check: FAIL: $*" >&2; cat "$log" >&2; exit 1; }
 ./jlrp serve --port "$port" 2>"$log" &
 server=$!
 trap 'kill -TERM "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 150); do
+for _ in $(seq 300); do # start and the 5 s warm-up: ready within 30 s
   curl -sf "$base/v2/health/ready" >/dev/null 2>&1 && break
   kill -0 "$server" 2>/dev/null || fail "the server exited before it was ready"
   sleep 0.1
