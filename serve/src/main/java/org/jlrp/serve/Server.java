@@ -103,8 +103,8 @@ public final class Server implements AutoCloseable {
      * Explains random sequences through the server's own {@code :explain} and {@code :predict} endpoints for
      * {@link ServeOptions#warmupMillis()}, from two connections per lane, so that C2 has compiled what every request
      * runs (the vector kernels, which run boxed and allocating until then, the batching, the JSON) before a
-     * client's request comes: measured, a cold server's first request took 209 ms and its first 500 a p99 of 31 ms.
-     * The metrics count nothing meanwhile (a client that did not wait for ready is not counted either).
+     * client's request comes: measured, a cold server's first request took 209–275 ms and its first 500 a p99 of
+     * 31–37 ms. The metrics count nothing meanwhile (a client that did not wait for ready is not counted either).
      */
     private void warmUp() {
         long millis = options.warmupMillis();
