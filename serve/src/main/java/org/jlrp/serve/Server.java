@@ -48,7 +48,10 @@ public final class Server implements AutoCloseable {
     private volatile boolean draining;
     /** Set until the warm-up has run: the ready endpoints say not ready meanwhile. */
     private volatile boolean warming = true;
-    /** Warm-up requests answered with 200, and those answered otherwise (tests). */
+    /**
+     * Warm-up requests answered with 200, and those that failed: another status than 200 or 503 (the queue's time
+     * bound may refuse some while the engine is cold), or no answer. For the tests.
+     */
     private final AtomicInteger warmupAnswered = new AtomicInteger();
     private final AtomicInteger warmupFailed = new AtomicInteger();
     private volatile boolean closed;
