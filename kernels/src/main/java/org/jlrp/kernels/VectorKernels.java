@@ -101,19 +101,41 @@ final class VectorKernels implements Kernels {
      * in registers; each weight vector is loaded once per block and each input value broadcast once per vector pair.
      * Blocks run on interior steps, where every tap is in range, so the inner loops have no branches; edge steps
      * (same/causal padding) take the one-step path with the tap range computed up front. Filters that do not fill a
-     * whole vector run as one vector overlapping the last full one. Only the one species is ever used: a second one
+     * whole vector run as dot products over each step's input window where the taps are adjacent rows (dilation 1),
+     * else as one vector overlapping the last full one. Only the one species is ever used: a second one
      * (say 128-bit for leftovers) pollutes the type profiles inside FloatVector, C2 then cannot keep the accumulators
      * unboxed, and the kernel was measured allocating 14 MB per call and running 2× slower than scalar.
      */
     @Override
     public void conv1dForward(float[] x, int steps, int inChannels, float[] w, int width, int filters, float[] bias,
                               int stride, int dilation, int padLeft, float[] z, int outSteps) {
+        // Filters left over after the whole vectors (4 of 100 on 256-bit vectors), as dot products over each step's
+        // input window, which is contiguous when the taps are adjacent rows: their weights packed per filter, once
+        // per call. As one vector overlapping the last full one, they cost a fifth of the whole product (100 filters
+        // against 96 measured 17-24 % slower), since that block spends a broadcast per step and input value on
+        // lanes mostly recomputed; the dot products took about a quarter off (performance.md).
+        int leftover = filters % lanes;
+        float[] packed = null;
+        if (leftover > 0 && filters >= lanes && dilation == 1) {
+            int window = width * inChannels;
+            packed = PACKED.get();
+            if (packed.length < leftover * window) {
+                packed = new float[leftover * window];
+                PACKED.set(packed);
+            }
+            for (int r = 0; r < leftover; r++) {
+                int from = filters - leftover + r;
+                for (int j = 0; j < window; j++) {
+                    packed[r * window + j] = w[j * filters + from];
+                }
+            }
+        }
         int t = 0;
         while (t < outSteps) {
             int lastStep = t + BLOCK_STEPS - 1;
             if (lastStep < outSteps && t * stride - padLeft >= 0
                     && lastStep * stride + (width - 1) * dilation - padLeft < steps) {
-                convBlock(x, inChannels, w, width, filters, bias, stride, dilation, padLeft, z, t);
+                convBlock(x, inChannels, w, width, filters, bias, stride, dilation, padLeft, z, t, packed);
                 t += BLOCK_STEPS;
             } else {
                 convStep(x, steps, inChannels, w, width, filters, bias, stride, dilation, padLeft, z, t);
@@ -122,9 +144,12 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** Four interior output steps {@code t…t+3}, all filters. */
+    /** Per thread: the leftover filters' weights of the current {@link #conv1dForward} call, packed per filter. */
+    private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Four interior output steps {@code t…t+3}, all filters; {@code packed}: see {@link #conv1dForward}. */
     private static void convBlock(float[] x, int in, float[] w, int width, int filters, float[] bias, int stride,
-                                  int dilation, int padLeft, float[] z, int t) {
+                                  int dilation, int padLeft, float[] z, int t, float[] packed) {
         int xBase = (t * stride - padLeft) * in;
         int xStep = stride * in;
         int xTap = dilation * in;
@@ -138,6 +163,17 @@ final class VectorKernels implements Kernels {
         }
         for (; f + lanes <= filters; f += lanes) {
             convBlockOneVector(x, in, w, width, filters, bias, xBase, xStep, xTap, z, zRow, f);
+        }
+        if (packed != null) {
+            int window = width * in;
+            for (; f + 2 <= filters; f += 2) {
+                convBlockDotsTwoFilters(x, packed, (f - (filters - filters % lanes)) * window, window, bias, xBase,
+                        xStep, z, zRow, filters, f);
+            }
+            for (; f < filters; f++) {
+                convBlockDotsOneFilter(x, packed, (f - (filters - filters % lanes)) * window, window, bias, xBase,
+                        xStep, z, zRow, filters, f);
+            }
         }
         if (f < filters && filters >= lanes) {
             // The leftover filters as one vector overlapping the last full one: the overlapped lanes are recomputed
@@ -290,6 +326,109 @@ final class VectorKernels implements Kernels {
         a3.intoArray(z, zRow + 3 * filters + f);
     }
 
+
+    /**
+     * Filters {@code f} and {@code f + 1} of four interior steps as dot products of each step's input window
+     * ({@code window} contiguous values from {@code xBase + p·xStep}) with the filters' packed weights (from
+     * {@code wp}): eight chains of whole-vector FMAs, where the one-vector block spends a vector, four broadcasts and
+     * its loop overhead per input value on lanes that are mostly not needed.
+     */
+    private static void convBlockDotsTwoFilters(float[] x, float[] packed, int wp, int window, float[] bias,
+                                                int xBase, int xStep, float[] z, int zRow, int filters, int f) {
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        int wq = wp + window;
+        int j = 0;
+        for (int end = window - lanes; j <= end; j += lanes) {
+            FloatVector u = FloatVector.fromArray(species, packed, wp + j);
+            FloatVector v = FloatVector.fromArray(species, packed, wq + j);
+            FloatVector x0 = FloatVector.fromArray(species, x, xBase + j);
+            a0 = x0.fma(u, a0);
+            b0 = x0.fma(v, b0);
+            FloatVector x1 = FloatVector.fromArray(species, x, xBase + xStep + j);
+            a1 = x1.fma(u, a1);
+            b1 = x1.fma(v, b1);
+            FloatVector x2 = FloatVector.fromArray(species, x, xBase + 2 * xStep + j);
+            a2 = x2.fma(u, a2);
+            b2 = x2.fma(v, b2);
+            FloatVector x3 = FloatVector.fromArray(species, x, xBase + 3 * xStep + j);
+            a3 = x3.fma(u, a3);
+            b3 = x3.fma(v, b3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float r0 = b0.reduceLanes(VectorOperators.ADD);
+        float r1 = b1.reduceLanes(VectorOperators.ADD);
+        float r2 = b2.reduceLanes(VectorOperators.ADD);
+        float r3 = b3.reduceLanes(VectorOperators.ADD);
+        for (; j < window; j++) {
+            float u = packed[wp + j];
+            float v = packed[wq + j];
+            float x0 = x[xBase + j];
+            float x1 = x[xBase + xStep + j];
+            float x2 = x[xBase + 2 * xStep + j];
+            float x3 = x[xBase + 3 * xStep + j];
+            s0 = Math.fma(x0, u, s0);
+            s1 = Math.fma(x1, u, s1);
+            s2 = Math.fma(x2, u, s2);
+            s3 = Math.fma(x3, u, s3);
+            r0 = Math.fma(x0, v, r0);
+            r1 = Math.fma(x1, v, r1);
+            r2 = Math.fma(x2, v, r2);
+            r3 = Math.fma(x3, v, r3);
+        }
+        float bu = bias == null ? 0f : bias[f];
+        float bv = bias == null ? 0f : bias[f + 1];
+        z[zRow + f] = bu + s0;
+        z[zRow + filters + f] = bu + s1;
+        z[zRow + 2 * filters + f] = bu + s2;
+        z[zRow + 3 * filters + f] = bu + s3;
+        z[zRow + f + 1] = bv + r0;
+        z[zRow + filters + f + 1] = bv + r1;
+        z[zRow + 2 * filters + f + 1] = bv + r2;
+        z[zRow + 3 * filters + f + 1] = bv + r3;
+    }
+
+    /** {@link #convBlockDotsTwoFilters} for one filter. */
+    private static void convBlockDotsOneFilter(float[] x, float[] packed, int wp, int window, float[] bias,
+                                               int xBase, int xStep, float[] z, int zRow, int filters, int f) {
+        FloatVector a0 = FloatVector.zero(species);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int j = 0;
+        for (int end = window - lanes; j <= end; j += lanes) {
+            FloatVector u = FloatVector.fromArray(species, packed, wp + j);
+            a0 = FloatVector.fromArray(species, x, xBase + j).fma(u, a0);
+            a1 = FloatVector.fromArray(species, x, xBase + xStep + j).fma(u, a1);
+            a2 = FloatVector.fromArray(species, x, xBase + 2 * xStep + j).fma(u, a2);
+            a3 = FloatVector.fromArray(species, x, xBase + 3 * xStep + j).fma(u, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; j < window; j++) {
+            float u = packed[wp + j];
+            s0 = Math.fma(x[xBase + j], u, s0);
+            s1 = Math.fma(x[xBase + xStep + j], u, s1);
+            s2 = Math.fma(x[xBase + 2 * xStep + j], u, s2);
+            s3 = Math.fma(x[xBase + 3 * xStep + j], u, s3);
+        }
+        float b = bias == null ? 0f : bias[f];
+        z[zRow + f] = b + s0;
+        z[zRow + filters + f] = b + s1;
+        z[zRow + 2 * filters + f] = b + s2;
+        z[zRow + 3 * filters + f] = b + s3;
+    }
 
     /** One output step whose taps may fall outside the input (padding): taps {@code kFirst…kLast} only. */
     private static void convStep(float[] x, int steps, int in, float[] w, int width, int filters, float[] bias,
