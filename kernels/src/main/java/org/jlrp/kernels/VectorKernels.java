@@ -111,16 +111,16 @@ final class VectorKernels implements Kernels {
                               int stride, int dilation, int padLeft, float[] z, int outSteps) {
         // Filters left over after the whole vectors (4 of 100 on 256-bit vectors), as dot products over each step's
         // input window, which is contiguous when the taps are adjacent rows: their weights packed per filter, once
-        // per call. As one vector overlapping the last full one, they cost a fifth of the whole product (100 filters
-        // against 96 measured 17-24 % slower), since that block spends a broadcast per step and input value on
-        // lanes mostly recomputed; the dot products took about a quarter off (performance.md).
+        // per call. As one vector overlapping the last full one, the last 4 of 100 filters took 17-24 % of the
+        // product's time, since that block spends a broadcast per step and input value on lanes mostly recomputed;
+        // the dot products are faster (performance.md, "Where the time goes").
         int leftover = filters % lanes;
         float[] packed = null;
         if (leftover > 0 && filters >= lanes && dilation == 1) {
             int window = width * inChannels;
             packed = PACKED.get();
-            if (packed.length < leftover * window) {
-                packed = new float[leftover * window];
+            if (packed.length < leftover * window + 8 * lanes) { // and room for eight accumulators' lanes
+                packed = new float[leftover * window + 8 * lanes];
                 PACKED.set(packed);
             }
             for (int r = 0; r < leftover; r++) {
@@ -144,7 +144,10 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** Per thread: the leftover filters' weights of the current {@link #conv1dForward} call, packed per filter. */
+    /**
+     * Per thread: the leftover filters' weights of the current {@link #conv1dForward} call, packed per filter, then
+     * room where the dot products' accumulators are summed lane by lane.
+     */
     private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Four interior output steps {@code t…t+3}, all filters; {@code packed}: see {@link #conv1dForward}. */
@@ -167,12 +170,12 @@ final class VectorKernels implements Kernels {
         if (packed != null) {
             int window = width * in;
             for (; f + 2 <= filters; f += 2) {
-                convBlockDotsTwoFilters(x, packed, (f - (filters - filters % lanes)) * window, window, bias, xBase,
-                        xStep, z, zRow, filters, f);
+                convBlockDotsTwoFilters(x, packed, (f - (filters - filters % lanes)) * window, window,
+                        filters % lanes * window, bias, xBase, xStep, z, zRow, filters, f);
             }
             for (; f < filters; f++) {
-                convBlockDotsOneFilter(x, packed, (f - (filters - filters % lanes)) * window, window, bias, xBase,
-                        xStep, z, zRow, filters, f);
+                convBlockDotsOneFilter(x, packed, (f - (filters - filters % lanes)) * window, window,
+                        filters % lanes * window, bias, xBase, xStep, z, zRow, filters, f);
             }
         }
         if (f < filters && filters >= lanes) {
@@ -333,8 +336,9 @@ final class VectorKernels implements Kernels {
      * {@code wp}): eight chains of whole-vector FMAs, where the one-vector block spends a vector, four broadcasts and
      * its loop overhead per input value on lanes that are mostly not needed.
      */
-    private static void convBlockDotsTwoFilters(float[] x, float[] packed, int wp, int window, float[] bias,
-                                                int xBase, int xStep, float[] z, int zRow, int filters, int f) {
+    private static void convBlockDotsTwoFilters(float[] x, float[] packed, int wp, int window, int lanesAt,
+                                                float[] bias, int xBase, int xStep, float[] z, int zRow, int filters,
+                                                int f) {
         FloatVector a0 = FloatVector.zero(species);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -361,14 +365,22 @@ final class VectorKernels implements Kernels {
             a3 = x3.fma(u, a3);
             b3 = x3.fma(v, b3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
-        float r0 = b0.reduceLanes(VectorOperators.ADD);
-        float r1 = b1.reduceLanes(VectorOperators.ADD);
-        float r2 = b2.reduceLanes(VectorOperators.ADD);
-        float r3 = b3.reduceLanes(VectorOperators.ADD);
+        a0.intoArray(packed, lanesAt);
+        a1.intoArray(packed, lanesAt + lanes);
+        a2.intoArray(packed, lanesAt + 2 * lanes);
+        a3.intoArray(packed, lanesAt + 3 * lanes);
+        b0.intoArray(packed, lanesAt + 4 * lanes);
+        b1.intoArray(packed, lanesAt + 5 * lanes);
+        b2.intoArray(packed, lanesAt + 6 * lanes);
+        b3.intoArray(packed, lanesAt + 7 * lanes);
+        float s0 = laneSum(packed, lanesAt);
+        float s1 = laneSum(packed, lanesAt + lanes);
+        float s2 = laneSum(packed, lanesAt + 2 * lanes);
+        float s3 = laneSum(packed, lanesAt + 3 * lanes);
+        float r0 = laneSum(packed, lanesAt + 4 * lanes);
+        float r1 = laneSum(packed, lanesAt + 5 * lanes);
+        float r2 = laneSum(packed, lanesAt + 6 * lanes);
+        float r3 = laneSum(packed, lanesAt + 7 * lanes);
         for (; j < window; j++) {
             float u = packed[wp + j];
             float v = packed[wq + j];
@@ -397,9 +409,22 @@ final class VectorKernels implements Kernels {
         z[zRow + 3 * filters + f + 1] = bv + r3;
     }
 
+    /**
+     * The lanes of a stored accumulator summed one after another: a fixed order, as {@link #sum}'s (and not
+     * {@code reduceLanes}', see there), without the shuffles, which cost more than this on JDK 17 here.
+     */
+    private static float laneSum(float[] a, int from) {
+        float s = a[from];
+        for (int i = 1; i < lanes; i++) {
+            s += a[from + i];
+        }
+        return s;
+    }
+
     /** {@link #convBlockDotsTwoFilters} for one filter. */
-    private static void convBlockDotsOneFilter(float[] x, float[] packed, int wp, int window, float[] bias,
-                                               int xBase, int xStep, float[] z, int zRow, int filters, int f) {
+    private static void convBlockDotsOneFilter(float[] x, float[] packed, int wp, int window, int lanesAt,
+                                               float[] bias, int xBase, int xStep, float[] z, int zRow, int filters,
+                                               int f) {
         FloatVector a0 = FloatVector.zero(species);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -412,10 +437,14 @@ final class VectorKernels implements Kernels {
             a2 = FloatVector.fromArray(species, x, xBase + 2 * xStep + j).fma(u, a2);
             a3 = FloatVector.fromArray(species, x, xBase + 3 * xStep + j).fma(u, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        a0.intoArray(packed, lanesAt);
+        a1.intoArray(packed, lanesAt + lanes);
+        a2.intoArray(packed, lanesAt + 2 * lanes);
+        a3.intoArray(packed, lanesAt + 3 * lanes);
+        float s0 = laneSum(packed, lanesAt);
+        float s1 = laneSum(packed, lanesAt + lanes);
+        float s2 = laneSum(packed, lanesAt + 2 * lanes);
+        float s3 = laneSum(packed, lanesAt + 3 * lanes);
         for (; j < window; j++) {
             float u = packed[wp + j];
             s0 = Math.fma(x[xBase + j], u, s0);
