@@ -169,13 +169,11 @@ final class VectorKernels implements Kernels {
         }
         if (packed != null) {
             int window = width * in;
-            for (; f + 2 <= filters; f += 2) {
-                convBlockDotsTwoFilters(x, packed, (f - (filters - filters % lanes)) * window, window,
-                        filters % lanes * window, bias, xBase, xStep, z, zRow, filters, f);
-            }
-            for (; f < filters; f++) {
-                convBlockDotsOneFilter(x, packed, (f - (filters - filters % lanes)) * window, window,
-                        filters % lanes * window, bias, xBase, xStep, z, zRow, filters, f);
+            int first = f;
+            for (; f < filters; f += 2) {
+                int g = Math.min(f + 1, filters - 1); // an odd last filter is computed twice, stored twice alike
+                convBlockDotsTwoFilters(x, packed, (f - first) * window, (g - first) * window, window,
+                        (filters - first) * window, bias, xBase, xStep, z, zRow, filters, f, g);
             }
         }
         if (f < filters && filters >= lanes) {
@@ -331,14 +329,15 @@ final class VectorKernels implements Kernels {
 
 
     /**
-     * Filters {@code f} and {@code f + 1} of four interior steps as dot products of each step's input window
+     * Filters {@code f} and {@code g} of four interior steps as dot products of each step's input window
      * ({@code window} contiguous values from {@code xBase + p·xStep}) with the filters' packed weights (from
-     * {@code wp}): eight chains of whole-vector FMAs, where the one-vector block spends a vector, four broadcasts and
-     * its loop overhead per input value on lanes that are mostly not needed.
+     * {@code wp} and {@code wq}; the accumulators' lanes are summed at {@code lanesAt}): eight chains of whole-vector
+     * FMAs, where the one-vector block spends a vector, four broadcasts and its loop overhead per input value on
+     * lanes that are mostly not needed.
      */
-    private static void convBlockDotsTwoFilters(float[] x, float[] packed, int wp, int window, int lanesAt,
+    private static void convBlockDotsTwoFilters(float[] x, float[] packed, int wp, int wq, int window, int lanesAt,
                                                 float[] bias, int xBase, int xStep, float[] z, int zRow, int filters,
-                                                int f) {
+                                                int f, int g) {
         FloatVector a0 = FloatVector.zero(species);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -347,7 +346,6 @@ final class VectorKernels implements Kernels {
         FloatVector b1 = a0;
         FloatVector b2 = a0;
         FloatVector b3 = a0;
-        int wq = wp + window;
         int j = 0;
         for (int end = window - lanes; j <= end; j += lanes) {
             FloatVector u = FloatVector.fromArray(species, packed, wp + j);
@@ -398,15 +396,15 @@ final class VectorKernels implements Kernels {
             r3 = Math.fma(x3, v, r3);
         }
         float bu = bias == null ? 0f : bias[f];
-        float bv = bias == null ? 0f : bias[f + 1];
+        float bv = bias == null ? 0f : bias[g];
         z[zRow + f] = bu + s0;
         z[zRow + filters + f] = bu + s1;
         z[zRow + 2 * filters + f] = bu + s2;
         z[zRow + 3 * filters + f] = bu + s3;
-        z[zRow + f + 1] = bv + r0;
-        z[zRow + filters + f + 1] = bv + r1;
-        z[zRow + 2 * filters + f + 1] = bv + r2;
-        z[zRow + 3 * filters + f + 1] = bv + r3;
+        z[zRow + g] = bv + r0;
+        z[zRow + filters + g] = bv + r1;
+        z[zRow + 2 * filters + g] = bv + r2;
+        z[zRow + 3 * filters + g] = bv + r3;
     }
 
     /**
@@ -419,44 +417,6 @@ final class VectorKernels implements Kernels {
             s += a[from + i];
         }
         return s;
-    }
-
-    /** {@link #convBlockDotsTwoFilters} for one filter. */
-    private static void convBlockDotsOneFilter(float[] x, float[] packed, int wp, int window, int lanesAt,
-                                               float[] bias, int xBase, int xStep, float[] z, int zRow, int filters,
-                                               int f) {
-        FloatVector a0 = FloatVector.zero(species);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
-        int j = 0;
-        for (int end = window - lanes; j <= end; j += lanes) {
-            FloatVector u = FloatVector.fromArray(species, packed, wp + j);
-            a0 = FloatVector.fromArray(species, x, xBase + j).fma(u, a0);
-            a1 = FloatVector.fromArray(species, x, xBase + xStep + j).fma(u, a1);
-            a2 = FloatVector.fromArray(species, x, xBase + 2 * xStep + j).fma(u, a2);
-            a3 = FloatVector.fromArray(species, x, xBase + 3 * xStep + j).fma(u, a3);
-        }
-        a0.intoArray(packed, lanesAt);
-        a1.intoArray(packed, lanesAt + lanes);
-        a2.intoArray(packed, lanesAt + 2 * lanes);
-        a3.intoArray(packed, lanesAt + 3 * lanes);
-        float s0 = laneSum(packed, lanesAt);
-        float s1 = laneSum(packed, lanesAt + lanes);
-        float s2 = laneSum(packed, lanesAt + 2 * lanes);
-        float s3 = laneSum(packed, lanesAt + 3 * lanes);
-        for (; j < window; j++) {
-            float u = packed[wp + j];
-            s0 = Math.fma(x[xBase + j], u, s0);
-            s1 = Math.fma(x[xBase + xStep + j], u, s1);
-            s2 = Math.fma(x[xBase + 2 * xStep + j], u, s2);
-            s3 = Math.fma(x[xBase + 3 * xStep + j], u, s3);
-        }
-        float b = bias == null ? 0f : bias[f];
-        z[zRow + f] = b + s0;
-        z[zRow + filters + f] = b + s1;
-        z[zRow + 2 * filters + f] = b + s2;
-        z[zRow + 3 * filters + f] = b + s3;
     }
 
     /** One output step whose taps may fall outside the input (padding): taps {@code kFirst…kLast} only. */
