@@ -13,7 +13,9 @@ package org.jlrp.kernels;
  * </ul>
  *
  * <p>Two implementations exist: {@link ScalarKernels}, the reference, and a Vector API one. {@link KernelProvider}
- * picks one once per JVM. Implementations are stateless and thread-safe; they never allocate.
+ * picks one once per JVM. Implementations are thread-safe and allocate nothing per call. Their only state is one
+ * scratch array per thread in the Vector API Conv1D forward pass (the leftover filters' packed weights), made on a
+ * thread's first call and again only for a larger kernel.
  */
 public interface Kernels {
 
