@@ -48,12 +48,8 @@ public final class Server implements AutoCloseable {
     private volatile boolean draining;
     /** Set until the warm-up has run: the ready endpoints say not ready meanwhile. */
     private volatile boolean warming = true;
-    /**
-     * Warm-up requests answered with 200, and those that failed: another status than 200 or 503 (the queue's time
-     * bound may refuse some while the engine is cold), or no answer. For the tests.
-     */
-    private final AtomicInteger warmupAnswered = new AtomicInteger();
-    private final AtomicInteger warmupFailed = new AtomicInteger();
+    /** What the warm-up's requests got; none before it has run or when it is off. */
+    private volatile Warmup.Outcome warmup = Warmup.Outcome.NONE;
     private volatile boolean closed;
 
     private Server(ServedModel model, ServeOptions options) {
@@ -114,7 +110,7 @@ public final class Server implements AutoCloseable {
         if (millis > 0) {
             metrics.paused = true;
             try {
-                Warmup.run(this, millis, 2 * options.threads());
+                warmup = Warmup.run(this, millis, 2 * options.threads());
             } finally {
                 metrics.paused = false;
             }
@@ -127,12 +123,8 @@ public final class Server implements AutoCloseable {
         return !warming && !draining;
     }
 
-    AtomicInteger warmupAnswered() {
-        return warmupAnswered;
-    }
-
-    AtomicInteger warmupFailed() {
-        return warmupFailed;
+    Warmup.Outcome warmup() {
+        return warmup;
     }
 
     /** The address and port the server listens on. */

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jlrp.runtime.JlrpException;
 
 /**
@@ -25,7 +26,15 @@ final class Warmup {
     private Warmup() {
     }
 
-    static void run(Server server, long millis, int connections) {
+    /**
+     * Warm-up requests answered with 200, and those that failed: another status than 200 or 503 (the queue's time
+     * bound may refuse some while the engine is cold), or no answer.
+     */
+    record Outcome(int answered, int failed) {
+        static final Outcome NONE = new Outcome(0, 0);
+    }
+
+    static Outcome run(Server server, long millis, int connections) {
         ServedModel model = server.model();
         int length = model.explainer().inputLength() > 0 ? model.explainer().inputLength() : ANY_LENGTH_TOKENS;
         int vocabulary = model.explainer().vocabularySize();
@@ -37,6 +46,8 @@ final class Warmup {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + millis * 1_000_000L;
+        AtomicInteger answered = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
         Thread[] threads = new Thread[connections];
         for (int i = 0; i < connections; i++) {
             Random random = new Random(i);
@@ -49,12 +60,12 @@ final class Warmup {
                         int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
                         // 503: refused while the cold engine was slow (the queue's time bound), not a fault
                         if (status == 200) {
-                            server.warmupAnswered().incrementAndGet();
+                            answered.incrementAndGet();
                         } else if (status != 503) {
-                            server.warmupFailed().incrementAndGet();
+                            failed.incrementAndGet();
                         }
                     } catch (IOException e) {
-                        server.warmupFailed().incrementAndGet();
+                        failed.incrementAndGet();
                         return;
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -73,6 +84,7 @@ final class Warmup {
                 throw new JlrpException("interrupted while warming up");
             }
         }
+        return new Outcome(answered.get(), failed.get());
     }
 
     private static String body(Random random, int length, int vocabulary) {

@@ -42,8 +42,8 @@ class TextVectorizationServeTest {
                 Fixture.PATIENT.withHost(ServeOptions.LOOPBACK).withPort(0));
         try {
             // the warm-up's random id sequences went through this recurrent model too
-            assertTrue(server.warmupAnswered().get() > 0);
-            assertEquals(0, server.warmupFailed().get());
+            assertTrue(server.warmup().answered() > 0);
+            assertEquals(0, server.warmup().failed());
             HttpResponse<String> r = Fixture.post(server, "/v1/models/urls:explain",
                     new ObjectMapper().writeValueAsString(java.util.Map.of("instances", texts)));
             assertEquals(200, r.statusCode(), r.body());

@@ -18,8 +18,8 @@ class WarmupTest {
         try (Server warm = Server.start(Fixture.model(), ServeOptions.DEFAULT.withHost(ServeOptions.LOOPBACK)
                 .withPort(0).withWarmupMillis(300))) {
             assertTrue(System.nanoTime() - begin >= 300_000_000L, "start returned before its warm-up ended");
-            assertTrue(warm.warmupAnswered().get() > 0, "no warm-up request was answered");
-            assertEquals(0, warm.warmupFailed().get(), "warm-up requests failed");
+            assertTrue(warm.warmup().answered() > 0, "no warm-up request was answered");
+            assertEquals(0, warm.warmup().failed(), "warm-up requests failed");
             assertTrue(warm.ready());
             assertEquals(200, Fixture.get(warm, "/v2/health/ready").statusCode());
 
@@ -43,7 +43,7 @@ class WarmupTest {
     @Test
     void noWarmupIsReadyAtOnce() {
         try (Server cold = Fixture.start(ServeOptions.DEFAULT)) {
-            assertEquals(0, cold.warmupAnswered().get());
+            assertEquals(0, cold.warmup().answered());
             assertTrue(cold.ready());
         }
     }
